@@ -1,0 +1,1 @@
+"""OTC specifics the runbooks check against: OFD data files, calendar data."""

@@ -1,0 +1,42 @@
+"""One place that decides how output looks: rich on a terminal, plain text when piped.
+
+rich already honours ``NO_COLOR`` and drops colour when the stream is not a terminal; tables
+also drop their box-drawing lines then, so piped output is plain columns that ``grep`` and
+printers handle. Widths are measured by rich's cell widths, so Chinese text lines up.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import IO, Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+
+def make_console(file: IO[str] | None = None, *, width: int | None = None, stderr: bool = False) -> Console:
+    """A console for stdout (or stderr); ``width`` fixes the layout for tests and printouts."""
+    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    return Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
+
+
+def make_table(console: Console, *columns: str, title: str | None = None) -> Table:
+    """A table styled for where it goes: boxed on a terminal, plain columns otherwise."""
+    table = Table(
+        *columns,
+        title=title,
+        box=box.SIMPLE_HEAD if console.is_terminal else None,
+        header_style="bold" if console.is_terminal else "",
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
+    return table
+
+
+def print_json(data: Any, file: IO[str] | None = None) -> None:
+    """JSON for machines: UTF-8 text, Chinese kept readable, one document."""
+    stream = file if file is not None else sys.stdout
+    stream.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

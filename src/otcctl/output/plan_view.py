@@ -1,0 +1,203 @@
+"""Show runbooks and plans: the list, one runbook, and the dry run step by step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from otcctl.plan import Plan, PlannedStep
+from otcctl.runbook import schema as s
+from otcctl.runbook.durations import format_duration
+from otcctl.runbook.load import LoadedRunbook
+
+CADENCE_ZH = {
+    "daily": "日操作",
+    "weekly": "周操作",
+    "monthly": "月操作",
+    "quarterly": "季操作",
+    "yearly": "年操作",
+    "on-demand": "非日常",
+}
+
+
+def runbook_summary(loaded: LoadedRunbook) -> dict[str, Any]:
+    """What ``otcctl list`` says of one runbook."""
+    rb = loaded.runbook
+    return {
+        "name": rb.name,
+        "title": rb.title,
+        "cadence": rb.cadence,
+        "cadence_zh": CADENCE_ZH[rb.cadence],
+        "version": rb.version,
+        "steps": len(rb.steps),
+        "trading_day_only": rb.trading_day_only,
+        "path": str(loaded.path),
+    }
+
+
+def print_list(console: Console, runbooks: list[LoadedRunbook]) -> None:
+    """The runbook table."""
+    from otcctl.output.console import make_table
+
+    table = make_table(console, "name", "title", "cadence", "steps", "version")
+    for loaded in runbooks:
+        row = runbook_summary(loaded)
+        table.add_row(
+            row["name"], row["title"], f"{row['cadence_zh']} {row['cadence']}", str(row["steps"]), row["version"]
+        )
+    console.print(table)
+
+
+def step_fields(step: Any) -> dict[str, Any]:
+    """A step's settings as JSON-able data (durations as text, as written)."""
+    return dict(step.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    """The whole plan for ``--json``."""
+    return {
+        "runbook": plan.runbook.name,
+        "title": plan.runbook.title,
+        "version": plan.runbook.version,
+        "runbook_path": plan.runbook_path,
+        "runbook_sha256": plan.runbook_sha256,
+        "inventory": str(plan.inventory.path),
+        "inventory_sha256": plan.inventory.sha256,
+        "environment": plan.inventory.inventory.environment,
+        "params": plan.params,
+        "steps": [_planned_step_json(p) for p in plan.steps],
+        "rollback_steps": [_planned_step_json(p) for p in plan.rollback_steps],
+    }
+
+
+def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
+    step = p.step
+    return {
+        "no": p.no,
+        "id": p.id,
+        "kind": p.kind,
+        "when": step.when,
+        "host": p.host_column,
+        "action": p.text.get("action", step.action),
+        "judge": p.text.get("judge"),
+        "remark": p.text.get("remark"),
+        "source": step.manual_ref or f"assumption {step.assumption}",
+        "targets": [
+            {
+                "host": t.host_id,
+                "address": t.address,
+                "transport": t.transport,
+                "port": t.port,
+                **({"command": t.command} if t.command else {}),
+                **({"ports": [{"port": n, "service": name} for n, name in t.ports]} if t.ports else {}),
+                **({"path": t.path} if t.path else {}),
+                **(
+                    {
+                        "services": [
+                            {"name": x.name, "status_command": x.status_command, "command": x.control_command}
+                            for x in t.services
+                        ]
+                    }
+                    if t.services
+                    else {}
+                ),
+            }
+            for t in p.targets
+        ],
+        "order": getattr(step, "order", None),
+        "sql": p.sql,
+        "binds": p.binds or None,
+        "database_route": p.database_route,
+        "condition": p.condition,
+        "timeout": format_duration(step.timeout),
+        "retry": {"attempts": step.retry.attempts, "delay": format_duration(step.retry.delay)},
+        "on_failure": step.on_failure if isinstance(step.on_failure, str) else "rollback",
+        "rollback": list(p.rollback),
+        "confirm": step.confirm,
+        "text": {k: v for k, v in p.text.items() if k not in ("action", "judge", "remark")},
+        "recipients": list(p.recipients),
+    }
+
+
+def print_plan(console: Console, plan: Plan) -> None:
+    """The dry run: every step in order with exactly what it would send, and nothing sent."""
+    rb = plan.runbook
+    inv = plan.inventory.inventory
+    console.print(f"[bold]DRY RUN[/bold] {escape(rb.name)}  {escape(rb.title)}  (version {escape(rb.version)})")
+    console.print(f"inventory: {plan.inventory.path} ({inv.environment}); nothing is connected to, nothing is sent")
+    if plan.params:
+        console.print("parameters: " + ", ".join(f"{k}={v}" for k, v in plan.params.items()))
+    console.print()
+    for p in plan.steps:
+        _print_step(console, p)
+    if plan.rollback_steps:
+        console.print("[bold]rollback steps[/bold] (only run when a step's on_failure names them)")
+        console.print()
+        for p in plan.rollback_steps:
+            _print_step(console, p)
+
+
+def _print_step(console: Console, p: PlannedStep) -> None:
+    step = p.step
+    head = f"[bold]{escape(p.no)}[/bold]  {escape(f'[{p.kind}]')} {escape(p.id)}"
+    if step.when:
+        head += f"  时间: {escape(step.when)}"
+    console.print(head)
+    console.print(f"    操作内容: {escape(p.text.get('action', step.action))}")
+    order = getattr(step, "order", None)
+    if p.targets:
+        if len(p.targets) > 1 and order:
+            console.print(f"    order: {'one at a time in KVM order' if order == 'kvm' else 'all hosts in parallel'}")
+        for t in p.targets:
+            where = t.host_id if t.transport == "local" else f"{t.host_id} {t.address} {t.transport}:{t.port}"
+            console.print(f"    主机: {escape(where)}")
+            _print_target_detail(console, t)
+    else:
+        console.print(f"    主机: {escape(p.host_column)}")
+    if p.sql:
+        console.print(f"    route: {p.database_route}")
+        console.print(f"    sql: {escape(' '.join(p.sql.split()))}")
+        if p.binds:
+            console.print("    binds: " + ", ".join(f":{k} = {v!r}" for k, v in p.binds.items()))
+    for key, label in (
+        ("subject", "subject"),
+        ("message", "message"),
+        ("instructions", "instructions"),
+        ("prompt", "prompt"),
+    ):
+        if key in p.text:
+            console.print(f"    {label}: {escape(p.text[key])}")
+    if p.recipients:
+        console.print("    to: " + escape("; ".join(p.recipients)))
+    if isinstance(step, s.TimeGateStep):
+        console.print(f"    gate: not before {p.gate} Asia/Shanghai ({step.mode})")
+    if p.text.get("judge"):
+        console.print(f"    结果判断: {escape(p.text['judge'])}")
+    console.print(f"    condition: {escape(p.condition)}")
+    policy = "rollback " + ", ".join(p.rollback) if p.rollback else str(step.on_failure)
+    retry = f"{step.retry.attempts}x every {format_duration(step.retry.delay)}" if step.retry.attempts > 1 else "none"
+    console.print(
+        f"    timeout: {format_duration(step.timeout)}  retry: {retry}  on failure: {policy}  "
+        f"confirm: {'yes' if step.confirm else 'no'}"
+    )
+    if p.text.get("remark"):
+        console.print(f"    备注: {escape(p.text['remark'])}")
+    source = step.manual_ref or f"assumption {step.assumption} (docs/assumptions.md)"
+    console.print(f"    source: {escape(source)}")
+    console.print()
+
+
+def _print_target_detail(console: Console, t: Any) -> None:
+    if t.command:
+        console.print(f"      $ {escape(t.command)}")
+    for number, name in t.ports:
+        console.print(f"      tcp {t.address}:{number}  {escape(name)}")
+    if t.path:
+        console.print(f"      file {escape(t.path)}")
+    for x in t.services:
+        line = f"      {escape(x.title)}: {escape(x.control_command or x.status_command)}"
+        if x.control_command:
+            line += f"  (then {escape(x.status_command)})"
+        console.print(line)

@@ -1,0 +1,63 @@
+"""``otcctl show``: a runbook as written, its parameters and its steps in the manual's columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+
+from otcctl.output.console import make_table
+from otcctl.output.plan_view import CADENCE_ZH, runbook_summary, step_fields
+from otcctl.runbook.load import LoadedRunbook
+
+
+def runbook_to_json(loaded: LoadedRunbook) -> dict[str, Any]:
+    """The runbook for ``--json``: summary, parameters, steps as validated."""
+    rb = loaded.runbook
+    return {
+        **runbook_summary(loaded),
+        "manual_section": rb.manual_section,
+        "description": rb.description,
+        "sha256": loaded.sha256,
+        "params": {name: p.model_dump(mode="json", exclude_none=True) for name, p in rb.params.items()},
+        "steps": [step_fields(step) for step in rb.steps],
+        "rollback_steps": [step_fields(step) for step in rb.rollback_steps],
+    }
+
+
+def print_runbook(console: Console, loaded: LoadedRunbook) -> None:
+    """Header, parameters, then the manual's table: 序号 时间 主机 操作内容 结果判断 备注."""
+    rb = loaded.runbook
+    console.print(f"{rb.name}  {rb.title}", markup=False)
+    console.print(
+        f"{CADENCE_ZH[rb.cadence]} ({rb.cadence}), version {rb.version}, {rb.manual_section}"
+        + (", trading days only" if rb.trading_day_only else ""),
+        markup=False,
+    )
+    if rb.description:
+        console.print(" ".join(rb.description.split()), markup=False)
+    if rb.params:
+        params = make_table(console, "parameter", "type", "default", "description", title="parameters")
+        for name, p in rb.params.items():
+            default = "(required)" if p.default is None else str(p.default)
+            params.add_row(name, p.type, default, p.description)
+        console.print(params)
+    for title, steps in (("steps", rb.steps), ("rollback steps", rb.rollback_steps)):
+        if not steps:
+            continue
+        table = make_table(console, "序号", "时间", "主机", "操作内容", "结果判断", "备注", "kind", title=title)
+        for index, step in enumerate(steps, start=1):
+            hosts = ", ".join(getattr(step, "targets", []) or []) or getattr(step, "where", "") or "-"
+            data_file = getattr(step, "data_file", None)
+            if data_file:
+                hosts = str(data_file)
+            table.add_row(
+                step.no or str(index),
+                step.when or "",
+                hosts,
+                step.action,
+                step.judge or "",
+                step.remark or "",
+                step.kind,
+            )
+        console.print(table)

@@ -1,0 +1,204 @@
+"""Load YAML while remembering where every value came from, so errors can name the line.
+
+pydantic reports an error as a path of keys and indexes; :class:`SourceMap` turns that path
+back into the line of the YAML text it came from. Duplicate keys, which PyYAML silently
+accepts (the last one wins), are refused: in a runbook they are almost always a mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from otcctl.errors import InputError, Problem
+
+_SECRET_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "passphrase"})
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Maps a pydantic error location (keys and indexes) to a line in the YAML file."""
+
+    file: str
+    root: yaml.Node | None
+
+    def resolve(self, loc: Sequence[str | int]) -> tuple[int | None, tuple[str | int, ...]]:
+        """Line of the deepest node the location reaches, and the location as the file spells it.
+
+        pydantic inserts union tags and model names into locations; parts that match nothing
+        in the file are dropped, except the last one, which names a missing field.
+        """
+        node = self.root
+        if node is None:
+            return None, tuple(loc)
+        line = node.start_mark.line + 1
+        matched: list[str | int] = []
+        for index, part in enumerate(loc):
+            child = _child(node, part)
+            if child is None:
+                if index == len(loc) - 1:
+                    matched.append(part)
+                continue
+            key_node, node = child
+            matched.append(part)
+            line = (key_node or node).start_mark.line + 1
+        return line, tuple(matched)
+
+    def line_of(self, loc: Sequence[str | int]) -> int | None:
+        """1-based line of the deepest node the location reaches (the parent when a key is missing)."""
+        return self.resolve(loc)[0]
+
+    def problem(self, loc: Sequence[str | int], message: str) -> Problem:
+        """A :class:`Problem` for the location, with its line and a dotted field name."""
+        line, matched = self.resolve(loc)
+        return Problem(self.file, line, dotted(matched) or None, message)
+
+
+def dotted(loc: Sequence[str | int]) -> str:
+    """``('steps', 3, 'command')`` -> ``steps[3].command``, the way a YAML reader thinks of it."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + part
+    return out
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return key, value
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return None, node.value[part]
+    return None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first given on line {seen[key] + 1})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """The data of a YAML file with the map back to its lines."""
+
+    data: Any
+    source: SourceMap
+
+
+def load_yaml(path: Path, *, text: str | None = None) -> LoadedYaml:
+    """Read and parse a YAML file; any syntax problem becomes an :class:`InputError` with its line."""
+    name = str(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError.at(name, "file not found") from None
+        except UnicodeDecodeError as exc:
+            raise InputError.at(name, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
+        except OSError as exc:
+            raise InputError.at(name, f"cannot be read: {exc.strerror}") from None
+    try:
+        root = yaml.compose(text, Loader=_StrictLoader)
+        data = yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as exc:
+        raise InputError(_yaml_problem(name, text, exc)) from None
+    except yaml.YAMLError as exc:
+        raise InputError.at(name, f"not valid YAML: {exc}") from None
+    source = SourceMap(name, root)
+    _refuse_literal_secrets(data, (), source)
+    return LoadedYaml(data, source)
+
+
+def _yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    if mark is not None:
+        lines = text.splitlines()
+        bad = lines[mark.line] if mark.line < len(lines) else ""
+        if "\t" in bad[: len(bad) - len(bad.lstrip())] or "'\\t'" in str(exc.problem):
+            return Problem(name, line, None, "a tab is used for indentation; YAML indents with spaces only")
+    what = exc.problem or "syntax error"
+    context = f" ({exc.context})" if exc.context else ""
+    return Problem(name, line, None, f"YAML syntax error: {what}{context}")
+
+
+def _refuse_literal_secrets(data: Any, loc: tuple[str | int, ...], source: SourceMap) -> None:
+    """A password written into a file is refused outright, wherever it sits."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            here = (*loc, str(key))
+            if str(key).lower() in _SECRET_KEYS and value not in (None, ""):
+                raise InputError(
+                    source.problem(
+                        here,
+                        "a literal secret is not allowed in a file; name where it comes from instead "
+                        "(credential: {source: env, variable: ...} or {source: keyring, ...}, the SSH agent "
+                        "or a key file)",
+                    )
+                )
+            _refuse_literal_secrets(value, here, source)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            _refuse_literal_secrets(item, (*loc, index), source)
+
+
+def validation_problems(source: SourceMap, exc: Any, *, limit: int = 8) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into located problems in operator language."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False)[:limit]:
+        loc = tuple(err["loc"])
+        problems.append(source.problem(_clean_loc(loc), _message(err)))
+    return problems
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part.startswith("function-") or part in {"[key]"}):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return "unknown field (check its spelling against `otcctl schema`)"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "union_tag_invalid":
+        expected = err.get("ctx", {}).get("expected_tags", "")
+        return f"unknown step kind {err['input'].get('kind')!r}; known kinds: {expected}"
+    if kind == "union_tag_not_found":
+        return "every step needs a 'kind' (shell, winrm, sql, port, file, service, reboot, manual, ...)"
+    if err.get("input", "") is None and kind in {"model_type", "dict_type", "model_attributes_type"}:
+        return "has no value: give it a mapping (for a parameter: description and default)"
+    message = str(err["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    got = err.get("input")
+    if kind not in {"value_error", "assertion_error"} and not isinstance(got, dict | list) and got is not None:
+        message += f" (got {got!r})"
+    return message
