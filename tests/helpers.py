@@ -18,7 +18,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     """Run ``otcctl`` in a child process with no terminal, as CI and cron do."""
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "otcctl.cli", *args],
+        [sys.executable, "-m", "otcctl", *args],
         cwd=cwd or REPO,
         env=full_env,
         stdin=subprocess.DEVNULL,

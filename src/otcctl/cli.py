@@ -8,6 +8,7 @@ only when a command needs them, so ``--help``, ``list`` and ``dry-run`` start fa
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -227,8 +228,17 @@ def main() -> None:
             _error_paragraph(str(exc))
         sys.exit(int(exc.exit_code))
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        sys.stderr.write("interrupted; the journal records where the run stopped (otcctl runs)\n")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:  # an otcctl bug: say so in one paragraph, keep the traceback for OTCCTL_DEBUG
+        if os.environ.get("OTCCTL_DEBUG"):
+            raise
+        _error_paragraph(
+            f"internal error ({type(exc).__name__}: {exc}). This is a bug in otcctl, not in your input. "
+            "Every step that started is in the run journal (otcctl runs / otcctl log RUN_ID); rerun with "
+            "OTCCTL_DEBUG=1 for the traceback and report it."
+        )
+        sys.exit(int(ExitCode.FAILED))
 
 
 def _mount_subcommands() -> None:
@@ -244,7 +254,6 @@ def _mount_subcommands() -> None:
             app.add_typer(sub, name=name)
 
 
-if __name__ == "__main__":
-    main()
+from otcctl import cli_run  # noqa: E402 - registers run, runs, log and resume on ``app``
 
-__all__ = ["app", "json", "main"]
+__all__ = ["app", "cli_run", "json", "main"]

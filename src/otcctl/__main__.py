@@ -1,0 +1,5 @@
+"""``python -m otcctl`` runs the CLI."""
+
+from otcctl.cli import main
+
+main()

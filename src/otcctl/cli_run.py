@@ -1,0 +1,154 @@
+"""CLI commands that execute and inspect runs: run, resume, runs, log.
+
+Registered on the main Typer app; they parse, choose the confirmer and renderers, call
+:mod:`otcctl.session` and map the result to an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any, Literal
+
+import typer
+
+from otcctl.cli import DateOpt, InventoryOpt, JsonOpt, ParamOpt, RunbooksOpt, _json, _request, app
+from otcctl.errors import ExitCode, InputError
+
+OperatorOpt = Annotated[
+    str | None, typer.Option("--operator", help="your name as it goes into the record (besides your OS login)")
+]
+AssumeYesOpt = Annotated[
+    bool,
+    typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
+]
+
+
+def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
+    from otcctl.confirm import AssumeYesConfirmer, RefusingConfirmer, TerminalConfirmer
+    from otcctl.output.console import make_console
+    from otcctl.output.run_view import ConsoleRenderer, JsonRenderer
+
+    if as_json:
+        listeners: list[Any] = [JsonRenderer()]
+        renderer = ConsoleRenderer(make_console(stderr=True))
+    else:
+        renderer = ConsoleRenderer(make_console())
+        listeners = [renderer]
+    if assume_yes:
+        confirmer: Any = AssumeYesConfirmer()
+    elif sys.stdin.isatty():
+        confirmer = TerminalConfirmer(renderer.prompt)
+    else:
+        confirmer = RefusingConfirmer()
+    return confirmer, listeners
+
+
+def _exit(result: Any) -> None:
+    if result.outcome == "passed":
+        raise typer.Exit(ExitCode.OK)
+    raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    param: ParamOpt = None,
+    run_date: DateOpt = None,
+    inventory: InventoryOpt = None,
+    runbooks: RunbooksOpt = None,
+    operator: OperatorOpt = None,
+    assume_yes: AssumeYesOpt = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    allow_non_trading_day: Annotated[
+        bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Execute a runbook step by step, judging each result and recording everything in the journal."""
+    from otcctl.journal import state_dir
+    from otcctl.operator_identity import operator_identity
+    from otcctl.session import RunRequest, start_run
+
+    request = RunRequest(
+        _request(name, param, run_date, inventory, runbooks),
+        operator_identity(operator),
+        assume_yes,
+        no_wait,
+        allow_non_trading_day,
+    )
+    confirmer, listeners = _wiring(as_json, assume_yes)
+    _exit(start_run(request, state_dir(), confirmer, listeners))
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="the run to continue (see `otcctl runs`)")],
+    operator: OperatorOpt = None,
+    assume_yes: AssumeYesOpt = False,
+    in_flight: Annotated[
+        str | None,
+        typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
+    from otcctl.journal import state_dir
+    from otcctl.operator_identity import operator_identity
+    from otcctl.prepare import PlanRequest
+    from otcctl.session import RunRequest, resume_run
+
+    if in_flight not in (None, "rerun", "done"):
+        raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
+    decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
+    request = RunRequest(PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait)
+    confirmer, listeners = _wiring(as_json, assume_yes)
+    _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
+
+
+@app.command("runs")
+def list_runs(as_json: JsonOpt = False) -> None:
+    """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
+    from otcctl.journal import list_runs as journals
+    from otcctl.journal import read_journal, state_dir
+    from otcctl.output.run_view import describe_run
+
+    rows = [describe_run(read_journal(path).records) for path in journals(state_dir())]
+    if as_json:
+        _json(rows)
+        return
+    from otcctl.output.console import make_console, make_table
+
+    console = make_console()
+    table = make_table(console, "run", "runbook", "started (Asia/Shanghai)", "operator", "outcome", "steps")
+    for row in rows:
+        who = row["operator"].get("operator") or row["operator"].get("login", "")
+        steps = f"{row['steps_finished']}/{row['steps_total']}"
+        outcome = row["outcome"] + (f" (in flight: {row['in_flight']})" if row["in_flight"] else "")
+        table.add_row(row["run_id"] or "?", row["runbook"] or "?", row["started_shanghai"] or "", who, outcome, steps)
+    console.print(table)
+
+
+@app.command()
+def log(
+    run_id: Annotated[str, typer.Argument(help="the run to show")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one run's journal: every step, what it found, who confirmed what and when."""
+    from otcctl.journal import find_run, read_journal, state_dir
+    from otcctl.output.log_view import print_log
+
+    reading = read_journal(find_run(state_dir(), run_id))
+    if as_json:
+        _json(
+            {
+                "run_id": reading.run_id,
+                "journal": str(reading.path),
+                "torn_lines": reading.torn_lines,
+                "records": reading.records,
+            }
+        )
+        return
+    from otcctl.output.console import make_console
+
+    print_log(make_console(), reading)

@@ -1,0 +1,1 @@
+"""Connectors move bytes to and from hosts; they know nothing of runbooks or verdicts."""

@@ -1,0 +1,148 @@
+"""What a run looks like while it happens: live on a terminal, plain lines when piped, JSON events.
+
+All three are listeners of the engine's events. The terminal prompt for confirmations lives
+here too, because it shares the screen with the live progress.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import IO, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.status import Status
+
+from otcctl.confirm import Answer, ConfirmRequest
+from otcctl.events import Event
+
+MARK = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "skipped": "SKIP",
+    "aborted": "ABORT",
+    "unknown": "????",
+    "done-by-operator": "DONE",
+}
+STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "aborted": "red", "done-by-operator": "cyan"}
+
+
+class ConsoleRenderer:
+    """Human output: a spinner with step, host and elapsed time on a terminal; one line per event otherwise."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.live = console.is_terminal
+        self._status: Status | None = None
+        self._step_started = 0.0
+        self._current = ""
+
+    def on_event(self, event: Event) -> None:
+        """Render one event."""
+        data = event.data
+        if event.kind == "step-started":
+            self._step_started = time.monotonic()
+            self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
+            self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
+            if self.live:
+                self._status = self.console.status(escape(self._current))
+                self._status.start()
+        elif event.kind == "step-progress":
+            elapsed = time.monotonic() - self._step_started
+            text = f"{self._current}  {elapsed:5.1f}s  {data['message']}"
+            if self._status is not None:
+                self._status.update(escape(text))
+            else:
+                self._line(f"   .. {escape(data['message'])}")
+        elif event.kind == "step-finished":
+            self._stop_status()
+            outcome = data["outcome"]
+            mark = MARK.get(outcome, outcome)
+            style = STYLE.get(outcome, "")
+            head = f"[{style}]{mark}[/{style}]" if style and self.live else mark
+            self._line(
+                f"{head} {escape(str(data['no']))} {escape(data['id'])}  {data['duration']:.1f}s  "
+                f"{escape(data['reason'])}"
+            )
+        elif event.kind == "confirm-asked":
+            self._stop_status()
+        elif event.kind == "confirm-answered" and data["how"] != "terminal":
+            self._line(f"   answer: {data['answer']} ({data['how']})")
+        elif event.kind == "run-finished":
+            self._stop_status()
+            self._line(f"run {data['outcome']}" + (f"; journal: {data['journal']}" if "journal" in data else ""))
+        elif event.kind == "note":
+            self._line(escape(data.get("message", "")))
+
+    def _line(self, text: str) -> None:
+        self.console.print(text, highlight=False, soft_wrap=True)
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def prompt(self, request: ConfirmRequest) -> tuple[Answer, str]:
+        """Show the evidence and ask; used by the terminal confirmer."""
+        self._stop_status()
+        c = self.console
+        c.rule(f"{request.no} {request.step_id}: {request.purpose}", style="bold")
+        c.print(f"操作内容: {escape(request.action)}")
+        for key, value in request.extra.items():
+            c.print(f"{key}: {escape(value)}")
+        if request.judge:
+            c.print(f"结果判断: {escape(request.judge)}")
+        if request.verdict:
+            c.print(f"verdict: {escape(request.verdict)}")
+        for item in request.evidence:
+            c.print(f"  [{escape(item['host'])}] {'ok' if item['passed'] else 'NOT OK'}: {escape(item['reason'])}")
+            output = (item.get("stdout") or "").strip()
+            if output:
+                for line in output.splitlines()[-15:]:
+                    c.print(f"    | {escape(line)}", soft_wrap=True)
+        choices = "/".join(request.choices)
+        while True:
+            answer = c.input(f"{request.question} [{choices}] ").strip().lower()
+            expanded = next((ch for ch in request.choices if ch.startswith(answer)), None) if answer else None
+            if expanded is not None:
+                break
+            c.print(f"please answer one of: {choices}")
+        comment = c.input("comment (optional, recorded): ").strip()
+        return expanded, comment
+
+
+class JsonRenderer:
+    """``--json``: one JSON object per event, one per line, for machines."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def on_event(self, event: Event) -> None:
+        """Write the event as a JSON line."""
+        self.stream.write(json.dumps({"event": event.kind, **event.data}, ensure_ascii=False, default=str) + "\n")
+        self.stream.flush()
+
+
+def describe_run(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Summary of one journal for ``otcctl runs``."""
+    started = next((r for r in records if r["type"] == "run-started"), {})
+    finished = [r for r in records if r["type"] == "run-finished"]
+    steps_started = [r for r in records if r["type"] == "step-started"]
+    steps_done = {r["step"] for r in records if r["type"] == "step-finished"}
+    in_flight = [r["step"] for r in steps_started if r["step"] not in steps_done]
+    outcome = finished[-1]["outcome"] if finished else ("interrupted" if in_flight else "incomplete")
+    if any(r["type"] == "run-interrupted" for r in records) and not finished:
+        outcome = "interrupted"
+    return {
+        "run_id": started.get("run_id"),
+        "runbook": started.get("runbook"),
+        "started_shanghai": started.get("time_shanghai"),
+        "operator": started.get("operator", {}),
+        "environment": started.get("environment"),
+        "outcome": outcome,
+        "steps_finished": len(steps_done),
+        "steps_total": started.get("steps_total"),
+        "in_flight": in_flight[-1] if in_flight else None,
+    }

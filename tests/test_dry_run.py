@@ -1,0 +1,105 @@
+"""The dry run shows exactly what a run would do, and opens no connection at all."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from otcctl.cli import app
+from tests.helpers import REPO, run_cli
+
+ALL_RUNBOOKS = sorted(p.stem for p in (REPO / "runbooks").glob("*.yaml"))
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Any attempt to create a socket is recorded and refused."""
+    attempts: list[Any] = []
+
+    def refuse(self: socket.socket, *args: Any, **kwargs: Any) -> None:
+        attempts.append(args)
+        raise AssertionError("the dry run tried to create a socket")
+
+    monkeypatch.setattr(socket.socket, "__init__", refuse)
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: refuse(None, *a))  # type: ignore[arg-type]
+    return attempts
+
+
+@pytest.mark.parametrize("name", ALL_RUNBOOKS)
+def test_dry_run_creates_no_socket(name: str, no_network: list[Any]) -> None:
+    result = CliRunner().invoke(app, ["dry-run", name, "--date", "20261127"])
+    assert result.exit_code == 0, result.output
+    assert "DRY RUN" in result.output
+    assert no_network == []
+
+
+def test_monthly_restart_dry_run_shows_the_six_manual_steps_in_kvm_order() -> None:
+    result = run_cli("dry-run", "monthly-restart", "--date", "20261127", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    refs = [s["source"] for s in plan["steps"]]
+    for n in range(1, 7):
+        assert any(r == f"月操作·重启服务器 第{n}步" for r in refs), f"manual step {n} missing: {refs}"
+    # the manual's order: notify, 16:00 gate and stop, reboot, check, start, notify
+    first = {n: next(i for i, r in enumerate(refs) if r.endswith(f"第{n}步")) for n in range(1, 7)}
+    assert [first[n] for n in range(1, 7)] == sorted(first.values())
+    reboot = next(s for s in plan["steps"] if s["kind"] == "reboot")
+    assert reboot["order"] == "kvm"
+    assert [t["host"] for t in reboot["targets"]] == ["M1", "M2", "M3", "M4", "M5", "M6"]
+    assert reboot["targets"][0]["command"] == "sudo /sbin/shutdown -r now"
+    gate = next(s for s in plan["steps"] if s["kind"] == "time_gate")
+    assert gate["condition"].endswith("16:00")
+    stop = next(s for s in plan["steps"] if s["id"] == "stop-middleware")
+    m5 = stop["targets"][0]
+    assert m5["host"] == "M5"
+    assert [x["command"] for x in m5["services"]][:2] == ["sc stop AxSvrMgr", "sc stop OTCTranSZT"]
+    assert m5["services"][-1]["command"] == "sc stop MCenter"
+
+
+def test_dry_run_text_names_hosts_addresses_and_commands() -> None:
+    result = run_cli("dry-run", "monthly-restart", "--date", "20261127")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "M1 192.168.18.131 ssh:22" in out
+    assert "M5 192.168.18.134 winrm:5986" in out
+    assert "gate: not before 16:00 Asia/Shanghai" in out
+    assert "\x1b[" not in out  # plain text when piped
+    reboot = out[out.index("[reboot] reboot-servers") : out.index("check-after-reboot")]
+    positions = [reboot.index(f"主机: M{n} ") for n in range(1, 7)]
+    assert positions == sorted(positions)
+
+
+def test_parameter_override_changes_the_rendered_plan() -> None:
+    result = run_cli("dry-run", "monthly-restart", "-p", "stop_at=00:00", "--json")
+    plan = json.loads(result.stdout)
+    assert plan["params"]["stop_at"] == "00:00"
+    assert next(s for s in plan["steps"] if s["kind"] == "time_gate")["condition"].endswith("00:00")
+
+
+def test_values_are_shell_quoted_never_pasted(tmp_path: Path) -> None:
+    result = run_cli("dry-run", "market-open", "-p", "disk_path=/tmp; rm -rf /", "--date", "20261127", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    disk = next(s for s in plan["steps"] if s["id"] == "disk-space")
+    assert disk["targets"][0]["command"].startswith("df -P '/tmp; rm -rf /' | awk")
+
+
+def test_data_file_paths_use_the_run_date() -> None:
+    plan = json.loads(run_cli("dry-run", "market-open", "--date", "2026-11-27", "--json").stdout)
+    f1 = next(s for s in plan["steps"] if s["kind"] == "file")
+    assert f1["targets"][0]["path"].endswith("/20261127/FundDay/OFD_ZZ_189_20261127_07.TXT")
+    assert f1["targets"][0]["host"] == "M4"
+
+
+def test_json_outputs_parse() -> None:
+    listing = json.loads(run_cli("list", "--json").stdout)
+    assert {r["name"] for r in listing} == set(ALL_RUNBOOKS)
+    shown = json.loads(run_cli("show", "market-open", "--json").stdout)
+    assert shown["steps"][0]["id"] == "restart-md-gateway"
+    report = json.loads(run_cli("validate", "--json").stdout)
+    assert report["ok"] is True and len(report["files"]) == len(ALL_RUNBOOKS) + 1
