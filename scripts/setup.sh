@@ -13,6 +13,7 @@ command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || need_debs+=(openssh-
 command -v ssh-keygen >/dev/null 2>&1 || need_debs+=(openssh-client)
 command -v pdftotext >/dev/null 2>&1 || need_debs+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need_debs+=(fonts-droid-fallback)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_debs+=(fonts-dejavu-core)
 
 if [ ${#need_debs[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

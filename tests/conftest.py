@@ -13,26 +13,41 @@ from pathlib import Path
 
 import pytest
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, SshdMissing, lab_down, lab_up
+from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, PortsInUse, SshdMissing, lab_down, lab_up
 
 PRODUCTION_INVENTORY = Path(__file__).resolve().parents[1] / "inventory.yaml"
+
+
+def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
+    """Bring a lab up on the first loopback network whose ports are free.
+
+    An operator's demo lab (or another test session) may already hold 127.0.0.11-16, so the
+    test lab moves to 127.0.1.x, 127.0.2.x...; tests read addresses from the lab, never assume them.
+    OTCLAB_NETWORK pins the first choice.
+    """
+    first = os.environ.get("OTCLAB_NETWORK", DEFAULT_NETWORK)
+    candidates = [first, *(f"127.0.{n}" for n in range(1, 10))]
+    busy: PortsInUse | None = None
+    for network in dict.fromkeys(candidates):
+        if network in avoid:
+            continue
+        try:
+            return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network))
+        except PortsInUse as exc:
+            busy = exc
+    assert busy is not None
+    raise busy
 
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """A lab that is up for the whole session: ``lab.inventory_path`` is the inventory to use.
 
-    Set OTCLAB_NETWORK (e.g. ``127.0.1``) to move it off 127.0.0.11-16 when an operator's lab
-    already holds those addresses. Skipped, with the install hint, where sshd is not installed.
+    Skipped, with the install hint, where OpenSSH's sshd is not installed.
     """
     directory = tmp_path_factory.mktemp("lab")
-    options = LabOptions(
-        directory=directory,
-        inventory=PRODUCTION_INVENTORY,
-        network=os.environ.get("OTCLAB_NETWORK", DEFAULT_NETWORK),
-    )
     try:
-        started = lab_up(options)
+        started = start_lab(directory)
     except SshdMissing as exc:
         pytest.skip(str(exc))
     try:

@@ -22,7 +22,7 @@ from otcctl.inventory import load_inventory
 from otcctl.lab import PASSPHRASE_ENV, Lab, LabError, LabOptions, lab_status, lab_up, open_lab
 from otcctl.lab.layout import loopback_address
 from otcctl.lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
-from tests.conftest import PRODUCTION_INVENTORY
+from tests.conftest import PRODUCTION_INVENTORY, start_lab
 
 LINUX_HOSTS = ("M1", "M2", "M3", "M4")
 
@@ -214,7 +214,7 @@ def test_todays_data_files_are_on_m4_and_well_formed(lab: Lab) -> None:
         assert report.ok, report.problems
 
 
-def test_loopback_only(lab: Lab) -> None:
+def test_loopback_only() -> None:
     assert loopback_address("127.0.3", 1) == "127.0.3.11"
     for network in ("10.0.0", "0.0.0", "not.an.ip"):
         with pytest.raises(LabError):
@@ -238,12 +238,10 @@ def test_missing_sshd_is_one_paragraph_with_the_install_command(tmp_path: Path) 
 
 def test_cli_up_status_down_leaves_nothing_running(lab: Lab, tmp_path: Path) -> None:
     """A second lab on other loopback addresses, so the session's lab stays up for other tests."""
-    network = "127.0.2" if lab.spec.network == "127.0.1" else "127.0.1"
     directory = tmp_path / "lab"
+    network = start_lab(directory, avoid=(lab.spec.network,)).spec.network
     runner = CliRunner()
     args = ["--dir", str(directory)]
-    up = runner.invoke(lab_app, ["up", *args, "--inventory", str(PRODUCTION_INVENTORY), "--network", network])
-    assert up.exit_code == 0, up.output
     try:
         again = runner.invoke(lab_app, ["up", *args, "--inventory", str(PRODUCTION_INVENTORY)])
         assert again.exit_code == 0 and "already up" in again.output

@@ -27,6 +27,23 @@ class Connections:
         self._hosts: dict[str, Any] = {}
         self._sql: dict[tuple[str, str], SqlRunner] = {}
         self._lock = threading.Lock()
+        self._secrets: dict[tuple[str, str], Any] = {}
+
+    def prepare(self, host_ids: set[str], database_ids: set[str]) -> None:
+        """Look up every credential the run will need before its first record is written.
+
+        A missing password is then found before anything is done, and every secret is known to
+        the masker before a command that might print it reaches the journal.
+        """
+        for host_id in sorted(host_ids):
+            self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
+        for database_id in sorted(database_ids):
+            self._secret(("db", database_id), self.inventory.databases[database_id].credential)
+
+    def _secret(self, key: tuple[str, str], credential: object) -> Any:
+        if key not in self._secrets:
+            self._secrets[key] = lookup_password(credential, self.masker, environ=self.environ)
+        return self._secrets[key]
 
     def known_hosts(self) -> Path:
         """The known_hosts file every SSH host key is checked against."""
@@ -48,7 +65,7 @@ class Connections:
 
     def _open(self, host_id: str) -> Any:
         host = self.inventory.hosts[host_id]
-        secret = lookup_password(host.credential, self.masker, environ=self.environ)
+        secret = self._secret(("host", host_id), host.credential)
         if host.transport == "ssh":
             from otcctl.connectors.ssh import SshConnector
 
@@ -81,7 +98,7 @@ class Connections:
         if database.route == "sqlplus-ssh":
             created: SqlRunner = oracle.SqlplusRunner(database, self.runner(host_id))
         else:
-            secret = lookup_password(database.credential, self.masker, environ=self.environ)
+            secret = self._secret(("db", database_id), database.credential)
             address = self.inventory.hosts[host_id].address
             created = oracle.OracledbRunner(database, address, secret, thick=database.route == "thick")
         with self._lock:

@@ -164,6 +164,14 @@ def _execute(
 ) -> RunResult:
     masker = Masker()
     connections = Connections(plan.inventory.inventory, masker)
+    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
+    databases = {p.step.database for p in (*plan.steps, *plan.rollback_steps) if p.kind == "sql"}
+    try:
+        connections.prepare(hosts, databases)
+    except OtcctlError as exc:
+        journal.append("run-stopped", run_id=run_id, reason=str(exc))
+        journal.close()
+        raise
     engine = Engine(
         plan,
         run_id=run_id,

@@ -185,7 +185,10 @@ class SshConnector:
             return
         try:
             channel = transport.open_session(timeout=self.connect_timeout)
-            channel.exec_command(f"kill -TERM -- -{pgid} 2>/dev/null; sleep 1; kill -KILL -- -{pgid} 2>/dev/null; true")
+            channel.exec_command(
+                f"kill -TERM -- -{pgid} 2>/dev/null; "
+                f"(sleep 2; kill -KILL -- -{pgid} 2>/dev/null) </dev/null >/dev/null 2>&1 & true"
+            )
             channel.recv_exit_status()
             channel.close()
         except Exception:

@@ -19,7 +19,7 @@ from otcctl.lab.build import (
     lab_up,
     open_lab,
 )
-from otcctl.lab.errors import LabError, SshdMissing
+from otcctl.lab.errors import LabError, PortsInUse, SshdMissing
 
 __all__ = [
     "DEFAULT_NETWORK",
@@ -30,6 +30,7 @@ __all__ = [
     "LabError",
     "LabOptions",
     "LabStatus",
+    "PortsInUse",
     "ServiceStatus",
     "SshdMissing",
     "lab_down",

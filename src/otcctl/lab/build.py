@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from otcctl.lab import power, proc, sshd
-from otcctl.lab.errors import LabError
+from otcctl.lab.errors import LabError, PortsInUse
 from otcctl.lab.layout import POWER_ON, RUNNING, LabHost, LabLayout, LabSpec, write_state
 from otcctl.lab.listeners import endpoints
 
@@ -188,7 +188,8 @@ def lab_up(options: LabOptions) -> Lab:
 def lab_down(directory: Path, grace: float = 3.0) -> list[int]:
     """Stop every process this lab started (reboots in progress first); returns the pids signalled.
 
-    Dead or foreign pids are skipped: only a pid whose command line names this lab is signalled.
+    Dead pids are skipped, and so are recycled ones: a daemon of ours must still have the start time
+    recorded with its pid, an sshd must still name its config file on its command line.
     """
     layout = LabLayout.at(directory)
     spec = layout.load_spec()
@@ -229,7 +230,7 @@ def _check_ports_free(spec: LabSpec, layout: LabLayout) -> None:
     busy = [f"{address}:{port} ({what})" for address, port, what in wanted if not proc.port_free(address, port)]
     if busy:
         more = f" and {len(busy) - 3} more" if len(busy) > 3 else ""
-        raise LabError(
+        raise PortsInUse(
             f"cannot build the lab in {layout.root}: already in use: {', '.join(busy[:3])}{more}. "
             "Another lab is probably up: stop it with 'otcctl lab down --dir ITS_DIR', "
             "or put this one on other addresses with --network 127.0.1."

@@ -11,3 +11,7 @@ class LabError(OtcctlError):
 
 class SshdMissing(LabError):
     """OpenSSH's server or ssh-keygen is not installed: the lab needs real sshd peers."""
+
+
+class PortsInUse(LabError):
+    """Another lab (or anything else) holds the addresses and ports this lab needs."""

@@ -1,0 +1,263 @@
+"""The sqlplus route: SQL*Plus on the database host, OS authentication, over an open SSH session.
+
+This is the route that works on OTCDB's Oracle 10g: python-oracledb thin mode needs 12.1+, and
+``sqlplus -S -L '/ as sysdba'`` run as the Oracle software owner needs no password at all. The
+whole script travels inside the command as a quoted here-document (``CommandRunner.run`` takes
+a command string, nothing on stdin), so the dry run can print exactly what is sent.
+
+Values never become SQL text: each bind is a SQL*Plus ``VARIABLE`` assigned by ``exec``, so the
+query sees a real bind variable. The output settings are the ones SQL*Plus 10g has (no
+``set markup csv``, which is 12.2+); :mod:`otcctl.connectors.sqlplus_output` reads them back.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from dataclasses import dataclass
+
+from otcctl.connectors.base import CommandOutput, CommandRunner, SqlFailed, SqlResult
+from otcctl.connectors.sqlplus_output import (
+    BEGIN_MARK,
+    COLSEP,
+    END_MARK,
+    SqlplusOutputUnreadable,
+    error_lines,
+    parse_rows,
+)
+from otcctl.inventory import Database
+
+HEREDOC_TAG = "OTCCTL_SQL"
+MAX_LINE = 2499  # SQL*Plus 10g rejects longer input lines (SP2-0027)
+MAX_BIND_LENGTH = 4000  # VARIABLE ... VARCHAR2(4000) is the 10g maximum
+DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+_BIND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,29}$")
+
+# Every setting exists in SQL*Plus 10g. pagesize 0 would suppress the headings we need, so a
+# large page with NEWPAGE NONE gives one heading block and no blank line before it; FEEDBACK ON
+# prints "n rows selected." which tells the reader exactly how many lines are rows.
+SETTINGS = (
+    "set define off",
+    "set sqlblanklines on",
+    "set echo off",
+    "set verify off",
+    "set termout on",
+    "set tab off",
+    "set wrap on",
+    "set recsep off",
+    "set feedback off",
+    "set pagesize 50000",
+    "set newpage none",
+    "set heading on",
+    "set underline on",
+    f"set colsep '{COLSEP}'",
+    "set linesize 32767",
+    "set trimout on",
+    "set trimspool on",
+    "set numwidth 40",
+    "set long 32767",
+    "set longchunksize 32767",
+    "whenever sqlerror exit failure",
+    "whenever oserror exit failure",
+)
+
+
+@dataclass(frozen=True)
+class SqlplusCommand:
+    """How sqlplus is started on the database host; printed verbatim by the dry run.
+
+    ``become_user`` set means the SSH login user differs from the Oracle software owner, so
+    the command goes through ``sudo -n -u USER -i``: ``-i`` loads that user's login profile
+    (ORACLE_HOME, PATH), ``-n`` fails at once instead of waiting for a password prompt nobody
+    can answer. The site then needs a sudoers rule such as
+    ``otcops ALL=(oracle) NOPASSWD: ALL`` (or narrowed to the sqlplus command).
+    """
+
+    become_user: str | None = None
+    oracle_home: str | None = None
+    oracle_sid: str | None = None
+    logon: str = "/ as sysdba"
+    nls_lang: str = "AMERICAN_AMERICA.AL32UTF8"
+    sudo: str = "sudo -n -u {user} -i"
+
+    @classmethod
+    def for_database(cls, database: Database, login_user: str | None) -> SqlplusCommand:
+        """The command shape the inventory implies for a login as ``login_user``."""
+        owner = database.os_user
+        become = owner if owner and owner != login_user else None
+        return cls(become_user=become, oracle_home=database.oracle_home, oracle_sid=database.oracle_sid)
+
+    def prefix(self) -> str:
+        """The shell words before the here-document: sudo, environment, sqlplus and its logon."""
+        words: list[str] = []
+        if self.become_user:
+            words.append(self.sudo.format(user=shlex.quote(self.become_user)))
+        env = [f"NLS_LANG={self.nls_lang}"]
+        if self.oracle_sid:
+            env.insert(0, f"ORACLE_SID={self.oracle_sid}")
+        if self.oracle_home:
+            env.insert(0, f"ORACLE_HOME={self.oracle_home}")
+        words.append("env " + " ".join(shlex.quote(e) for e in env))
+        program = f"{self.oracle_home.rstrip('/')}/bin/sqlplus" if self.oracle_home else "sqlplus"
+        words.append(f"{shlex.quote(program)} -S -L {shlex.quote(self.logon)}")
+        return " ".join(words)
+
+    def describe(self, host_id: str) -> str:
+        """One line for the dry run and ``doctor``."""
+        who = self.become_user or "the SSH login user"
+        how = "OS authentication (no password)" if self.logon.startswith("/") else f"logon {self.logon}"
+        return f"sqlplus on {host_id} as {who} with {how}: {self.prefix()} <<'{HEREDOC_TAG}' ... {HEREDOC_TAG}"
+
+
+def sqlplus_script(sql: str, binds: dict[str, str]) -> str:
+    """The SQL*Plus script for one query: settings, bind variables, markers around the rows.
+
+    Raises SqlFailed when the query or a value cannot be carried safely (a line SQL*Plus would
+    read as its own command, a line too long for 10g, a bind name that is no identifier).
+    """
+    statement = _statement_lines(sql)
+    lines = list(SETTINGS)
+    for name, value in binds.items():
+        if not _BIND_NAME.match(name):
+            raise SqlFailed(f"bind name {name!r} is not a SQL*Plus variable name (letters, digits, _; 30 at most)")
+        if len(value) > MAX_BIND_LENGTH:
+            raise SqlFailed(f"bind {name} is {len(value)} characters long; the sqlplus route takes {MAX_BIND_LENGTH}")
+        lines.append(f"variable {name} varchar2({MAX_BIND_LENGTH})")
+        lines.extend(_assignment(name, value))
+    lines += [
+        f"alter session set nls_date_format = '{DATE_FORMAT}'",
+        "/",
+        "set feedback on",
+        f"prompt {BEGIN_MARK}",
+        *statement,
+        "/",
+        "set feedback off",
+        f"prompt {END_MARK}",
+        "exit success",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def sqlplus_command(shape: SqlplusCommand, sql: str, binds: dict[str, str]) -> str:
+    """The complete shell command: ``PREFIX <<'OTCCTL_SQL'``, the script, the closing tag."""
+    script = sqlplus_script(sql, binds)
+    tag = HEREDOC_TAG
+    taken = set(script.splitlines())
+    counter = 0
+    while tag in taken:  # a value line equal to the tag would end the here-document early
+        counter += 1
+        tag = f"{HEREDOC_TAG}_{counter}"
+    return f"{shape.prefix()} <<'{tag}'\n{script}{tag}"
+
+
+class SqlplusRunner:
+    """Runs queries through sqlplus on the database host; implements ``SqlRunner``.
+
+    The CommandRunner is given in and stays the caller's: :meth:`close` leaves it open.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        runner: CommandRunner,
+        *,
+        host_id: str | None = None,
+        login_user: str | None = None,
+        command: SqlplusCommand | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.database = database
+        self.runner = runner
+        self.host_id = host_id or database.primary_host
+        self.command = command or SqlplusCommand.for_database(database, login_user)
+        self.name = name or database.service_name
+
+    def command_for(self, sql: str, binds: dict[str, str]) -> str:
+        """The exact command :meth:`query` would send (the dry run shows this)."""
+        return sqlplus_command(self.command, sql, binds)
+
+    def query(self, sql: str, binds: dict[str, str], timeout: float, max_rows: int) -> SqlResult:
+        """Run one query; rows beyond ``max_rows`` are dropped; every failure is SqlFailed."""
+        command = self.command_for(sql, binds)
+        started = time.monotonic()
+        output = self.runner.run(command, timeout)
+        duration = time.monotonic() - started
+        self._check(output, timeout)
+        try:
+            columns, rows = parse_rows(output.stdout)
+        except SqlplusOutputUnreadable as exc:
+            raise SqlFailed(f"{self._where()}: {exc}") from None
+        return SqlResult(columns=columns, rows=tuple(rows[:max_rows]), duration=duration)
+
+    def close(self) -> None:
+        """Nothing to release: the SSH session belongs to whoever opened it."""
+
+    def _where(self) -> str:
+        who = self.command.become_user or "the login user"
+        return f"database {self.name} on {self.host_id} (sqlplus as {who})"
+
+    def _check(self, output: CommandOutput, timeout: float) -> None:
+        """Turn a failed or unusable run into one paragraph naming the cause and what to do."""
+        where = self._where()
+        if output.timed_out:
+            raise SqlFailed(f"{where}: no result within {timeout:g} s; the query was stopped on the host")
+        if output.truncated:
+            raise SqlFailed(
+                f"{where}: the result is larger than otcctl keeps (64 KiB of output); "
+                "select fewer rows or columns (max_rows cannot shorten what sqlplus prints)"
+            )
+        errors = error_lines(output.stdout + "\n" + output.stderr)
+        if errors:
+            raise SqlFailed(f"{where}: {'; '.join(errors)}")
+        stderr = " ".join(output.stderr.split())
+        if output.exit_code == 127 or "sqlplus: command not found" in stderr or "sqlplus: not found" in stderr:
+            raise SqlFailed(
+                f"{where}: sqlplus was not found; set oracle_home for the database in the inventory, "
+                "or put $ORACLE_HOME/bin on the Oracle owner's PATH"
+            )
+        if stderr.startswith("sudo:") or " sudo:" in stderr:
+            raise SqlFailed(
+                f"{where}: sudo refused ({stderr[:200]}); the SSH user needs a NOPASSWD sudoers rule to run "
+                f"commands as {self.command.become_user}"
+            )
+        if output.exit_code != 0:
+            detail = stderr[:300] or " ".join(output.stdout.split())[-300:] or "no output"
+            raise SqlFailed(f"{where}: sqlplus ended with exit code {output.exit_code}: {detail}")
+
+
+def _statement_lines(sql: str) -> list[str]:
+    """The query as buffer lines; refuses lines SQL*Plus would not pass to the database as SQL."""
+    text = sql.strip()
+    if text.endswith(";"):
+        text = text[:-1].rstrip()
+    if not text:
+        raise SqlFailed("the query is empty")
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
+        bare = line.strip()
+        if bare in ("/", ".") or bare.startswith("#") or bare.endswith(";"):
+            raise SqlFailed(
+                f"line {number} of the query ({bare!r}) would be read by SQL*Plus as a command or an end "
+                "of statement; rewrite it (one statement, no line ending in ';', none starting with '#')"
+            )
+        if len(line) > MAX_LINE:
+            raise SqlFailed(f"line {number} of the query is longer than SQL*Plus 10g reads ({MAX_LINE}); break it")
+    return lines
+
+
+def _assignment(name: str, value: str) -> list[str]:
+    """``exec :name := '...'``; quotes doubled, line breaks as chr(10), long values over lines."""
+    pieces: list[str] = []
+    for index, part in enumerate(re.split(r"(\r\n|\r|\n)", value)):
+        if index % 2:
+            pieces.append("chr(13)||chr(10)" if part == "\r\n" else f"chr({ord(part)})")
+        elif part or not pieces:
+            pieces.extend("'" + part[i : i + 500].replace("'", "''") + "'" for i in range(0, max(len(part), 1), 500))
+    # A trailing hyphen continues a SQL*Plus command on the next line, so a long value stays
+    # within the 10g line limit without ever cutting through a quoted literal.
+    lines = [f"exec :{name} := {pieces[0]}"]
+    for piece in pieces[1:]:
+        lines[-1] += " || -"
+        lines.append(f"  {piece}")
+    return lines
