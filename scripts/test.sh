@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 source scripts/setup.sh
+export OTCCTL_FORBID_PRODUCTION=1   # tests must never reach the production estate
 
 echo "== ruff"
 ruff check src tests bench scripts

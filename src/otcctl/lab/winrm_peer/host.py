@@ -115,6 +115,7 @@ class EmulatedHost:
         self._pending: dict[str, tuple[str, float]] = {}
         self._sockets: dict[str, socket.socket] = {}
         self._powered: bool | None = None
+        self._complained: set[str] = set()
         self._stop = threading.Event()
         state_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
@@ -165,8 +166,11 @@ class EmulatedHost:
             stop.wait(max(0.0, min(0.05, pending[1] - time.monotonic())))
             self.tick()
 
-    def tick(self) -> None:
-        """Complete due transitions, follow the state files, open/close ports, report power changes."""
+    def tick(self) -> list[str]:
+        """Complete due transitions, follow the state files, open/close ports, report power changes.
+
+        Returns the ports that should listen but cannot (each is logged once, not every tick).
+        """
         with self._lock:
             powered = self.powered_on()
             now = time.monotonic()
@@ -179,34 +183,43 @@ class EmulatedHost:
                         _log.info("%s: %s is %s", self.address, service.sc_name, pending[0])
             changed = powered != self._powered
             self._powered = powered
-            self._reconcile_ports(powered)
+            problems = self._reconcile_ports(powered)
         if changed and self._on_power is not None:
             self._on_power(powered)
+        return problems
 
-    def _reconcile_ports(self, powered: bool) -> None:
+    def _reconcile_ports(self, powered: bool) -> list[str]:
+        problems = []
         for service in self.services:
             if service.port is None or not self._service_ports:
                 continue
             want = powered and self.state(service) in ("running", "stop_pending")
             sock = self._sockets.get(service.name)
             if want and sock is None:
-                self._sockets[service.name] = self._listen(service)
+                try:
+                    self._sockets[service.name] = self._listen(service.port)
+                    self._complained.discard(service.name)
+                except OSError as exc:
+                    problems.append(f"{self.address}:{service.port} ({service.sc_name}) cannot listen: {exc.strerror}")
+                    if service.name not in self._complained:
+                        _log.warning("%s", problems[-1])
+                        self._complained.add(service.name)
             elif not want and sock is not None:
                 sock.close()
                 del self._sockets[service.name]
             elif sock is not None:
                 _drain(sock)
+        return problems
 
-    def _listen(self, service: ServiceSpec) -> socket.socket:
+    def _listen(self, port: int) -> socket.socket:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((self.address, service.port or 0))
-        except OSError as exc:
+            sock.bind((self.address, port))
+            sock.listen(16)
+        except OSError:
             sock.close()
-            raise OSError(exc.errno, f"{self.address}:{service.port} ({service.sc_name}) cannot listen: "
-                                     f"{exc.strerror}") from None
-        sock.listen(16)
+            raise
         sock.setblocking(False)
         return sock
 

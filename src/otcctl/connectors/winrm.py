@@ -1,0 +1,281 @@
+"""Commands on the Windows middleware hosts (M5, M6) over WinRM, with pywinrm's Protocol.
+
+The Protocol is used directly, not ``winrm.Session``, because a deadline must really end the
+remote command: output is received in slices no longer than the time left, and past the
+deadline the command gets a Signal terminate before the shell is deleted. Each run opens its
+own connection, shell and NTLM context, so a host that rebooted or dropped an idle connection
+costs one handshake instead of a sealed message the server can no longer read.
+
+Transport comes from the host's ``winrm`` settings: HTTPS with certificate validation by
+default, or plain HTTP where NTLM seals every message. Output is decoded as UTF-8 when it is
+valid UTF-8 and with the host's encoding (GBK on the Chinese servers) otherwise; the shell is
+opened with the matching code page. PowerShell's CLIXML error stream becomes plain text.
+Connection trouble is a :class:`ConnectionFailed` whose message never holds the password.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import re
+import time
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING, Literal
+
+from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
+from otcctl.inventory import Host, WinrmSettings
+
+if TYPE_CHECKING:
+    import winrm
+
+    from otcctl.secrets import Secret
+
+Shell = Literal["cmd", "powershell"]
+ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
+READ_TIMEOUT_SECONDS = 30
+MAX_OPERATION_SECONDS = 20
+MAX_COMMAND_LINE = 8191  # cmd.exe's limit; a longer PowerShell script must be split into steps
+_CODEPAGES = {"gbk": 936, "gb2312": 936, "gb18030": 54936, "utf-8": 65001, "big5": 950}
+_SC_STATES: dict[str, ServiceState] = {"1": "stopped", "2": "start_pending", "3": "stop_pending", "4": "running"}
+_SERVICE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class WinrmConnector:
+    """Runs commands on one Windows host; ``shell`` is the default, :meth:`run` may override it."""
+
+    def __init__(self, host: Host, password: Secret | None, *, shell: Shell = "cmd", label: str | None = None) -> None:
+        if host.transport != "winrm":
+            raise ValueError(f"host {label or host.address} is reached over {host.transport}, not WinRM")
+        self.host = host
+        self.shell: Shell = shell
+        self.settings = host.winrm or WinrmSettings()
+        self.label = label or host.address
+        self.endpoint = _endpoint(host, self.settings)
+        self.codepage = codepage_for(host.encoding)
+        self._password = password
+
+    def run(self, command: str, timeout: float, *, shell: Shell | None = None) -> CommandOutput:
+        """Run ``command``; past ``timeout`` seconds it is terminated on the host and reported timed_out."""
+        kind = shell or self.shell
+        line = powershell_line(command) if kind == "powershell" else command
+        started = time.monotonic()
+        protocol = self._protocol(READ_TIMEOUT_SECONDS)
+        try:
+            shell_id = protocol.open_shell(codepage=self.codepage)
+        except Exception as exc:
+            raise self._failure(exc, "opening a remote shell") from None
+        try:
+            return self._execute(protocol, shell_id, line, started + timeout, started)
+        finally:
+            try:
+                protocol.close_shell(shell_id)
+            except Exception:
+                protocol.transport.close_session()
+
+    def close(self) -> None:
+        """Nothing stays open between runs; present for the CommandRunner protocol."""
+
+    def _execute(self, protocol: winrm.Protocol, shell_id: str, line: str, deadline: float,
+                 started: float) -> CommandOutput:
+        from winrm.exceptions import WinRMOperationTimeoutError
+
+        try:
+            command_id = protocol.run_command(shell_id, line)
+        except Exception as exc:
+            raise self._failure(exc, "starting the command") from None
+        stdout, stderr = bytearray(), bytearray()
+        exit_code: int | None = None
+        timed_out = truncated = False
+        while exit_code is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            protocol.operation_timeout_sec = max(1, min(MAX_OPERATION_SECONDS, int(remaining)))
+            try:
+                out, err, code, done = protocol.get_command_output_raw(shell_id, command_id)
+            except WinRMOperationTimeoutError:
+                continue
+            except Exception as exc:
+                raise self._failure(exc, "while the command ran (it may or may not have finished)") from None
+            truncated |= _keep_tail(stdout, out) | _keep_tail(stderr, err)
+            exit_code = code if done else None
+        note = ""
+        try:
+            protocol.cleanup_command(shell_id, command_id)
+        except Exception as exc:
+            if timed_out:
+                note = f"\notcctl: the host did not confirm that the timed-out command was stopped: {self._scrub(exc)}\n"
+        return CommandOutput(
+            exit_code=exit_code,
+            stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding),
+            stderr=clixml_to_text(decode_output(bytes(stderr[-OUTPUT_LIMIT:]), self.host.encoding)) + note,
+            duration=time.monotonic() - started,
+            timed_out=timed_out,
+            truncated=truncated,
+        )
+
+    def _protocol(self, read_timeout: int) -> winrm.Protocol:
+        import winrm
+
+        if self._password is None:
+            raise ConnectionFailed(
+                f"{self.label}: no password for {self.host.user}; the inventory's credential for this host gave none"
+            )
+        ca: str | None = self.settings.ca_bundle if self.settings.cert_validation else None
+        return winrm.Protocol(
+            self.endpoint,
+            transport=self.settings.auth,
+            username=self.host.user,
+            password=self._password.reveal(),
+            server_cert_validation="validate" if self.settings.cert_validation else "ignore",
+            ca_trust_path=ca or "",
+            read_timeout_sec=read_timeout,
+            operation_timeout_sec=min(MAX_OPERATION_SECONDS, read_timeout - 1),
+            message_encryption="auto",
+            proxy=None,
+        )
+
+    def _scrub(self, exc: BaseException) -> str:
+        text = str(exc)
+        secret = self._password.reveal() if self._password is not None else ""
+        return text.replace(secret, "***") if secret else text
+
+    def _failure(self, exc: Exception, doing: str) -> ConnectionFailed:
+        """One paragraph saying what failed, where, and what to check; never the password."""
+        import requests
+        from winrm.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
+
+        where = f"{self.label} ({self.endpoint})"
+        if isinstance(exc, ConnectionFailed):
+            return exc
+        if isinstance(exc, requests.exceptions.SSLError):
+            reason = _reason(str(exc), r"certificate verify failed: ([^'\")(]+)") or "TLS handshake failed"
+            message = (f"{where}: the TLS certificate was not accepted ({reason.strip()}); give the CA in the "
+                       "inventory's winrm.ca_bundle, or check that this really is the host")
+        elif isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.ReadTimeout):
+            message = f"{where}: no answer {doing} (timed out); the host may be down, rebooting or filtered"
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            reason = _reason(str(exc), r"\[Errno -?\d+\] ([^'\")]+)") or "connection failed"
+            message = f"{where}: cannot connect {doing}: {reason.strip()}; is the host up and WinRM listening?"
+        elif isinstance(exc, AuthenticationError):
+            message = (f"{where} rejected the credentials of {self.host.user} ({self.settings.auth}): wrong password, "
+                       "locked or expired account, or the authentication method is not allowed on the host")
+        elif isinstance(exc, WSManFaultError):
+            message = f"{where} refused {doing}: {exc.reason.strip()} (WS-Management fault {exc.wsman_fault_code})"
+        elif isinstance(exc, WinRMTransportError):
+            message = f"{where} answered HTTP {exc.code} {doing}"
+        elif isinstance(exc, WinRMError):
+            message = f"{where}: {doing} failed: {exc}"
+        else:
+            message = f"{where}: {doing} failed: {type(exc).__name__}: {exc}"
+        return ConnectionFailed(message.replace(self._password.reveal(), "***") if self._password else message)
+
+
+def winrm_answers(host: Host, password: Secret | None, *, timeout: float = 5.0) -> bool:
+    """Whether the host's WinRM service accepts us now (opens and deletes a shell): to wait out a reboot.
+
+    False while the host is unreachable or not yet serving; a rejected password or certificate
+    raises :class:`ConnectionFailed`, because waiting longer would not fix it.
+    """
+    import requests
+    from winrm.exceptions import AuthenticationError
+
+    connector = WinrmConnector(host, password)
+    protocol = connector._protocol(max(2, int(timeout)))
+    try:
+        shell_id = protocol.open_shell(codepage=connector.codepage)
+        protocol.close_shell(shell_id)
+    except (AuthenticationError, requests.exceptions.SSLError) as exc:
+        raise connector._failure(exc, "probing WinRM") from None
+    except Exception:
+        protocol.transport.close_session()
+        return False
+    return True
+
+
+def service_state(runner: CommandRunner, name: str, *, timeout: float = 30.0) -> ServiceState:
+    """The state ``sc.exe query NAME`` reports ("unknown" when it cannot tell, e.g. no such service).
+
+    ``sc.exe`` rather than ``sc``: in PowerShell ``sc`` is Set-Content.
+    """
+    if not _SERVICE_NAME.match(name):
+        raise ValueError(f"not a Windows service name: {name!r}")
+    output = runner.run(f"sc.exe query {name}", timeout)
+    return "unknown" if output.timed_out else parse_sc_state(output.stdout)
+
+
+def parse_sc_state(text: str) -> ServiceState:
+    """The STATE of ``sc query`` output, by its number, which no Windows language translates."""
+    match = re.search(r"^\s*STATE\s*:\s*(\d+)", text, re.MULTILINE)
+    return _SC_STATES.get(match.group(1), "unknown") if match else "unknown"
+
+
+def powershell_line(script: str) -> str:
+    """The cmd.exe line that runs ``script`` (base64 of UTF-16LE, so no quoting can go wrong)."""
+    encoded = base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+    line = f"powershell -NoProfile -NonInteractive -EncodedCommand {encoded}"
+    if len(line) > MAX_COMMAND_LINE:
+        raise UnsupportedStep(
+            f"the PowerShell script is too long for one command line ({len(script)} characters; "
+            f"encoded it needs {len(line)} of cmd.exe's {MAX_COMMAND_LINE}): split it into several steps"
+        )
+    return line
+
+
+def codepage_for(encoding: str) -> int:
+    """The Windows code page that makes the host print in ``encoding`` (GBK -> 936)."""
+    name = codecs.lookup(encoding).name
+    if name in _CODEPAGES:
+        return _CODEPAGES[name]
+    match = re.fullmatch(r"cp(\d+)", name)
+    return int(match.group(1)) if match else 65001
+
+
+def decode_output(data: bytes, encoding: str) -> str:
+    """UTF-8 when the bytes are valid UTF-8 (a cut first character forgiven), else the host's encoding."""
+    for skip in range(4):
+        try:
+            text = data[skip:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            if exc.start != 0 or skip == 3:
+                text = data.decode(encoding, errors="replace")
+                break
+    return text.replace("\r\n", "\n")
+
+
+def clixml_to_text(text: str) -> str:
+    """PowerShell's ``#< CLIXML`` error stream as the lines an operator would read; other text unchanged."""
+    if not text.startswith("#< CLIXML"):
+        return text
+    try:
+        root = ET.fromstring(text[len("#< CLIXML"):].strip())
+    except ET.ParseError:
+        return text
+    lines = []
+    for node in root.iter():
+        stream = node.get("S", "").lower() if node.tag.endswith("}S") else ""
+        if stream in ("error", "warning"):
+            lines.append(("WARNING: " if stream == "warning" else "") + (node.text or ""))
+    decoded = re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), "".join(lines))
+    return decoded.replace("\r\n", "\n").rstrip() + "\n" if decoded.strip() else ""
+
+
+def _keep_tail(buffer: bytearray, data: bytes) -> bool:
+    """Append, keeping at most twice the limit in memory; True when something was dropped."""
+    buffer.extend(data)
+    if len(buffer) > 2 * OUTPUT_LIMIT:
+        del buffer[:-OUTPUT_LIMIT]
+        return True
+    return len(buffer) > OUTPUT_LIMIT
+
+
+def _reason(text: str, pattern: str) -> str | None:
+    match = re.search(pattern, text)
+    return match.group(1) if match else None
+
+
+def _endpoint(host: Host, settings: WinrmSettings) -> str:
+    address = f"[{host.address}]" if ":" in host.address else host.address
+    return f"{settings.scheme}://{address}:{host.port}{settings.path}"

@@ -1,0 +1,23 @@
+"""A WinRM peer for tests and the lab: an emulated Chinese Windows middleware host (M5, M6).
+
+It speaks WS-Management over HTTP (or HTTPS) exactly as pywinrm uses it, authenticates with
+real NTLM (pyspnego's server side) and seals messages on plain HTTP. Behind it, a small
+emulated host: Windows services with their ports, backup drives, a reboot. What it emulates,
+and what it refuses, is listed in each module; everything else exits 1 with "not emulated".
+"""
+
+from otcctl.lab.winrm_peer.drives import seed_backups
+from otcctl.lab.winrm_peer.host import ServiceSpec, load_services
+from otcctl.lab.winrm_peer.peer import Peer, PeerError, PeerOptions, start_peer
+from otcctl.lab.winrm_peer.process import CommandRecord
+
+__all__ = [
+    "CommandRecord",
+    "Peer",
+    "PeerError",
+    "PeerOptions",
+    "ServiceSpec",
+    "load_services",
+    "seed_backups",
+    "start_peer",
+]
