@@ -103,3 +103,20 @@ def test_json_outputs_parse() -> None:
     assert shown["steps"][0]["id"] == "restart-md-gateway"
     report = json.loads(run_cli("validate", "--json").stdout)
     assert report["ok"] is True and len(report["files"]) == len(ALL_RUNBOOKS) + 1
+
+
+def test_dry_run_and_list_load_no_transport_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from otcctl.cli import app\n"
+        "r = CliRunner().invoke(app, ['dry-run', 'monthly-restart', '--date', '20261127'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "CliRunner().invoke(app, ['list'])\n"
+        "print(sorted(m for m in ('paramiko', 'winrm', 'oracledb', 'fpdf') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -289,3 +289,65 @@ def test_service_stop_and_start_on_linux(lab: Lab, tmp_path: Path, order: str) -
     result = otcctl(tmp_path / "s", "run", "tomcat-cycle", "--runbooks", str(books), "-i", str(lab.inventory_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all stopped" in result.stdout and "all running" in result.stdout
+
+
+def _shanghai_now():  # type: ignore[no-untyped-def]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(tz=ZoneInfo("Asia/Shanghai"))
+
+
+GATE = """\
+  - id: gate
+    kind: time_gate
+    not_before: "{{at}}"
+    action: 等到点
+    manual_ref: 月操作·重启服务器 第2步
+"""
+GATE_PARAMS = """\
+params:
+  at: {type: time, description: 时间, default: "16:00"}
+"""
+
+
+def test_time_gate_waits_with_a_countdown_in_shanghai_time(lab: Lab, tmp_path: Path) -> None:
+    import json
+    from datetime import timedelta
+
+    now = _shanghai_now()
+    if now.hour == 23 and now.minute >= 58:
+        pytest.skip("too close to midnight in Asia/Shanghai for a gate a minute ahead")
+    books = tmp_path / "books"
+    write_runbook(books, "gated", GATE, GATE_PARAMS)
+    ahead = (now + timedelta(minutes=1)).strftime("%H:%M")
+    refused = otcctl(tmp_path / "s1", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                     "-p", f"at={ahead}", "--no-wait", env={"TZ": "America/New_York"})
+    assert refused.returncode == 1 and f"before {ahead}" in refused.stdout and "--no-wait" in refused.stdout
+    behind = (now - timedelta(minutes=1)).strftime("%H:%M") if now.hour or now.minute else "00:00"
+    passed = otcctl(tmp_path / "s2", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                    "-p", f"at={behind}", "--no-wait", "--json", env={"TZ": "America/New_York"})
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_wait_gate_counts_down_and_passes_at_the_time() -> None:
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from otcctl.executors import StepContext
+    from otcctl.gates import wait_for_gate
+    from otcctl.prepare import PlanRequest, prepare_plan
+
+    plan = prepare_plan(PlanRequest("monthly-restart", {"stop_at": "16:00"}, run_date=None))
+    gate = next(p for p in plan.steps if p.kind == "time_gate")
+    clock = [datetime(2026, 11, 27, 7, 59, 57, tzinfo=UTC)]  # 15:59:57 in Shanghai
+    messages: list[str] = []
+
+    def sleep(seconds: float) -> None:
+        clock[0] += timedelta(seconds=seconds)
+
+    ctx = StepContext(None, plan.params, threading.Event(), lambda: clock[0], sleep, messages.append)  # type: ignore[arg-type]
+    result = wait_for_gate(gate, ctx)
+    assert result.passed and "waited until 16:00" in result.reason
+    assert messages[0].endswith("00:00:03 to go") and len(messages) == 3
+    assert clock[0] == datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC)

@@ -20,13 +20,13 @@ import codecs
 import re
 import time
 import xml.etree.ElementTree as ET
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
 from otcctl.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
-    import winrm
+    from winrm.protocol import Protocol
 
     from otcctl.secrets import Secret
 
@@ -75,7 +75,7 @@ class WinrmConnector:
     def close(self) -> None:
         """Nothing stays open between runs; present for the CommandRunner protocol."""
 
-    def _execute(self, protocol: winrm.Protocol, shell_id: str, line: str, deadline: float,
+    def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float,
                  started: float) -> CommandOutput:
         from winrm.exceptions import WinRMOperationTimeoutError
 
@@ -105,31 +105,34 @@ class WinrmConnector:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as exc:
             if timed_out:
-                note = f"\notcctl: the host did not confirm that the timed-out command was stopped: {self._scrub(exc)}\n"
+                note = f"\notcctl: the host did not confirm that the timed-out command stopped: {self._scrub(exc)}\n"
         return CommandOutput(
             exit_code=exit_code,
-            stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding),
-            stderr=clixml_to_text(decode_output(bytes(stderr[-OUTPUT_LIMIT:]), self.host.encoding)) + note,
+            stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding, cut=len(stdout) > OUTPUT_LIMIT),
+            stderr=clixml_to_text(decode_output(bytes(stderr[-OUTPUT_LIMIT:]), self.host.encoding,
+                                                cut=len(stderr) > OUTPUT_LIMIT)) + note,
             duration=time.monotonic() - started,
             timed_out=timed_out,
             truncated=truncated,
         )
 
-    def _protocol(self, read_timeout: int) -> winrm.Protocol:
-        import winrm
+    def _protocol(self, read_timeout: int) -> Protocol:
+        from winrm.protocol import Protocol
 
         if self._password is None:
             raise ConnectionFailed(
                 f"{self.label}: no password for {self.host.user}; the inventory's credential for this host gave none"
             )
-        ca: str | None = self.settings.ca_bundle if self.settings.cert_validation else None
-        return winrm.Protocol(
+        # None, not pywinrm's default "legacy_requests": a REQUESTS_CA_BUNDLE in the operator's
+        # environment must not silently decide which certificates a production host may present.
+        ca = cast(str, self.settings.ca_bundle if self.settings.cert_validation else None)
+        return Protocol(
             self.endpoint,
             transport=self.settings.auth,
             username=self.host.user,
             password=self._password.reveal(),
             server_cert_validation="validate" if self.settings.cert_validation else "ignore",
-            ca_trust_path=ca or "",
+            ca_trust_path=ca,
             read_timeout_sec=read_timeout,
             operation_timeout_sec=min(MAX_OPERATION_SECONDS, read_timeout - 1),
             message_encryption="auto",
@@ -232,16 +235,19 @@ def codepage_for(encoding: str) -> int:
     return int(match.group(1)) if match else 65001
 
 
-def decode_output(data: bytes, encoding: str) -> str:
-    """UTF-8 when the bytes are valid UTF-8 (a cut first character forgiven), else the host's encoding."""
-    for skip in range(4):
-        try:
-            text = data[skip:].decode("utf-8")
-            break
-        except UnicodeDecodeError as exc:
-            if exc.start != 0 or skip == 3:
-                text = data.decode(encoding, errors="replace")
-                break
+def decode_output(data: bytes, encoding: str, *, cut: bool = False) -> str:
+    """UTF-8 when the bytes are valid UTF-8, else the host's encoding (GBK text is almost never valid UTF-8).
+
+    ``cut``: the bytes are a tail, so up to three leading UTF-8 continuation bytes may be the
+    rest of a character cut in half; they are dropped before the UTF-8 test.
+    """
+    start = 0
+    while cut and start < min(3, len(data)) and 0x80 <= data[start] <= 0xBF:
+        start += 1
+    try:
+        text = data[start:].decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode(encoding, errors="replace")
     return text.replace("\r\n", "\n")
 
 

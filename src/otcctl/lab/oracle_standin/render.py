@@ -75,7 +75,7 @@ def render(columns: list[Column], rows: list[tuple[object, ...]], settings: Sett
     lines: list[str] = []
     show_heading = settings.heading and settings.pagesize > 0
     per_page = max(1, settings.pagesize - (2 if settings.underline else 1)) if settings.pagesize > 0 else len(rows)
-    for page_start in range(0, max(len(rows), 1) if rows else 0, per_page or 1):
+    for page_start in range(0, len(rows), per_page):
         if settings.pagesize > 0:
             if settings.newpage is not None:
                 lines.extend(["\f"] if settings.newpage == 0 else [""] * settings.newpage)

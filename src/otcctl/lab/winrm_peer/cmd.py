@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from otcctl.lab.winrm_peer import powershell
 from otcctl.lab.winrm_peer.listing import dir_command
+from otcctl.lab.winrm_peer.powershell import run as run_powershell
 from otcctl.lab.winrm_peer.process import Invocation
 from otcctl.lab.winrm_peer.programs import PROGRAMS, not_emulated
 
@@ -72,7 +72,7 @@ def run_simple(text: str, inv: Invocation) -> int:
     if name == "dir":
         return dir_command(inv, words[1:])
     if name == "powershell":
-        return powershell.run(words[1:], inv)
+        return run_powershell(words[1:], inv)
     program = PROGRAMS.get(name)
     if program is None:
         return not_emulated(inv, text)

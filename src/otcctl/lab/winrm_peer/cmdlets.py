@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from otcctl.lab.winrm_peer.drives import GIB, DriveInfo, Entry, PathRefused
+from otcctl.lab.winrm_peer.drives import GIB, SHANGHAI, DriveInfo, Entry, PathRefused
 from otcctl.lab.winrm_peer.host import ServiceSpec
-from otcctl.lab.winrm_peer.listing import SHANGHAI, child_items_table, local_time
+from otcctl.lab.winrm_peer.listing import child_items_table, local_time
 from otcctl.lab.winrm_peer.process import Invocation
 
 

@@ -46,7 +46,8 @@ def _sc_block(service: ServiceSpec, state: ServiceState, ex: bool = False) -> st
         f"        WAIT_HINT          : {'0x7d0' if state.endswith('pending') else '0x0'}",
     ]
     if ex:
-        lines += [f"        PID                : {service.pid if state != 'stopped' else 0}", "        FLAGS              :"]
+        pid = service.pid if state != "stopped" else 0
+        lines += [f"        PID                : {pid}", "        FLAGS              :"]
     return "\n" + "\n".join(lines) + "\n"
 
 
@@ -61,9 +62,9 @@ def sc(inv: Invocation, args: list[str]) -> int:
     host = inv.machine.host
     verb = args[0].lower() if args else ""
     if verb in ("query", "queryex") and len(args) == 1:
-        for service in host.services:
-            if host.state(service) != "stopped":
-                inv.cmd.out(_sc_block(service, host.state(service), verb == "queryex"))
+        for each in host.services:
+            if host.state(each) != "stopped":
+                inv.cmd.out(_sc_block(each, host.state(each), verb == "queryex"))
         return 0
     if verb not in ("query", "queryex", "qc", "start", "stop") or len(args) != 2:
         return not_emulated(inv, "sc " + " ".join(args))
@@ -112,9 +113,10 @@ def net(inv: Invocation, args: list[str]) -> int:
     if verb not in ("start", "stop") or len(words) < 2:
         return not_emulated(inv, "net " + " ".join(args))
     name = " ".join(words[1:])
-    service = host.find(name) or next((s for s in host.services if s.title.lower() == name.lower()), None)
-    if service is None:
+    found = host.find(name) or next((s for s in host.services if s.title.lower() == name.lower()), None)
+    if found is None:
         return _net_error(inv, "服务名无效。", 2185)
+    service = found
     starting = verb == "start"
     if host.state(service).endswith("pending"):
         return _net_error(inv, "服务正在启动或停止中，请稍候片刻后再试一次。", 2189)

@@ -12,6 +12,7 @@ channel binding token is checked against the peer's certificate.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import socket
 import ssl
@@ -63,10 +64,8 @@ class PeerHttpServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle_error(self, request: object, client_address: object) -> None:
         _log.debug("connection from %s ended with an error", client_address, exc_info=True)
@@ -91,10 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def finish(self) -> None:
         self.server.track(self.request, False)
-        try:
+        with contextlib.suppress(OSError):
             super().finish()
-        except OSError:
-            pass
 
     def log_message(self, format: str, *args: object) -> None:
         _log.debug("%s " + format, self.address_string(), *args)
@@ -146,7 +143,8 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         try:
             if kind == 1:
-                self._context, self._pending = None, spnego.server(protocol="ntlm", channel_bindings=self.server.bindings)
+                self._context = None
+                self._pending = spnego.server(protocol="ntlm", channel_bindings=self.server.bindings)
                 challenge = self._pending.step(token) or b""
                 self._reply(401, b"", None, f"{scheme} {base64.b64encode(challenge).decode()}")
                 return False

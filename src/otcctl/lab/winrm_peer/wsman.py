@@ -129,7 +129,8 @@ class WsmanService:
         shell.commands[command_id] = running
         invocation = Invocation(running, self.machine, user, console)
         running.start(lambda _cmd: run_line(line, invocation))
-        return f"{_RSP}/CommandResponse", f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
+        reply = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
+        return f"{_RSP}/CommandResponse", reply
 
     def _receive(self, root: ET.Element, user: str) -> tuple[str, str]:
         shell = self._shell(root)
@@ -146,7 +147,8 @@ class WsmanService:
         parts = [f'<rsp:Stream Name="{name}" CommandId="{cid}">{base64.b64encode(data).decode()}</rsp:Stream>'
                  for name, data in (("stdout", out), ("stderr", err)) if data]
         if done:
-            parts += [f'<rsp:Stream Name="{n}" CommandId="{cid}" End="true"></rsp:Stream>' for n in ("stdout", "stderr")]
+            parts += [f'<rsp:Stream Name="{n}" CommandId="{cid}" End="true"></rsp:Stream>'
+                      for n in ("stdout", "stderr")]
             state = (f'<rsp:CommandState CommandId="{cid}" State="{_RSP}/CommandState/Done">'
                      f"<rsp:ExitCode>{code if code is not None else 1}</rsp:ExitCode></rsp:CommandState>")
         else:
@@ -208,7 +210,8 @@ def _options(root: ET.Element) -> dict[str, str]:
 
 
 def _operation_timeout(root: ET.Element) -> float:
-    match = re.fullmatch(r"PT(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?", (_text(root, "s:Header/w:OperationTimeout") or "").strip())
+    text = (_text(root, "s:Header/w:OperationTimeout") or "").strip()
+    match = re.fullmatch(r"PT(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?", text)
     if match is None or not any(match.groups()):
         return 20.0
     return min(60.0, int(match.group(1) or 0) * 60 + float(match.group(2) or 0))
