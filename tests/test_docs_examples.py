@@ -27,6 +27,7 @@ from otcctl.runbook.conditions_schema import Condition
 from otcctl.runbook.load import BUILTIN_PARAMS, check_against_inventory, load_runbook
 from otcctl.runbook.schema import STEP_KINDS
 from otcctl.runbook.templates import placeholders
+from otcctl.yamlsource import load_yaml
 from tests.helpers import INVENTORY, REPO, RUNBOOKS
 
 DOC = REPO / "docs" / "runbook-format.md"
@@ -43,6 +44,11 @@ WRONG_BLOCKS = [b for b in _BLOCKS if b.startswith("# WRONG:")]
 PARAM_BLOCKS = [b for b in _BLOCKS if b.startswith("params:")]
 
 
+def _read(block: str) -> Any:
+    """A block's data, read the way otcctl reads a runbook (YAML 1.2 scalars: ``16:00`` is text)."""
+    return load_yaml(DOC, text=block).data
+
+
 def _first_id(block: str) -> str:
     return re.search(r"^- id: *(\S+)", block, re.M).group(1)  # type: ignore[union-attr]
 
@@ -54,7 +60,7 @@ def inventory() -> LoadedInventory:
 
 def _declared_params() -> dict[str, dict[str, Any]]:
     assert len(PARAM_BLOCKS) == 1, "the page has exactly one `params:` example, which the step examples use"
-    return dict(yaml.safe_load(PARAM_BLOCKS[0])["params"])
+    return dict(_read(PARAM_BLOCKS[0])["params"])
 
 
 def _wrap(block: str, name: str) -> tuple[str, dict[str, str]]:
@@ -89,7 +95,7 @@ def _plan(path: Path, inventory: LoadedInventory, overrides: dict[str, str]) -> 
 def test_the_page_has_examples_of_every_kind() -> None:
     kinds: list[str] = []
     for block in STEP_BLOCKS:
-        steps = yaml.safe_load(block)
+        steps = _read(block)
         assert isinstance(steps, list) and len(steps) == 1, f"{_first_id(block)}: one step per example"
         kinds.append(steps[0]["kind"])
     assert sorted(set(kinds)) == sorted(STEP_KINDS), f"kinds without an example: {set(STEP_KINDS) - set(kinds)}"
@@ -110,9 +116,9 @@ def test_step_example_validates_and_plans(block: str, inventory: LoadedInventory
     assert [p.id for p in plan.steps] == [_first_id(block)]
 
 
-@pytest.mark.parametrize("block", RUNBOOK_BLOCKS, ids=[yaml.safe_load(b)["name"] for b in RUNBOOK_BLOCKS])
+@pytest.mark.parametrize("block", RUNBOOK_BLOCKS, ids=[_read(b)["name"] for b in RUNBOOK_BLOCKS])
 def test_runbook_example_validates_and_plans(block: str, inventory: LoadedInventory, tmp_path: Path) -> None:
-    path = tmp_path / f"{yaml.safe_load(block)['name']}.yaml"
+    path = tmp_path / f"{_read(block)['name']}.yaml"
     path.write_text(block, encoding="utf-8")
     try:
         _plan(path, inventory, {})
@@ -122,7 +128,7 @@ def test_runbook_example_validates_and_plans(block: str, inventory: LoadedInvent
 
 @pytest.mark.parametrize("block", EXPECT_BLOCKS)
 def test_condition_example_is_valid(block: str) -> None:
-    Condition.model_validate(yaml.safe_load(block)["expect"])
+    Condition.model_validate(_read(block)["expect"])
 
 
 @pytest.mark.parametrize("block", WRONG_BLOCKS, ids=[_first_id(b) for b in WRONG_BLOCKS])
