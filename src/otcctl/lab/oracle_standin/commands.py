@@ -133,7 +133,8 @@ def assign(text: str, variables: dict[str, Variable]) -> str | None:
         try:
             value = float(str(value)) if "." in str(value) else int(str(value))
         except ValueError:
-            raise OraError("ORA-06502", "PL/SQL: numeric or value error: character to number conversion error") from None
+            raise OraError("ORA-06502", "PL/SQL: numeric or value error: character to number conversion error"
+                           ) from None
     elif value is not None and len(str(value)) > variable.size:
         raise OraError("ORA-06502", "PL/SQL: numeric or value error: character string buffer too small")
     variable.value = value
@@ -185,7 +186,8 @@ def _expression(text: str, variables: dict[str, Variable]) -> object:
         elif part.lower() == "null":
             continue
         elif (var := re.fullmatch(r":([A-Za-z][A-Za-z0-9_$#]*)", part)) and var.group(1).lower() in variables:
-            values.append("" if variables[var.group(1).lower()].value is None else str(variables[var.group(1).lower()].value))
+            current = variables[var.group(1).lower()].value
+            values.append("" if current is None else str(current))
         else:
             raise unimplemented(f"the PL/SQL expression {part[:40]!r}")
     joined = "".join(values)

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 DATE_BASE = -1_000_000_000.0
 _DATE_SPAN = 3_700_000  # ordinals up to 9999-12-31
@@ -172,8 +173,8 @@ class Functions:
         ):
             connection.create_function(name, arity, self._guard(func), deterministic=name != "otc_sysdate")
 
-    def _guard(self, func: Callable[..., object]) -> Callable[..., object]:
-        def call(*args: object) -> object:
+    def _guard(self, func: Callable[..., object]) -> Callable[..., Any]:
+        def call(*args: object) -> Any:
             try:
                 return func(*args)
             except OraError as exc:

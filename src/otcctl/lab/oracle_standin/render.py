@@ -54,11 +54,11 @@ def columns_for(headings: list[str], rows: list[tuple[object, ...]], declared: l
     for index, heading in enumerate(headings):
         values = [row[index] for row in rows if row[index] is not None]
         kind_declared = (declared[index] or "").upper()
-        if values and all(is_date(v) for v in values) or (not values and kind_declared.startswith("DATE")):
+        if (values and all(is_date(v) for v in values)) or (not values and kind_declared.startswith("DATE")):
             sample = format_date(datetime(2000, 1, 1), settings.date_format)
             width = len(sample)
             out.append(Column(heading[:width], "date", width))
-        elif values and all(isinstance(v, int | float) for v in values) or (
+        elif (values and all(isinstance(v, int | float) for v in values)) or (
             not values and kind_declared.startswith("NUMBER")
         ):
             out.append(Column(heading, "number", max(settings.numwidth, len(heading))))
@@ -84,7 +84,8 @@ def render(columns: list[Column], rows: list[tuple[object, ...]], settings: Sett
                 if settings.underline:
                     lines.append(_line([settings.underline * c.width for c in columns], settings))
         for row in rows[page_start : page_start + per_page]:
-            lines.append(_line([_cell(value, column, settings) for value, column in zip(row, columns)], settings))
+            cells = [_cell(value, column, settings) for value, column in zip(row, columns, strict=True)]
+            lines.append(_line(cells, settings))
     count = len(rows)
     if settings.feedback and count == 0:
         lines += ["", "no rows selected"]
@@ -96,9 +97,20 @@ def render(columns: list[Column], rows: list[tuple[object, ...]], settings: Sett
 
 def _cell(value: object, column: Column, settings: Settings) -> str:
     text = settings.null_text if value is None else _text(value, settings)
+    if column.kind == "number" and isinstance(value, float) and len(text) > column.width:
+        text = _fit(value, column.width)
     if len(text) > column.width:
         raise NotEmulated(f"a value wider than its column ({text[:20]!r}...) would be wrapped by SQL*Plus")
     return _justify(text, column)
+
+
+def _fit(value: float, width: int) -> str:
+    """Fewer decimals until the number fits, as SQL*Plus rounds to NUMWIDTH (never the integer part)."""
+    for places in range(15, -1, -1):
+        text = number_text(round(value, places))
+        if len(text) <= width:
+            return text
+    raise NotEmulated(f"a number too wide for its column ({value!r}; SQL*Plus would print it in E notation)")
 
 
 def _text(value: object, settings: Settings) -> str:

@@ -21,20 +21,21 @@ from typing import TextIO
 from otcctl.lab.oracle_standin import commands
 from otcctl.lab.oracle_standin.functions import Functions, OraError, unimplemented
 from otcctl.lab.oracle_standin.render import NotEmulated, Settings, columns_for, render
+from otcctl.lab.oracle_standin.sqltokens import words
 from otcctl.lab.oracle_standin.translate import translate
 
 REFUSED = 3
 MAX_LINE = 2499
 META_TABLE = "otcctl$standin"
-_SQL_START = frozenset(
+_SQL_START = words(
     "select with insert update delete merge create alter drop grant revoke truncate comment rename lock commit "
-    "rollback savepoint explain call audit noaudit analyze flashback purge".split()
+    "rollback savepoint explain call audit noaudit analyze flashback purge"
 )
 _PLSQL_START = frozenset({"begin", "declare"})
-_OTHER_COMMANDS = frozenset(
+_OTHER_COMMANDS = words(
     "column col spool define def undefine @ @@ start sta host ! connect conn disconnect disc describe desc show sho "
     "print ttitle btitle break compute clear accept pause get save edit list input append change del run store "
-    "copy password recover startup shutdown archive attribute repheader repfooter help xquery timing".split()
+    "copy password recover startup shutdown archive attribute repheader repfooter help xquery timing"
 )
 
 
@@ -143,12 +144,10 @@ class Session:
         bare = line.strip()
         if bare == "/":
             self._finish(execute=True)
-        elif bare == ".":
+        elif bare == "." or (not bare and self.buffer_kind == "sql" and not self.flags.sqlblanklines):
             self._finish(execute=False)
-        elif not bare and self.buffer_kind == "sql" and not self.flags.sqlblanklines:
-            self._finish(execute=False)
-        elif self.buffer_kind == "sql" and self.flags.sqlterminator and line.rstrip().endswith(self.flags.sqlterminator):
-            self.buffer.append(line.rstrip()[: -len(self.flags.sqlterminator)])
+        elif self.buffer_kind == "sql" and (end := self.flags.sqlterminator) and line.rstrip().endswith(end):
+            self.buffer.append(line.rstrip()[: -len(end)])
             self._finish(execute=True)
         else:
             self.buffer.append(line)
@@ -206,12 +205,14 @@ class Session:
             rows = [tuple(r) for r in cursor.fetchall()]
         except sqlite3.Error as exc:
             raise self._oracle_error(exc, text) from None
-        names = [str(d[0]).upper() for d in cursor.description or ()]
-        declared: list[str | None] = [None] * len(names)
+        names = [str(d[0]) for d in cursor.description or ()]
+        tables = [t for t in query.tables if t in self.declared]
         if query.items is not None and len(query.items) == len(names):
-            names = [item.heading for item in query.items]
-            tables = [t for t in query.tables if t in self.declared]
             declared = [self._declared(item.source_column, tables) for item in query.items]
+            names = [item.heading for item in query.items]
+        else:  # "select *": SQLite's names are the table's column names
+            declared = [self._declared(name.lower(), tables) for name in names]
+            names = [name.upper() for name in names]
         columns = columns_for(names, rows, declared, self.settings)
         self.print(*render(columns, rows, self.settings))
 

@@ -64,6 +64,11 @@ def tokenize(sql: str) -> list[Token]:
     return tokens
 
 
+def words(text: str) -> frozenset[str]:
+    """A set of lower-case words written as one string (keyword lists)."""
+    return frozenset(text.split())
+
+
 def significant(tokens: list[Token]) -> list[Token]:
     """The tokens without blanks and comments."""
     return [t for t in tokens if t.kind not in ("ws", "comment")]
@@ -131,7 +136,9 @@ def select_list(tokens: list[Token]) -> tuple[list[SelectItem], list[str], bool]
 
 
 def _group_by(sig: list[Token], start: int) -> list[str]:
-    depth, keys, current, inside = 0, [], [], False
+    depth, inside = 0, False
+    keys: list[str] = []
+    current: list[Token] = []
     for index in range(start, len(sig)):
         token = sig[index]
         depth += token.text == "("
@@ -200,8 +207,8 @@ def _normal(tokens: tuple[Token, ...]) -> str:
     return text.split(".")[-1] if re.fullmatch(r"[a-z][a-z0-9_$#]*\.[a-z][a-z0-9_$#]*", text) else text
 
 
-_RESERVED = frozenset(
+_RESERVED = words(
     "select from where and or not in exists as on join inner left right full outer cross union all minus "
     "intersect group by order having with case when then else end is null like between distinct asc desc "
-    "escape nulls first last unique prior".split()
+    "escape nulls first last unique prior"
 )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from otcctl.lab.oracle_standin.functions import OraError, unimplemented
-from otcctl.lab.oracle_standin.sqltokens import SelectItem, Token, select_list, significant, tokenize
+from otcctl.lab.oracle_standin.sqltokens import SelectItem, Token, select_list, significant, tokenize, words
 
 FUNCTIONS = {
     "trunc": "otc_trunc", "round": "otc_round", "add_months": "otc_add_months", "to_char": "otc_to_char",
@@ -24,15 +24,15 @@ FUNCTIONS = {
 }
 SQLITE_SAME = frozenset({"count", "sum", "min", "max", "avg", "abs", "upper", "lower", "trim", "ltrim", "rtrim",
                          "length", "coalesce", "instr", "nullif"})
-KEYWORDS = frozenset(
+KEYWORDS = words(
     "select from where and or not in exists as on join inner left right full outer cross union all minus intersect "
     "group by order having with case when then else end is null like between distinct asc desc escape nulls first "
-    "last unique".split()
+    "last unique"
 )
-NOT_EMULATED = frozenset(
+NOT_EMULATED = words(
     "rownum rowid level connect prior start systimestamp current_date current_timestamp localtimestamp over "
     "partition rollup cube sample model pivot unpivot dbtimezone sessiontimezone uid user date timestamp interval "
-    "for".split()
+    "for"
 )
 NOT_ORACLE = {  # SQLite accepts these; Oracle 10g rejects them
     "limit": "ORA-00933", "offset": "ORA-00933", "fetch": "ORA-00933", "except": "ORA-00933",

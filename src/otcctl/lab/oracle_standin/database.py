@@ -1,0 +1,139 @@
+"""A small SQLite database shaped like OTCDB, for the lab's sqlplus stand-in.
+
+Only what the runbooks query is here, with Oracle's column types written in (SQL*Plus sizes a
+column by its declared width). Oracle names become SQLite table names: ``v$instance`` as is,
+``aboss.tdrwt_wgd`` as one quoted name, so an unqualified ``tdrwt_wgd`` fails with ORA-00942
+just as it does for SYSDBA on the real database (no public synonyms are assumed).
+
+The column names of the ABOSS tables are the lab's own guesses at 顶点's schema: queries for
+the lab must use these; what the real tables hold must be checked on site.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import random
+import sqlite3
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from otcctl.lab.oracle_standin.functions import encode
+from otcctl.lab.oracle_standin.session import META_TABLE
+
+SCHEMAS = ("aboss", "fpss", "livebos", "fpss_his", "eimage", "fpss_3rd", "product", "ada")
+INSTANCE = "OTCDB"
+
+_TABLES = {
+    "dual": "dummy VARCHAR2(1)",
+    "v$instance": "instance_number NUMBER, instance_name VARCHAR2(16), host_name VARCHAR2(64), version VARCHAR2(17), "
+    "startup_time DATE, status VARCHAR2(12), archiver VARCHAR2(7), logins VARCHAR2(10), "
+    "database_status VARCHAR2(17), instance_role VARCHAR2(18)",
+    "v$database": "dbid NUMBER, name VARCHAR2(9), created DATE, log_mode VARCHAR2(12), open_mode VARCHAR2(10), "
+    "database_role VARCHAR2(16), platform_name VARCHAR2(101)",
+    "v$session": 'sid NUMBER, "serial#" NUMBER, username VARCHAR2(30), status VARCHAR2(8), schemaname VARCHAR2(30), '
+    "osuser VARCHAR2(30), process VARCHAR2(12), machine VARCHAR2(64), terminal VARCHAR2(16), program VARCHAR2(48), "
+    "type VARCHAR2(10), module VARCHAR2(48), logon_time DATE",
+    "dba_data_files": "file_name VARCHAR2(513), file_id NUMBER, tablespace_name VARCHAR2(30), bytes NUMBER, "
+    "blocks NUMBER, status VARCHAR2(9), autoextensible VARCHAR2(3), maxbytes NUMBER",
+    "dba_free_space": "tablespace_name VARCHAR2(30), file_id NUMBER, block_id NUMBER, bytes NUMBER, blocks NUMBER",
+    "aboss.tcpxlh": "cpdm VARCHAR2(12), cpmc VARCHAR2(80), cplb VARCHAR2(4), xkzt CHAR(1), ksrq VARCHAR2(8), "
+    "jsrq VARCHAR2(8)",
+    "aboss.tdrwt_wgd": "wth NUMBER(16), wtrq VARCHAR2(8), wtsj VARCHAR2(8), khh VARCHAR2(20), cpdm VARCHAR2(12), "
+    "wtlb VARCHAR2(4), wtje NUMBER(16,2), sbzt CHAR(1)",
+}
+_PRODUCTS = (
+    ("S00001", "稳健收益1号集合资产管理计划", "01", "1", "20230101", "20991231"),
+    ("S00002", "季季盈2号收益凭证", "02", "1", "20240301", "20991231"),
+    ("S00003", "安心理财3号", "01", "1", "20240601", "20991231"),
+    ("S00004", "成长精选4号(已停售)", "01", "0", "20220101", "20241231"),
+    ("S00005", "场外期权挂钩5号", "03", "1", "20250101", "20991231"),
+)
+_TABLESPACES = (  # name, size in MiB, used %
+    ("SYSTEM", 800, 71), ("SYSAUX", 1200, 64), ("UNDOTBS1", 2000, 22), ("USERS", 100, 12), ("FPSS", 20480, 76),
+    ("LIVEBOS", 4096, 58), ("FPSS_HIS", 30720, 81), ("EIMAGE", 8192, 40), ("FPSS_3RD", 2048, 33),
+    ("PRODUCT", 1024, 47),
+)
+
+
+def create_lab_database(db_path: Path, today: date, *, host_name: str = "m1", status: str = "OPEN") -> Path:
+    """Write the database (replacing one that is there); ``today`` is the lab's trading date.
+
+    ``sysdate`` in the stand-in is this date with the wall clock's time of day, so a lab set to
+    another date answers date queries for that date. The order table holds orders on weekdays
+    from 18 months before ``today`` up to ``today``.
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = db_path.with_name(db_path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    connection = sqlite3.connect(partial)
+    try:
+        with connection:
+            connection.execute(f'create table "{META_TABLE}" (key TEXT primary key, value TEXT)')
+            meta = {"lab_date": today.isoformat(), "instance_name": INSTANCE, "schemas": ",".join(SCHEMAS)}
+            connection.executemany(f'insert into "{META_TABLE}" values (?, ?)', meta.items())
+            for name, columns in _TABLES.items():
+                connection.execute(f'create table "{name}" ({columns})')
+            _fill(connection, today, host_name, status)
+    finally:
+        connection.close()
+    os.replace(partial, db_path)
+    return db_path
+
+
+def _fill(connection: sqlite3.Connection, today: date, host_name: str, status: str) -> None:
+    def at(day: date, hour: int, minute: int = 0) -> float:
+        return encode(datetime.combine(day, time(hour, minute)))
+
+    insert = connection.execute
+    insert('insert into dual values (?)', ("X",))
+    insert('insert into "v$instance" values (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+           (INSTANCE, host_name, "10.2.0.5.0", at(today - timedelta(days=30), 6, 12), status, "STARTED", "ALLOWED",
+            "ACTIVE", "PRIMARY_INSTANCE"))
+    insert('insert into "v$database" values (?, ?, ?, ?, ?, ?, ?)',
+           (1403260919, INSTANCE, at(date(2013, 5, 20), 10), "ARCHIVELOG", "READ WRITE", "PRIMARY",
+            "Linux x86 64-bit"))
+    sessions: list[tuple[object, ...]] = [
+        (n, 1, None, "ACTIVE", "SYS", "oracle", str(4100 + n), host_name, "UNKNOWN", f"oracle@{host_name} ({p})",
+         "BACKGROUND", None, at(today - timedelta(days=30), 6, 12))
+        for n, p in enumerate(("PMON", "PSP0", "MMAN", "DBW0", "LGWR", "CKPT", "SMON", "RECO", "MMON"), start=1)
+    ]
+    users = (
+        ("FPSS", "otcsvc", "OTC\\M5", "FOS.exe"), ("FPSS", "otcsvc", "OTC\\M5", "BLS.exe"),
+        ("FPSS", "otcsvc", "OTC\\M5", "RS.exe"), ("FPSS", "otcsvc", "OTC\\M5", "OTCTranSZT.exe"),
+        ("LIVEBOS", "tomcat", "m3", "JDBC Thin Client"), ("LIVEBOS", "tomcat", "m3", "JDBC Thin Client"),
+        ("FPSS", "jqsync", host_name, f"jqsync@{host_name} (TNS V1-V3)"),
+    )
+    for n, (user, osuser, machine, program) in enumerate(users, start=21):
+        sessions.append((n, 100 + n, user, "INACTIVE", user, osuser, str(5200 + n), machine, "unknown", program,
+                         "USER", program, at(today, 8, n)))
+    connection.executemany('insert into "v$session" values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', sessions)
+    for file_id, (name, mib, used) in enumerate(_TABLESPACES, start=1):
+        size = mib * 1024 * 1024
+        insert("insert into dba_data_files values (?, ?, ?, ?, ?, 'AVAILABLE', 'NO', 0)",
+               (f"/u01/oradata/OTCDB/{name.lower()}01.dbf", file_id, name, size, size // 8192))
+        free = size * (100 - used) // 100
+        insert("insert into dba_free_space values (?, ?, 9, ?, ?)", (name, file_id, free, free // 8192))
+    connection.executemany('insert into "aboss.tcpxlh" values (?, ?, ?, ?, ?, ?)', _PRODUCTS)
+    connection.executemany('insert into "aboss.tdrwt_wgd" values (?, ?, ?, ?, ?, ?, ?, ?)', _orders(today))
+
+
+def _orders(today: date) -> list[tuple[object, ...]]:
+    """Orders on weekdays over the last 18 months, the same for the same ``today``."""
+    months_back = today.year * 12 + today.month - 1 - 18
+    year, month = divmod(months_back, 12)
+    day = date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
+    rng = random.Random(today.toordinal())
+    rows: list[tuple[object, ...]] = []
+    number = 1
+    while day <= today:
+        if day.weekday() < 5:
+            for _ in range(rng.randint(1, 4)):
+                product = rng.choice(_PRODUCTS)[0]
+                amount = rng.choice((10000, 50000, 100000, 300000, 1000000)) + rng.randint(0, 99) / 100
+                when = f"{rng.randint(9, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+                rows.append((number, day.strftime("%Y%m%d"), when, f"1880{rng.randint(100000, 999999)}", product,
+                             rng.choice(("020", "022", "024")), amount, rng.choice("2222228")))
+                number += 1
+        day += timedelta(days=1)
+    return rows
