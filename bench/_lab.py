@@ -11,12 +11,13 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, PortsInUse, lab_up
-from otcctl.lab import proc, sshd
+import yaml
+
+from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, PortsInUse, lab_up, proc, sshd
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_INVENTORY = REPO / "inventory.yaml"
@@ -53,6 +54,48 @@ class ExtraSshd:
 
     def stop(self) -> None:
         proc.terminate([*proc.descendants(self.pid), self.pid], grace=3.0)
+
+
+@dataclass
+class Extras:
+    """The extra sshds the bench started, and why any could not be started."""
+
+    no_bashrc: dict[str, ExtraSshd] = field(default_factory=dict)
+    sh: ExtraSshd | None = None
+    problems: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for extra in [*self.no_bashrc.values(), *([self.sh] if self.sh else [])]:
+            extra.stop()
+
+
+def start_extras(lab: Lab, workdir: Path) -> Extras:
+    """SHLVL=1 sshds for M3 and M4, a /bin/sh one for M3; what fails is noted, not raised."""
+    extras = Extras()
+    try:
+        for host_id in ("M3", "M4"):
+            extras.no_bashrc[host_id] = start_extra_sshd(lab, host_id, "no-bashrc", workdir, 2300)
+    except (RuntimeError, OSError) as exc:
+        extras.problems.append(f"bash without ~/.bashrc: not measured ({exc})")
+    try:
+        extras.sh = start_extra_sshd(lab, "M3", "sh", workdir, 2400)
+    except (RuntimeError, OSError) as exc:
+        extras.problems.append(f"login shell /bin/sh: not measured ({exc})")
+    return extras
+
+
+def variant_inventory(lab: Lab, extras: dict[str, ExtraSshd], target: Path) -> Path:
+    """The lab inventory with the given hosts pointed at their extra sshds (one known_hosts for all)."""
+    data = yaml.safe_load(lab.inventory_path.read_text(encoding="utf-8"))
+    known_hosts = target.with_suffix(".known_hosts")
+    lines = lab.known_hosts.read_text(encoding="ascii")
+    for host_id, extra in extras.items():
+        data["hosts"][host_id]["port"] = extra.port
+        lines += extra.known_hosts.read_text(encoding="ascii")
+    known_hosts.write_text(lines, encoding="ascii")
+    data["known_hosts"] = str(known_hosts)
+    target.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target
 
 
 def free_port(address: str, start: int) -> int:

@@ -10,6 +10,8 @@ See bench/README.md for what each figure means and the figures measured here.
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import os
 import re
 import socket
@@ -27,12 +29,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _lab import REPO, ExtraSshd, start_extra_sshd, start_lab  # noqa: E402
+from _lab import REPO, Extras, start_extras, start_lab, variant_inventory
 
-from otcctl.connectors.ssh import SshConnector  # noqa: E402
-from otcctl.inventory import Host, load_inventory  # noqa: E402
-from otcctl.journal import Journal, read_journal  # noqa: E402
-from otcctl.lab import Lab, SshdMissing, lab_down  # noqa: E402
+from otcctl.connectors.ssh import SshConnector
+from otcctl.inventory import Host, KeyFileCredential, load_inventory
+from otcctl.journal import Journal, read_journal
+from otcctl.lab import Lab, SshdMissing, lab_down
 
 HEAVY_MODULES = ("paramiko", "winrm", "oracledb")
 PYTHON = sys.executable
@@ -141,96 +143,132 @@ def shell_facts(connector: SshConnector) -> str:
     return out.stdout.strip()
 
 
-def bench_ssh(lab: Lab, workdir: Path, reps: Reps) -> float:
-    """Section 1; returns the median latency of the default connector (the lab as it is)."""
+@dataclass(frozen=True)
+class Endpoint:
+    """One way of reaching lab host M3: the lab's own sshd or an extra one beside it."""
+
+    label: str
+    host: Host
+    known_hosts: Path
+
+    def connector(self) -> SshConnector:
+        return SshConnector("M3", self.host, self.known_hosts)
+
+
+def endpoints(lab: Lab, extras: Extras) -> list[Endpoint]:
+    """The lab as it is first, then M3 without ~/.bashrc and with /bin/sh, where those sshds run."""
     inventory = load_inventory(lab.inventory_path).inventory
-    host: Host = inventory.hosts["M3"]
-    known_hosts = Path(inventory.known_hosts)
+    host = inventory.hosts["M3"]
+    found = [Endpoint("bash + ~/.bashrc (the lab as is)", host, Path(inventory.known_hosts))]
+    if "M3" in extras.no_bashrc:
+        extra = extras.no_bashrc["M3"]
+        found.append(Endpoint("bash, ~/.bashrc not read (SHLVL=1)", host.model_copy(update={"port": extra.port}),
+                              extra.known_hosts))
+    if extras.sh is not None:
+        found.append(Endpoint("login shell /bin/sh (private passwd view)",
+                              host.model_copy(update={"port": extras.sh.port}), extras.sh.known_hosts))
+    return found
+
+
+def bench_ssh(points: list[Endpoint], problems: list[str], reps: Reps) -> dict[str, float]:
+    """Section 1; returns the median latency per endpoint label (TCP_NODELAY on)."""
     rows: list[Row] = []
     phase_rows: list[Row] = []
-
-    def measure(label: str, connector: SshConnector, nodelay: bool, with_breakdown: bool) -> float:
-        try:
-            connector.run("true", timeout=30)
-            set_nodelay(connector, nodelay)
-            facts = shell_facts(connector)
-            times = command_latencies(connector, reps.commands)
-            rows.append((label, med_p90(times), facts))
-            if with_breakdown:
+    medians: dict[str, float] = {}
+    for index, point in enumerate(points):
+        for nodelay in (True, False) if index < 2 else (True,):
+            connector = point.connector()
+            try:
+                connector.run("true", timeout=30)
+                set_nodelay(connector, nodelay)
+                facts = shell_facts(connector)
+                times = command_latencies(connector, reps.commands)
+                label = f"{point.label}, TCP_NODELAY {'on' if nodelay else 'off'}"
+                rows.append((label, med_p90(times), facts))
                 for phase, values in breakdown(connector, reps.breakdown).items():
                     phase_rows.append((f"{label}: {phase}", med_p90(values), ""))
-            return statistics.median(times)
-        finally:
-            connector.close()
-
-    default_median = measure("bash + ~/.bashrc, TCP_NODELAY on (default)",
-                             SshConnector("M3", host, known_hosts), True, True)
-    measure("bash + ~/.bashrc, TCP_NODELAY off", SshConnector("M3", host, known_hosts), False, True)
-    skipped: list[str] = []
-    for mode, label, port_from in (("no-bashrc", "bash, ~/.bashrc not read (SHLVL=1)", 2300),
-                                   ("sh", "login shell /bin/sh (private passwd view)", 2400)):
-        extra: ExtraSshd | None = None
-        try:
-            extra = start_extra_sshd(lab, "M3", mode, workdir / "extra-sshd", port_from)  # type: ignore[arg-type]
-            variant = host.model_copy(update={"port": extra.port})
-            measure(f"{label}, TCP_NODELAY on", SshConnector("M3", variant, extra.known_hosts), True, True)
-        except RuntimeError as exc:
-            skipped.append(f"{label}: not measured ({exc})")
-        finally:
-            if extra is not None:
-                extra.stop()
+                if nodelay:
+                    medians[point.label] = statistics.median(times)
+            finally:
+                connector.close()
     print_table(f"1. SSH command latency: SshConnector.run('true'), one reused connection to lab M3, "
                 f"{reps.commands} commands", ("variant", "median / p90", "shell that ran it"), rows)
     print_table(f"   one command in phases (raw paramiko on the same connection, {reps.breakdown} times)",
                 ("phase", "median / p90", ""), phase_rows)
-    for line in skipped:
+    for line in problems:
         note(line)
     bashrc = Path(os.path.expanduser("~/.bashrc"))
     if bashrc.is_file() and "pyenv init" in bashrc.read_text(encoding="utf-8", errors="replace"):
         note(f"on this machine {bashrc} runs `pyenv init`, and sshd makes bash read ~/.bashrc for "
              "non-interactive commands too, so every command pays for it (tens of ms, CPU-bound) whatever "
              "otcctl does; `exec /bin/true` instead of `true` would not help, the cost is paid before the "
-             "command. The SHLVL=1 and /bin/sh rows are the same host and connector without it; the /bin/sh "
-             "row is what a service account with a plain shell would see. Nothing on the system is changed: "
-             "the extra sshds run from the temp dir, the /bin/sh one in a private mount namespace.")
+             "command runs. The SHLVL=1 and /bin/sh rows are the same host, key and connector without it; the "
+             "/bin/sh row is what a service account with a plain login shell would see. Nothing on the system "
+             "is changed: the extra sshds run from the temp dir, the /bin/sh one in a private mount namespace "
+             "with its own view of /etc/passwd.")
     else:
         note("~/.bashrc here does not run `pyenv init`.")
-    note("'wait for exit' is nearly all of a command: the shell starting on the host. Open and exec are "
-         "one round trip each over loopback.")
-    return default_median
+    note("open and exec are one round trip each (exec returns once sshd accepts the request, sometimes after "
+         "it has started the shell); 'wait for exit' is the rest: the shell and ~/.bashrc on the host, the "
+         "command, the exit status. With TCP_NODELAY off the channel open waits about 40 ms: Nagle holds it "
+         "back while the previous command's last packets are unacknowledged, and the peer delays its ACK.")
+    return medians
 
 
 # -- 2. connection cost -----------------------------------------------------------------------
-def bench_connect(lab: Lab, reps: Reps, reused_median: float) -> None:
-    inventory = load_inventory(lab.inventory_path).inventory
-    host = inventory.hosts["M3"]
-    known_hosts = Path(inventory.known_hosts)
-    SshConnector("M3", host, known_hosts).close()
+def connect_nodelay_first(point: Endpoint) -> float:
+    """Connect + auth as the connector does, but on a socket that has TCP_NODELAY from the start."""
+    import paramiko
+
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(point.known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    credential = point.host.credential
+    assert isinstance(credential, KeyFileCredential)
+    started = time.perf_counter()
+    sock = socket.create_connection((point.host.address, point.host.port), timeout=10)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client.connect(point.host.address, port=point.host.port, username=point.host.user, sock=sock,
+                   key_filename=os.path.expanduser(credential.path), look_for_keys=False, allow_agent=False)
+    elapsed = time.perf_counter() - started
+    client.close()
+    return elapsed
+
+
+def bench_connect(points: list[Endpoint], medians: dict[str, float], reps: Reps) -> None:
     import paramiko  # noqa: F401  (imported before timing; its import is not a connection cost)
 
-    connects, firsts, totals = [], [], []
-    for _ in range(reps.connects):
-        connector = SshConnector("M3", host, known_hosts)
-        started = time.perf_counter()
-        connector._connect()
-        connected = time.perf_counter()
-        connector.run("true", timeout=30)
-        ran = time.perf_counter()
-        connector.close()
-        connects.append(connected - started)
-        firsts.append(ran - connected)
-        totals.append(time.perf_counter() - started)
-    rows: list[Row] = [
-        ("new connection: TCP + key exchange + host-key check + key auth", med_p90(connects), ""),
-        ("first command on it", med_p90(firsts), ""),
-        ("connect + one command + close", med_p90(totals), ""),
-        ("one command on a reused connection (section 1)", ms(reused_median), ""),
-    ]
-    ratio = statistics.median(totals) / reused_median
-    rows.append(("new connection per command / reused", f"{ratio:.1f}x", ""))
-    print_table(f"2. Connection cost, lab M3 ({reps.connects} new connections)", ("what", "median / p90", ""), rows)
-    note("an estate run touches each host many times; one connection per host, opened on first use and "
-         "reused, pays the connect cost once per host per run.")
+    rows: list[Row] = []
+    for point in points[:2]:
+        connects, firsts, totals = [], [], []
+        for _ in range(reps.connects):
+            connector = point.connector()
+            started = time.perf_counter()
+            connector._connect()
+            connected = time.perf_counter()
+            connector.run("true", timeout=30)
+            ran = time.perf_counter()
+            connector.close()
+            connects.append(connected - started)
+            firsts.append(ran - connected)
+            totals.append(time.perf_counter() - started)
+        early = [connect_nodelay_first(point) for _ in range(reps.connects)]
+        reused = medians[point.label]
+        rows += [
+            (f"{point.label}: connect (TCP, key exchange, host key, key auth)", med_p90(connects), ""),
+            ("  connect with TCP_NODELAY set before the handshake", med_p90(early), "raw paramiko, sock="),
+            ("  first command on the new connection", med_p90(firsts), ""),
+            ("  connect + one command + close", med_p90(totals), ""),
+            ("  one command on a reused connection (section 1)", ms(reused), ""),
+            ("  new connection per command / reused", f"{statistics.median(totals) / reused:.1f}x", ""),
+        ]
+    print_table(f"2. Connection cost, lab M3 ({reps.connects} new connections each)",
+                ("what", "median / p90", ""), rows)
+    note("one connection per host, opened on first use and reused by every later step, pays the connect "
+         "cost once per host per run instead of once per command. The first command on a new connection "
+         "waits about 40 ms more than later ones, in its channel open; it does so with TCP_NODELAY set before "
+         "the handshake too, so it is not the client's Nagle. SshConnector sets TCP_NODELAY only after "
+         "connect(), so Nagle is still on during the handshake; the row with it set earlier shows the cost.")
 
 
 # -- 3. start-up and lazy imports -------------------------------------------------------------
@@ -275,7 +313,7 @@ def bench_startup(reps: Reps) -> None:
     rows: list[Row] = []
     for label, argv in STARTUP_COMMANDS:
         run_quiet(argv)  # warm the page cache and __pycache__
-        times = [timed(lambda argv=argv: run_quiet(argv)) for _ in range(reps.startup)]
+        times = [timed(functools.partial(run_quiet, argv)) for _ in range(reps.startup)]
         rows.append((label, ms(statistics.median(times)), f"min {ms(min(times))}"))
     print_table(f"3. Start-up, subprocess wall time (median of {reps.startup})", ("command", "median", ""), rows)
     check_rows: list[Row] = []
@@ -341,8 +379,8 @@ def clock(record: dict[str, Any]) -> float:
     return datetime.fromisoformat(record["time_utc"]).timestamp()
 
 
-def run_book(lab: Lab, books: Path, name: str, state: Path) -> tuple[float, list[dict[str, Any]]]:
-    argv = [*OTCCTL, "run", name, "--runbooks", str(books), "-i", str(lab.inventory_path)]
+def run_book(inventory: Path, books: Path, name: str, state: Path) -> tuple[float, list[dict[str, Any]]]:
+    argv = [*OTCCTL, "run", name, "--runbooks", str(books), "-i", str(inventory)]
     started = time.perf_counter()
     run_quiet(argv, cli_env(OTCCTL_STATE_DIR=str(state)))
     wall = time.perf_counter() - started
@@ -350,38 +388,44 @@ def run_book(lab: Lab, books: Path, name: str, state: Path) -> tuple[float, list
     return wall, read_journal(path).records
 
 
-def bench_run(lab: Lab, workdir: Path, reps: Reps) -> None:
+def bench_run(inventories: list[tuple[str, Path]], workdir: Path, reps: Reps) -> None:
     books = workdir / "books"
     write_runbook(books, "bench-20", 20)
     write_runbook(books, "bench-1", 1)
-    walls: dict[str, list[float]] = {"bench-20": [], "bench-1": []}
-    step_walls, gaps, overheads = [], [], []
-    for rep in range(reps.runs):
-        for name in ("bench-1", "bench-20"):
-            wall, records = run_book(lab, books, name, workdir / f"state-{rep}")
-            walls[name].append(wall)
-            if name != "bench-20":
-                continue
-            started = {r["step"]: r for r in records if r["type"] == "step-started"}
-            finished = [r for r in records if r["type"] == "step-finished"]
-            for previous, record in zip(finished, finished[1:], strict=False):
-                gaps.append(clock(started[record["step"]]) - clock(previous))
-            for record in finished[1:]:  # the first step also opens both connections
-                step_walls.append(record["duration"])
-                overheads.append(record["duration"] - max(t["duration"] for t in record["targets"]))
-    t20, t1 = statistics.median(walls["bench-20"]), statistics.median(walls["bench-1"])
-    rows: list[Row] = [
-        ("otcctl run, 20 steps (process start to exit)", ms(t20), ""),
-        ("otcctl run, 1 step", ms(t1), ""),
-        ("per step: (20-step - 1-step) / 19", ms((t20 - t1) / 19), "a step on two hosts in parallel"),
-        ("per step, from the journal: step-started to step-finished", med_p90(step_walls), "median / p90, steps 2-20"),
-        ("  engine overhead inside a step (step minus slowest host)", med_p90(overheads), ""),
-        ("  between steps (step-finished to next step-started)", med_p90(gaps), "journal has ms resolution"),
-    ]
-    print_table(f"5. 20 shell steps `true` on [M3, M4], otcctl run in a subprocess (median of {reps.runs})",
-                ("what", "figure", ""), rows)
-    note("a step is two fsynced journal records, the command on both hosts in parallel (worker threads), "
-         "the verdict and the console line; the SSH command itself dominates (see section 1).")
+    rows: list[Row] = []
+    for label, inventory in inventories:
+        walls: dict[str, list[float]] = {"bench-20": [], "bench-1": []}
+        step_walls, slowest, overheads, gaps = [], [], [], []
+        for rep in range(reps.runs):
+            state = workdir / "state" / f"{inventory.stem}-{rep}"
+            for name in ("bench-1", "bench-20"):
+                wall, records = run_book(inventory, books, name, state)
+                walls[name].append(wall)
+                if name != "bench-20":
+                    continue
+                started = {r["step"]: r for r in records if r["type"] == "step-started"}
+                finished = [r for r in records if r["type"] == "step-finished"]
+                gaps += [clock(started[b["step"]]) - clock(a) for a, b in itertools.pairwise(finished)]
+                for record in finished[1:]:  # the first step also opens both connections
+                    host_max = max(t["duration"] for t in record["targets"])
+                    step_walls.append(record["duration"])
+                    slowest.append(host_max)
+                    overheads.append(record["duration"] - host_max)
+        t20, t1 = statistics.median(walls["bench-20"]), statistics.median(walls["bench-1"])
+        rows += [
+            (f"{label}: otcctl run, 20 steps (process start to exit)", ms(t20), ""),
+            ("  otcctl run, 1 step", ms(t1), ""),
+            ("  per step: (20-step run - 1-step run) / 19", ms((t20 - t1) / 19), ""),
+            ("  per step in the journal (step-started to step-finished)", med_p90(step_walls), "steps 2-20"),
+            ("    slower host's command (CommandOutput.duration)", med_p90(slowest), ""),
+            ("    engine overhead in a step (step minus slower host)", med_p90(overheads), ""),
+            ("    between steps (step-finished to next step-started)", med_p90(gaps), ""),
+        ]
+    print_table(f"5. 20 shell steps `true` on [M3, M4], otcctl run in a subprocess (median of {reps.runs} runs)",
+                ("what", "median / p90", ""), rows)
+    note("a step is two fsynced journal records, the command on both hosts in parallel (worker threads), the "
+         "verdict and its console line. Journal times have millisecond resolution. The second inventory is the "
+         "lab's with M3 and M4 pointed at the SHLVL=1 sshds: the same run without ~/.bashrc on the hosts.")
 
 
 # -- main ------------------------------------------------------------------------------------
@@ -402,12 +446,20 @@ def main(argv: list[str] | None = None) -> int:
         except SshdMissing as exc:
             note(f"sections 1, 2 and 5 skipped: {exc}")
             return 0
+        extras = Extras()
         try:
             print(f"\nlab up in {lab.layout.root} on {lab.spec.network}.x")
-            reused = bench_ssh(lab, workdir, reps)
-            bench_connect(lab, reps, reused)
-            bench_run(lab, workdir, reps)
+            extras = start_extras(lab, workdir / "extra-sshd")
+            points = endpoints(lab, extras)
+            medians = bench_ssh(points, extras.problems, reps)
+            bench_connect(points, medians, reps)
+            inventories = [("lab inventory", lab.inventory_path)]
+            if set(extras.no_bashrc) == {"M3", "M4"}:
+                variant = variant_inventory(lab, extras.no_bashrc, workdir / "inventory-no-bashrc.yaml")
+                inventories.append(("M3, M4 without ~/.bashrc", variant))
+            bench_run(inventories, workdir, reps)
         finally:
+            extras.stop()
             lab_down(lab_dir)
             print("\nlab down")
     return 0

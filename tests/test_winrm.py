@@ -36,7 +36,7 @@ from otcctl.connectors.winrm import (
     winrm_answers,
 )
 from otcctl.inventory import Host
-from otcctl.lab.winrm_peer import Peer, PeerOptions, ServiceSpec, seed_backups, start_peer
+from otcctl.lab.winrm_peer import Peer, PeerError, PeerOptions, ServiceSpec, seed_backups, start_peer
 from otcctl.lab.winrm_peer.tls import write_self_signed
 from otcctl.secrets import Secret
 
@@ -153,7 +153,7 @@ def test_chinese_output_arrives_in_gbk_and_decodes(estate: Estate) -> None:
     from winrm.protocol import Protocol
 
     raw = Protocol(f"http://{M5}:5985/wsman", transport="ntlm", username=USER,
-                   password=estate.password.reveal(), proxy=None)
+                   password=estate.password.reveal(), server_cert_validation="ignore", proxy=None)
     shell = raw.open_shell(codepage=936)
     command = raw.run_command(shell, "sc qc MCenter")
     stdout, _, code = raw.get_command_output(shell, command)
@@ -206,6 +206,25 @@ def test_reboot_goes_away_and_comes_back_with_autostart_services(estate: Estate)
     assert connector.run("hostname", 10).stdout == "OTC-M6\n"
 
 
+def test_state_files_are_shared_with_the_lab(estate: Estate) -> None:
+    state = estate.tmp / "m5" / "MCenter"
+    assert state.read_text().strip() == "running"
+    state.write_text("stopped\n")
+    try:
+        assert wait_for(lambda: not port_open(M5, 5001), 2)
+        assert service_state(estate.connector(), "MCenter") == "stopped"
+    finally:
+        state.write_text("running\n")
+    assert wait_for(lambda: port_open(M5, 5001), 2)
+
+
+def test_a_taken_port_is_a_clear_start_failure(estate: Estate) -> None:
+    with pytest.raises(PeerError, match=f"{M5}:5985 cannot listen"):
+        start_peer(PeerOptions(M5, estate.tmp / "second", estate.users_file, ()))
+    with pytest.raises(PeerError, match="not a loopback address"):
+        start_peer(PeerOptions("192.168.18.134", estate.tmp / "real", estate.users_file, ()))
+
+
 def test_unknown_commands_are_refused_not_faked(estate: Estate) -> None:
     connector = estate.connector()
     cmd = connector.run("format D: /q", timeout=10)
@@ -231,6 +250,8 @@ def test_weekly_backup_cleanup_commands(estate: Estate) -> None:
     connector = estate.connector()
     listing = connector.run(r"dir D:\backup", 10)
     assert listing.exit_code == 0 and " D:\\backup 的目录" in listing.stdout and "可用字节" in listing.stdout
+    table = connector.run(r"Get-ChildItem -Path D:\backup -Filter *.dmp", 10, shell="powershell")
+    assert "    目录: D:\\backup\n" in table.stdout and table.stdout.count(".dmp") == 3
     archives = connector.run(r"Get-ChildItem -Path M:\backup -Filter *.rar -Name", 10, shell="powershell")
     assert "OTCDB_20250310.rar" not in archives.stdout and archives.stdout.count(".rar") == 5
     free = "(Get-PSDrive E).Free"
@@ -259,20 +280,22 @@ def test_https_checks_the_certificate_and_binds_the_channel(estate: Estate) -> N
 
 
 def test_peer_refuses_what_a_default_winrm_service_refuses(estate: Estate) -> None:
-    import xmltodict
+    import xmltodict  # type: ignore[import-untyped]
     from winrm.exceptions import InvalidCredentialsError, WSManFaultError
     from winrm.protocol import Protocol
 
     def raw(encryption: str = "auto") -> Protocol:
-        return Protocol(f"http://{M5}:5985/wsman", transport="ntlm", username=USER,
-                        password=estate.password.reveal(), message_encryption=encryption, proxy=None)  # type: ignore[arg-type]
+        return Protocol(f"http://{M5}:5985/wsman", transport="ntlm", username=USER, password=estate.password.reveal(),
+                        server_cert_validation="ignore", message_encryption=encryption, proxy=None)  # type: ignore[arg-type]
 
     with pytest.raises(InvalidCredentialsError):
         raw("never").open_shell()
     client = raw()
+    cmd_shell = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd"
+    powershell_remoting = "http://schemas.microsoft.com/powershell/microsoft.powershell"
     for action, resource, code in (
-        ("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd", 2150858771),
-        ("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", "http://schemas.microsoft.com/powershell/microsoft.powershell", 2150858752),
+        ("http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate", cmd_shell, 2150858771),
+        ("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create", powershell_remoting, 2150858752),
     ):
         envelope = {"env:Envelope": client.build_wsman_header(action=action, resource_uri=resource)}
         envelope["env:Envelope"]["env:Body"] = {}
@@ -358,6 +381,10 @@ def test_decoding_prefers_valid_utf8_then_the_host_encoding() -> None:
     assert decode_output("消息中心".encode(), "gbk") == "消息中心"
     assert decode_output("消息中心".encode()[2:], "gbk", cut=True) == "息中心"
     assert decode_output("消abc".encode("gbk"), "gbk", cut=True) == "消abc"
+    assert "目录".encode("gbk").decode("utf-8") == "Ŀ¼"  # valid UTF-8 by accident
+    assert decode_output("    目录: D:\\backup\r\n".encode("gbk"), "gbk") == "    目录: D:\\backup\n"
+    assert decode_output("“启动成功”".encode(), "gbk") == "“启动成功”"
+    assert decode_output("café".encode(), "ascii") == "café"
     assert codepage_for("gbk") == codepage_for("cp936") == 936
     assert codepage_for("utf-8") == 65001 and codepage_for("cp1252") == 1252
 

@@ -65,6 +65,8 @@ class OracledbRunner:
         except SqlFailed:
             raise
         except Exception as exc:
+            if not _healthy(connection):  # lost or timed out: the next query starts a new session
+                self.close()
             raise SqlFailed(self._explain(exc, timeout, connecting=False)) from None
         return SqlResult(columns=columns, rows=rows, duration=time.monotonic() - started)
 
@@ -109,17 +111,27 @@ class OracledbRunner:
     def _with_deadline(self, connect: Any, timeout: float) -> Any:
         """Run ``connect`` in a thread; past ``timeout`` give up on it (it ends when the peer closes)."""
         box: dict[str, Any] = {}
+        given_up = threading.Event()
 
         def attempt() -> None:
             try:
-                box["connection"] = connect()
+                connection = connect()
             except BaseException as exc:  # handed back to the caller's thread below
                 box["error"] = exc
+                return
+            if given_up.is_set():  # too late: nobody will use or close it
+                with contextlib.suppress(Exception):
+                    connection.close()
+            box["connection"] = connection
 
         worker = threading.Thread(target=attempt, name="otcctl-oracledb-connect", daemon=True)
         worker.start()
         worker.join(timeout)
         if worker.is_alive():
+            given_up.set()
+            if "connection" in box:  # it finished just now after all
+                with contextlib.suppress(Exception):
+                    box["connection"].close()
             raise SqlFailed(
                 f"{self.where()}: no answer to the connection request within {timeout:g} s; something accepts "
                 "TCP on that port but does not speak to us (is it the Oracle listener? is the instance hung?)"
@@ -207,3 +219,11 @@ class OracledbRunner:
         if self.password is not None and self.password.reveal():
             text = text.replace(self.password.reveal(), "***")
         return text
+
+
+def _healthy(connection: Any) -> bool:
+    """Whether the session can take another query (python-oracledb's own check, no round trip)."""
+    try:
+        return bool(connection.is_healthy())
+    except Exception:
+        return False

@@ -171,6 +171,7 @@ class SqlplusRunner:
         self.runner = runner
         self.host_id = host_id or database.primary_host
         self.command = command or SqlplusCommand.for_database(database, login_user)
+        self.os_user = self.command.become_user or login_user or "the SSH login user"
         self.name = name or database.service_name
 
     def command_for(self, sql: str, binds: dict[str, str]) -> str:
@@ -187,15 +188,15 @@ class SqlplusRunner:
         try:
             columns, rows = parse_rows(output.stdout)
         except SqlplusOutputUnreadable as exc:
-            raise SqlFailed(f"{self._where()}: {exc}") from None
+            errors = error_lines(output.stdout, skip_rows=False)  # e.g. SP2-0552 where the rows would be
+            raise SqlFailed(f"{self._where()}: {'; '.join(errors) if errors else exc}") from None
         return SqlResult(columns=columns, rows=tuple(rows[:max_rows]), duration=duration)
 
     def close(self) -> None:
         """Nothing to release: the SSH session belongs to whoever opened it."""
 
     def _where(self) -> str:
-        who = self.command.become_user or "the login user"
-        return f"database {self.name} on {self.host_id} (sqlplus as {who})"
+        return f"database {self.name} on {self.host_id} (sqlplus as {self.os_user})"
 
     def _check(self, output: CommandOutput, timeout: float) -> None:
         """Turn a failed or unusable run into one paragraph naming the cause and what to do."""
@@ -211,15 +212,15 @@ class SqlplusRunner:
         if errors:
             raise SqlFailed(f"{where}: {'; '.join(errors)}")
         stderr = " ".join(output.stderr.split())
-        if output.exit_code == 127 or "sqlplus: command not found" in stderr or "sqlplus: not found" in stderr:
+        if self.command.become_user and re.search(r"(^|\s)sudo:", stderr):
+            raise SqlFailed(
+                f"{where}: sudo failed ({stderr[:200]}); the SSH user needs sudo and a NOPASSWD sudoers rule "
+                f"to run commands as {self.command.become_user}"
+            )
+        if output.exit_code == 127 or re.search(r"sqlplus: (command )?not found", stderr):
             raise SqlFailed(
                 f"{where}: sqlplus was not found; set oracle_home for the database in the inventory, "
                 "or put $ORACLE_HOME/bin on the Oracle owner's PATH"
-            )
-        if stderr.startswith("sudo:") or " sudo:" in stderr:
-            raise SqlFailed(
-                f"{where}: sudo refused ({stderr[:200]}); the SSH user needs a NOPASSWD sudoers rule to run "
-                f"commands as {self.command.become_user}"
             )
         if output.exit_code != 0:
             detail = stderr[:300] or " ".join(output.stdout.split())[-300:] or "no output"

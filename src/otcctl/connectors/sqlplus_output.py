@@ -27,16 +27,16 @@ class SqlplusOutputUnreadable(Exception):
     """The output does not have the shape the script asks for; the message says what is off."""
 
 
-def error_lines(text: str) -> list[str]:
-    """Oracle and SQL*Plus error lines (ORA-, SP2-, PLS-, TNS-) outside the rows, in order.
+def error_lines(text: str, *, skip_rows: bool = True) -> list[str]:
+    """Oracle and SQL*Plus error lines (ORA-, SP2-, PLS-, TNS-) in order, with SQL*Plus's position.
 
-    Rows between the markers are skipped when the run got that far, so a value that happens
-    to start with "ORA-" (an alert log line, say) is never mistaken for an error.
+    With ``skip_rows`` the lines between the markers are left out when the run got that far,
+    so a value that happens to start with "ORA-" (an alert log line) is not taken for an error.
     """
     lines = text.splitlines()
     begin = _index(lines, BEGIN_MARK)
     end = _rindex(lines, END_MARK)
-    if begin is not None and end is not None and end > begin:
+    if skip_rows and begin is not None and end is not None and end > begin:
         lines = lines[:begin] + lines[end + 1 :]
     found: list[str] = []
     for line in lines:
@@ -46,7 +46,7 @@ def error_lines(text: str) -> list[str]:
     if found:
         context = next((ln.strip() for ln in lines if ln.strip().startswith("ERROR at line")), None)
         if context:
-            found.append(f"({context.rstrip(':')} of the query)")
+            found[-1] += f" ({context.rstrip(':')} of the query)"
     return found[:6]
 
 

@@ -92,6 +92,10 @@ class SshConnector:
                 if self.passphrase is not None:
                     kwargs["passphrase"] = self.passphrase.reveal()
             try:
+                # TCP_NODELAY from the first packet: the handshake is many small messages too
+                sock = socket.create_connection((self.host.address, self.host.port), timeout=self.connect_timeout)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                kwargs["sock"] = sock
                 client.connect(**kwargs)
             except paramiko.BadHostKeyException as exc:
                 raise HostKeyRejected(
@@ -113,7 +117,6 @@ class SshConnector:
                 ) from None
             transport = client.get_transport()
             assert transport is not None
-            transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[union-attr]
             transport.set_keepalive(self.keepalive)
             self._client = client
             return client

@@ -7,9 +7,9 @@ own connection, shell and NTLM context, so a host that rebooted or dropped an id
 costs one handshake instead of a sealed message the server can no longer read.
 
 Transport comes from the host's ``winrm`` settings: HTTPS with certificate validation by
-default, or plain HTTP where NTLM seals every message. Output is decoded as UTF-8 when it is
-valid UTF-8 and with the host's encoding (GBK on the Chinese servers) otherwise; the shell is
-opened with the matching code page. PowerShell's CLIXML error stream becomes plain text.
+default, or plain HTTP where NTLM seals every message. The shell is opened with the code page
+of the host's encoding (936 for GBK), and output is decoded with that encoding unless it is
+UTF-8 Chinese (see :func:`decode_output`). PowerShell's CLIXML error stream becomes plain text.
 Connection trouble is a :class:`ConnectionFailed` whose message never holds the password.
 """
 
@@ -105,7 +105,7 @@ class WinrmConnector:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as exc:
             if timed_out:
-                note = f"\notcctl: the host did not confirm that the timed-out command stopped: {self._scrub(exc)}\n"
+                note = f"\notcctl: the host did not confirm the timed-out command stopped: {self._scrub(str(exc))}\n"
         return CommandOutput(
             exit_code=exit_code,
             stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding, cut=len(stdout) > OUTPUT_LIMIT),
@@ -139,8 +139,8 @@ class WinrmConnector:
             proxy=None,
         )
 
-    def _scrub(self, exc: BaseException) -> str:
-        text = str(exc)
+    def _scrub(self, text: str) -> str:
+        """The text with the password masked (a library message could, in theory, echo it)."""
         secret = self._password.reveal() if self._password is not None else ""
         return text.replace(secret, "***") if secret else text
 
@@ -172,7 +172,7 @@ class WinrmConnector:
             message = f"{where}: {doing} failed: {exc}"
         else:
             message = f"{where}: {doing} failed: {type(exc).__name__}: {exc}"
-        return ConnectionFailed(message.replace(self._password.reveal(), "***") if self._password else message)
+        return ConnectionFailed(self._scrub(message))
 
 
 def winrm_answers(host: Host, password: Secret | None, *, timeout: float = 5.0) -> bool:
@@ -236,19 +236,40 @@ def codepage_for(encoding: str) -> int:
 
 
 def decode_output(data: bytes, encoding: str, *, cut: bool = False) -> str:
-    """UTF-8 when the bytes are valid UTF-8, else the host's encoding (GBK text is almost never valid UTF-8).
+    """The host's encoding, unless the bytes are UTF-8 that reads as Chinese (a program ignoring the code page).
 
-    ``cut``: the bytes are a tail, so up to three leading UTF-8 continuation bytes may be the
-    rest of a character cut in half; they are dropped before the UTF-8 test.
+    "Valid UTF-8" alone is not enough: short GBK text often is valid UTF-8 by accident
+    (PowerShell's ``目录`` header, C4 BF C2 BC, reads as ``Ŀ¼``), while genuine UTF-8 output on
+    these hosts is Chinese. So UTF-8 wins only when every non-ASCII character it yields is
+    CJK, or when the host's encoding cannot read the bytes at all. ``cut``: the bytes are a
+    tail, whose first UTF-8 character may have lost up to three leading bytes.
     """
     start = 0
     while cut and start < min(3, len(data)) and 0x80 <= data[start] <= 0xBF:
         start += 1
     try:
-        text = data[start:].decode("utf-8")
+        utf8: str | None = data[start:].decode("utf-8")
     except UnicodeDecodeError:
+        utf8 = None
+    if utf8 is not None and (all(ord(c) < 0x80 or _is_cjk(c) for c in utf8) or not _decodes(data, encoding)):
+        text = utf8
+    else:
         text = data.decode(encoding, errors="replace")
     return text.replace("\r\n", "\n")
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
+            or 0xFF00 <= code <= 0xFFEF or 0x2010 <= code <= 0x2027)
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def clixml_to_text(text: str) -> str:

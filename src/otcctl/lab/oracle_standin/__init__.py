@@ -34,17 +34,23 @@ import sys
 sys.path.insert(0, {src!r})
 from otcctl.lab.oracle_standin.cli import main
 
-sys.exit(main(sys.argv[1:], {db!r}))
+sys.exit(main(sys.argv[1:], {db!r}, service_state_dir={state!r}))
 '''
 
 
-def install_sqlplus_standin(bin_dir: Path, db_path: Path) -> Path:
-    """Write ``bin_dir/sqlplus`` (executable, run by this Python) answering from ``db_path``."""
+def install_sqlplus_standin(bin_dir: Path, db_path: Path, *, service_state_dir: Path | None = None) -> Path:
+    """Write ``bin_dir/sqlplus`` (executable, run by this Python) answering from ``db_path``.
+
+    Give ``service_state_dir`` (the lab's ``DIR/state``) to make ``v$session`` follow the lab:
+    a middleware or Tomcat session disappears while its service is stopped or its host is off.
+    """
     import otcctl
 
     bin_dir.mkdir(parents=True, exist_ok=True)
     target = bin_dir / "sqlplus"
     src = str(Path(otcctl.__file__).resolve().parents[1])
-    target.write_text(_SCRIPT.format(python=sys.executable, src=src, db=str(db_path.resolve())), encoding="utf-8")
+    state = str(service_state_dir.resolve()) if service_state_dir is not None else None
+    target.write_text(_SCRIPT.format(python=sys.executable, src=src, db=str(db_path.resolve()), state=state),
+                      encoding="utf-8")
     target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return target

@@ -11,19 +11,25 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import traceback
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from otcctl.lab.oracle_standin.database import SESSION_SERVICE_TABLE
 from otcctl.lab.oracle_standin.session import META_TABLE, REFUSED, Session
 
 VERSION = "SQL*Plus: Release 10.2.0.5.0 - Production"
 
 
 def main(argv: list[str], db_path: Path | str, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-         environ: Mapping[str, str] | None = None) -> int:
-    """Run like sqlplus: arguments, then the script on stdin; returns the exit code."""
+         environ: Mapping[str, str] | None = None, service_state_dir: Path | str | None = None) -> int:
+    """Run like sqlplus: arguments, then the script on stdin; returns the exit code.
+
+    With ``service_state_dir`` (the lab's ``DIR/state``), an application session in
+    ``v$session`` is shown only while its lab service runs on a powered-on host.
+    """
     env = os.environ if environ is None else environ
     out = stdout or sys.stdout
     flags = {a.upper() for a in argv if a.startswith("-")}
@@ -55,9 +61,15 @@ def main(argv: list[str], db_path: Path | str, *, stdin: TextIO | None = None, s
             schemas=frozenset(meta["schemas"].split(",")),
             idle=sid != meta["instance_name"],
         )
+        if service_state_dir is not None:
+            _hide_stopped_sessions(connection, Path(service_state_dir))
         charset = env.get("NLS_LANG", "").rpartition(".")[2].upper()
         session.settings.ascii_only = charset not in ("AL32UTF8", "UTF8")
         return session.run(lines)
+    except Exception:  # a bug of the stand-in: say so, never pass for an Oracle answer
+        traceback.print_exc()
+        print("sqlplus stand-in (otcctl lab): internal error (above)", file=sys.stderr)
+        return REFUSED
     finally:
         connection.close()
 
@@ -67,6 +79,20 @@ def _open(db_path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     connection.execute("pragma case_sensitive_like = on")  # Oracle's LIKE is case-sensitive
     return connection
+
+
+def _hide_stopped_sessions(connection: sqlite3.Connection, state_dir: Path) -> None:
+    """A temporary view over ``v$session`` without the sessions of stopped services or hosts."""
+    from otcctl.lab.layout import POWER_OFF, RUNNING, read_state
+
+    hidden = [
+        int(sid)
+        for sid, host, service in connection.execute(f'select sid, host, service from "{SESSION_SERVICE_TABLE}"')
+        if read_state(state_dir / host / ".power", "on") == POWER_OFF
+        or read_state(state_dir / host / service, RUNNING) != RUNNING
+    ]
+    listed = ", ".join(str(sid) for sid in hidden) or "-1"
+    connection.execute(f'create temp view "v$session" as select * from main."v$session" where sid not in ({listed})')
 
 
 def _refuse(what: str) -> int:

@@ -24,6 +24,12 @@ from otcctl.lab.oracle_standin.session import META_TABLE
 SCHEMAS = ("aboss", "fpss", "livebos", "fpss_his", "eimage", "fpss_3rd", "product", "ada")
 INSTANCE = "OTCDB"
 
+_ORDER_COLUMNS = (
+    "wth NUMBER(16), wtrq VARCHAR2(8), wtsj VARCHAR2(8), khh VARCHAR2(20), cpdm VARCHAR2(12), wtlb VARCHAR2(4), "
+    "wtje NUMBER(16,2), sbjg CHAR(1)"
+)
+SESSION_SERVICE_TABLE = "otcctl$session_service"
+OWN_SID = 31
 _TABLES = {
     "dual": "dummy VARCHAR2(1)",
     "v$instance": "instance_number NUMBER, instance_name VARCHAR2(16), host_name VARCHAR2(64), version VARCHAR2(17), "
@@ -39,8 +45,10 @@ _TABLES = {
     "dba_free_space": "tablespace_name VARCHAR2(30), file_id NUMBER, block_id NUMBER, bytes NUMBER, blocks NUMBER",
     "aboss.tcpxlh": "cpdm VARCHAR2(12), cpmc VARCHAR2(80), cplb VARCHAR2(4), xkzt CHAR(1), ksrq VARCHAR2(8), "
     "jsrq VARCHAR2(8)",
-    "aboss.tdrwt_wgd": "wth NUMBER(16), wtrq VARCHAR2(8), wtsj VARCHAR2(8), khh VARCHAR2(20), cpdm VARCHAR2(12), "
-    "wtlb VARCHAR2(4), wtje NUMBER(16,2), sbzt CHAR(1)",
+    "v$mystat": 'sid NUMBER, "statistic#" NUMBER, value NUMBER',
+    "aboss.tdrwt": _ORDER_COLUMNS,
+    "aboss.tdrwt_wgd": _ORDER_COLUMNS,
+    SESSION_SERVICE_TABLE: "sid NUMBER, host TEXT, service TEXT",
 }
 _PRODUCTS = (
     ("S00001", "稳健收益1号集合资产管理计划", "01", "1", "20230101", "20991231"),
@@ -56,12 +64,24 @@ _TABLESPACES = (  # name, size in MiB, used %
 )
 
 
-def create_lab_database(db_path: Path, today: date, *, host_name: str = "m1", status: str = "OPEN") -> Path:
+def create_lab_database(
+    db_path: Path,
+    today: date,
+    *,
+    host_name: str = "m1",
+    status: str = "OPEN",
+    client_hosts: tuple[str, str] = ("M5", "M3"),
+) -> Path:
     """Write the database (replacing one that is there); ``today`` is the lab's trading date.
 
     ``sysdate`` in the stand-in is this date with the wall clock's time of day, so a lab set to
-    another date answers date queries for that date. The order table holds orders on weekdays
-    from 18 months before ``today`` up to ``today``.
+    another date answers date queries for that date. ``aboss.tdrwt`` holds today's orders, all
+    reported; ``aboss.tdrwt_wgd`` (not yet archived) holds orders on weekdays from 18 months
+    before ``today`` to yesterday. ``v$session`` has the background processes, this sqlplus
+    session (SID 31, see ``v$mystat``), 九桥同步 on the database host and the application
+    sessions of ``client_hosts`` (middleware host, web host): M5/M3 for M1, M6/M4 for M2. Each
+    application session is tied to its lab service, so a stand-in given the lab's state
+    directory shows it only while that service runs.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     partial = db_path.with_name(db_path.name + ".partial")
@@ -74,14 +94,15 @@ def create_lab_database(db_path: Path, today: date, *, host_name: str = "m1", st
             connection.executemany(f'insert into "{META_TABLE}" values (?, ?)', meta.items())
             for name, columns in _TABLES.items():
                 connection.execute(f'create table "{name}" ({columns})')
-            _fill(connection, today, host_name, status)
+            _fill(connection, today, host_name, status, client_hosts)
     finally:
         connection.close()
     os.replace(partial, db_path)
     return db_path
 
 
-def _fill(connection: sqlite3.Connection, today: date, host_name: str, status: str) -> None:
+def _fill(connection: sqlite3.Connection, today: date, host_name: str, status: str,
+          client_hosts: tuple[str, str]) -> None:
     def at(day: date, hour: int, minute: int = 0) -> float:
         return encode(datetime.combine(day, time(hour, minute)))
 
@@ -98,16 +119,26 @@ def _fill(connection: sqlite3.Connection, today: date, host_name: str, status: s
          "BACKGROUND", None, at(today - timedelta(days=30), 6, 12))
         for n, p in enumerate(("PMON", "PSP0", "MMAN", "DBW0", "LGWR", "CKPT", "SMON", "RECO", "MMON"), start=1)
     ]
-    users = (
-        ("FPSS", "otcsvc", "OTC\\M5", "FOS.exe"), ("FPSS", "otcsvc", "OTC\\M5", "BLS.exe"),
-        ("FPSS", "otcsvc", "OTC\\M5", "RS.exe"), ("FPSS", "otcsvc", "OTC\\M5", "OTCTranSZT.exe"),
-        ("LIVEBOS", "tomcat", "m3", "JDBC Thin Client"), ("LIVEBOS", "tomcat", "m3", "JDBC Thin Client"),
-        ("FPSS", "jqsync", host_name, f"jqsync@{host_name} (TNS V1-V3)"),
+    middleware, web = client_hosts
+    users = (  # user, OS user, machine, program, (lab host, lab service)
+        ("FPSS", "otcsvc", f"OTC\\{middleware}", "FOS.exe", middleware, "FOS"),
+        ("FPSS", "otcsvc", f"OTC\\{middleware}", "BLS.exe", middleware, "BLS"),
+        ("FPSS", "otcsvc", f"OTC\\{middleware}", "RS.exe", middleware, "RS"),
+        ("FPSS", "otcsvc", f"OTC\\{middleware}", "OTCTranSZT.exe", middleware, "OTCTranSZT"),
+        ("LIVEBOS", "tomcat", web.lower(), "JDBC Thin Client", web, "Tomcat"),
+        ("LIVEBOS", "tomcat", web.lower(), "JDBC Thin Client", web, "Tomcat"),
+        ("FPSS", "jqsync", host_name, f"jqsync@{host_name} (TNS V1-V3)", host_name.upper(), "JiuqiaoSync"),
     )
-    for n, (user, osuser, machine, program) in enumerate(users, start=21):
+    owners: list[tuple[int, str, str]] = []
+    for n, (user, osuser, machine, program, lab_host, service) in enumerate(users, start=21):
         sessions.append((n, 100 + n, user, "INACTIVE", user, osuser, str(5200 + n), machine, "unknown", program,
                          "USER", program, at(today, 8, n)))
+        owners.append((n, lab_host, service))
+    sessions.append((OWN_SID, 7, "SYS", "ACTIVE", "SYS", "oracle", "6031", host_name, "pts/0",
+                     f"sqlplus@{host_name} (TNS V1-V3)", "USER", "sqlplus@" + host_name, at(today, 9, 0)))
     connection.executemany('insert into "v$session" values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', sessions)
+    connection.executemany(f'insert into "{SESSION_SERVICE_TABLE}" values (?, ?, ?)', owners)
+    connection.executemany('insert into "v$mystat" values (?, ?, ?)', [(OWN_SID, n, n * 7) for n in range(6)])
     for file_id, (name, mib, used) in enumerate(_TABLESPACES, start=1):
         size = mib * 1024 * 1024
         insert("insert into dba_data_files values (?, ?, ?, ?, ?, 'AVAILABLE', 'NO', 0)",
@@ -115,11 +146,17 @@ def _fill(connection: sqlite3.Connection, today: date, host_name: str, status: s
         free = size * (100 - used) // 100
         insert("insert into dba_free_space values (?, ?, 9, ?, ?)", (name, file_id, free, free // 8192))
     connection.executemany('insert into "aboss.tcpxlh" values (?, ?, ?, ?, ?, ?)', _PRODUCTS)
-    connection.executemany('insert into "aboss.tdrwt_wgd" values (?, ?, ?, ?, ?, ?, ?, ?)', _orders(today))
+    history, current = _orders(today)
+    connection.executemany('insert into "aboss.tdrwt_wgd" values (?, ?, ?, ?, ?, ?, ?, ?)', history)
+    connection.executemany('insert into "aboss.tdrwt" values (?, ?, ?, ?, ?, ?, ?, ?)', current)
 
 
-def _orders(today: date) -> list[tuple[object, ...]]:
-    """Orders on weekdays over the last 18 months, the same for the same ``today``."""
+def _orders(today: date) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """(history before today, today's orders): weekdays over 18 months, the same for the same ``today``.
+
+    Every order is reported (sbjg '2', or '8' for a few rejected ones), so the lab's order
+    queue is drained; the codes are the lab's guess (the runbooks take them as parameters).
+    """
     months_back = today.year * 12 + today.month - 1 - 18
     year, month = divmod(months_back, 12)
     day = date(year, month + 1, min(today.day, calendar.monthrange(year, month + 1)[1]))
@@ -127,8 +164,8 @@ def _orders(today: date) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     number = 1
     while day <= today:
-        if day.weekday() < 5:
-            for _ in range(rng.randint(1, 4)):
+        if day.weekday() < 5 or day == today:
+            for _ in range(rng.randint(3, 6) if day == today else rng.randint(1, 4)):
                 product = rng.choice(_PRODUCTS)[0]
                 amount = rng.choice((10000, 50000, 100000, 300000, 1000000)) + rng.randint(0, 99) / 100
                 when = f"{rng.randint(9, 14):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
@@ -136,4 +173,5 @@ def _orders(today: date) -> list[tuple[object, ...]]:
                              rng.choice(("020", "022", "024")), amount, rng.choice("2222228")))
                 number += 1
         day += timedelta(days=1)
-    return rows
+    mark = today.strftime("%Y%m%d")
+    return [r for r in rows if r[1] != mark], [r for r in rows if r[1] == mark]

@@ -170,6 +170,8 @@ class Functions:
             ("otc_decode", -1, self._decode),
             ("otc_substr", -1, self._substr),
             ("otc_replace", -1, self._replace),
+            ("otc_concat", -1, self._concat),
+            ("otc_regexp_like", -1, _regexp_like),
         ):
             connection.create_function(name, arity, self._guard(func), deterministic=name != "otc_sysdate")
 
@@ -277,6 +279,11 @@ class Functions:
         count = math.trunc(_number(length))
         return value[index : index + count] or None if count > 0 else None
 
+    def _concat(self, *parts: object) -> object:
+        """Oracle's ||: NULL operands count as '', and an empty result is NULL."""
+        text = "".join("" if p is None else str(self._to_char(p)) for p in parts)
+        return text or None
+
     def _replace(self, text: object, search: object, replacement: object = None) -> object:
         if text is None:
             return None
@@ -292,3 +299,38 @@ def _number(value: object) -> float:
         return float(str(value).strip())
     except ValueError:
         raise OraError("ORA-01722", "invalid number") from None
+
+
+_POSIX_CLASSES = {
+    "[:digit:]": r"\d", "[:alpha:]": "a-zA-Z", "[:alnum:]": "a-zA-Z0-9", "[:upper:]": "A-Z", "[:lower:]": "a-z",
+    "[:space:]": r"\s", "[:xdigit:]": "0-9A-Fa-f", "[:punct:]": r"!-/:-@\[-`{-~",
+}
+
+
+def _regexp_like(text: object, pattern: object, flags: object = None) -> int | None:
+    """REGEXP_LIKE with Oracle's match flags (i, c, n, m, x) and POSIX bracket classes."""
+    if text is None or pattern is None:
+        return None
+    source = str(pattern)
+    for posix, python in _POSIX_CLASSES.items():
+        source = source.replace(posix, python)
+    if "[:" in source or "[=" in source or "[." in source:
+        raise unimplemented(f"the POSIX class or collation element in {pattern!r}")
+    options = 0
+    for flag in str(flags or ""):
+        if flag == "i":
+            options |= re.IGNORECASE
+        elif flag == "c":
+            options &= ~re.IGNORECASE
+        elif flag == "n":
+            options |= re.DOTALL
+        elif flag == "m":
+            options |= re.MULTILINE
+        elif flag == "x":
+            options |= re.VERBOSE
+        else:
+            raise OraError("ORA-01760", "illegal argument for function")
+    try:
+        return 1 if re.search(source, str(text), options) else 0
+    except re.error:
+        raise OraError("ORA-12726", "unmatched bracket in regular expression", f"Python re says: {pattern!r}") from None

@@ -25,6 +25,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 AGGREGATES = frozenset({"count", "sum", "min", "max", "avg"})
+_SAME_TYPE = frozenset({"min", "max", "upper", "lower", "trim", "ltrim", "rtrim"})
 _CLAUSE_END = frozenset({"group", "having", "order", "union", "minus", "intersect"})
 
 
@@ -177,8 +178,22 @@ def _item(tokens: tuple[Token, ...]) -> SelectItem:
         t.word in AGGREGATES and i + 1 < len(expression) and expression[i + 1].text == "("
         for i, t in enumerate(expression)
     )
-    constant = all(t.kind in ("string", "number", "bind", "op") or t.word in ("sysdate", "null") for t in expression)
-    return SelectItem(tokens, heading, plain.lower() if plain else None, aggregate, constant)
+    constant = all(
+        t.kind in ("string", "number", "bind", "op")
+        or t.word in ("sysdate", "null")
+        or (t.kind == "ident" and i + 1 < len(expression) and expression[i + 1].text == "(")
+        for i, t in enumerate(expression)
+    )
+    source = plain or _wrapped_column(expression)
+    return SelectItem(tokens, heading, source.lower() if source else None, aggregate, constant)
+
+
+def _wrapped_column(expression: tuple[Token, ...]) -> str | None:
+    """MIN(col), UPPER(col) and the like keep the column's type, hence its display width."""
+    if len(expression) >= 4 and expression[0].word in _SAME_TYPE and expression[1].text == "(" \
+            and expression[-1].text == ")":
+        return _plain_column(expression[2:-1])
+    return None
 
 
 def _plain_column(expression: tuple[Token, ...]) -> str | None:

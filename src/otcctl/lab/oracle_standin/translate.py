@@ -5,22 +5,26 @@ quoted (``v$instance``, ``serial#``), ``sysdate`` and the emulated functions to 
 UDFs, ``''`` to NULL (Oracle's empty string is NULL), ``/`` to a real division (SQLite divides
 integers as integers), ``:name`` binds lower-cased, ``MINUS`` to ``EXCEPT``, ``^=`` to ``!=``.
 
-Refused where SQLite would answer differently from Oracle: ``||`` (NULL handling differs),
-``(+)`` joins, ROWNUM/ROWID/CONNECT BY/analytic functions, functions it does not know, a DATE
-compared with a string literal, non-grouped columns, SELECT without FROM, SQLite-only syntax.
+``||`` chains and ``rownum`` limits are rewritten by :mod:`~otcctl.lab.oracle_standin.rewrite`.
+
+Refused where SQLite would answer differently from Oracle: ``(+)`` joins, ROWID/CONNECT BY/
+analytic functions, functions it does not know, a DATE compared with a string literal,
+non-grouped columns, SELECT without FROM, SQLite-only syntax.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from otcctl.lab.oracle_standin.functions import OraError, unimplemented
+from otcctl.lab.oracle_standin.rewrite import Rewrites, plan_rewrites
 from otcctl.lab.oracle_standin.sqltokens import SelectItem, Token, select_list, significant, tokenize, words
 
 FUNCTIONS = {
     "trunc": "otc_trunc", "round": "otc_round", "add_months": "otc_add_months", "to_char": "otc_to_char",
     "to_date": "otc_to_date", "to_number": "otc_to_number", "nvl": "otc_nvl", "decode": "otc_decode",
     "substr": "otc_substr", "replace": "otc_replace", "greatest": "max", "least": "min",
+    "regexp_like": "otc_regexp_like",
 }
 SQLITE_SAME = frozenset({"count", "sum", "min", "max", "avg", "abs", "upper", "lower", "trim", "ltrim", "rtrim",
                          "length", "coalesce", "instr", "nullif"})
@@ -30,7 +34,7 @@ KEYWORDS = words(
     "last unique"
 )
 NOT_EMULATED = words(
-    "rownum rowid level connect prior start systimestamp current_date current_timestamp localtimestamp over "
+    "rowid level connect prior start systimestamp current_date current_timestamp localtimestamp over "
     "partition rollup cube sample model pivot unpivot dbtimezone sessiontimezone uid user date timestamp interval "
     "for"
 )
@@ -71,34 +75,57 @@ def translate(sql: str, schemas: frozenset[str], date_columns: frozenset[str]) -
             raise OraError("ORA-00923", "FROM keyword not found where expected")
         _check_grouping(found, group_keys)
         items = tuple(found)
+    context = _Context(schemas, plan_rewrites(tokens))
+    text = _emit(tokens, 0, len(tokens), context) + context.plan.tail
+    return Translated(text, tuple(dict.fromkeys(context.binds)), items, tuple(context.tables))
+
+
+@dataclass
+class _Context:
+    schemas: frozenset[str]
+    plan: Rewrites
+    binds: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+
+def _emit(tokens: list[Token], start: int, end: int, context: _Context, operand: bool = False) -> str:
+    """SQLite text for ``tokens[start:end]``; ``||`` chains become otc_concat(...) calls."""
     out: list[str] = []
-    binds: list[str] = []
-    tables: list[str] = []
-    index = 0
-    while index < len(tokens):
+    index = start
+    while index < end:
+        if index in context.plan.before:
+            out.append(context.plan.before[index])
+        chain = None if operand and index == start else context.plan.chains.get(index)
+        if chain is not None:
+            parts = [_emit(tokens, a, b, context, operand=True) for a, b in chain]
+            out.append(f"otc_concat({', '.join(parts)})")
+            index = chain[-1][1]
+            continue
         token = tokens[index]
         index += 1
-        if token.kind in ("ws", "comment"):
+        if index - 1 in context.plan.replace:
+            out.append(context.plan.replace[index - 1])
+        elif token.kind in ("ws", "comment"):
             out.append(token.text if token.kind == "ws" else " ")
         elif token.kind == "string":
             out.append("NULL" if token.text == "''" else token.text)
         elif token.kind in ("number", "qident"):
             out.append(token.text)
         elif token.kind == "bind":
-            binds.append(token.text[1:].lower())
+            context.binds.append(token.text[1:].lower())
             out.append(token.text.lower())
         elif token.kind == "op":
             out.append(_operator(token, tokens, index))
         else:
-            text, index = _identifier(token, tokens, index, schemas, tables)
+            text, index = _identifier(token, tokens, index, context.schemas, context.tables)
             out.append(text)
-    return Translated("".join(out), tuple(dict.fromkeys(binds)), items, tuple(tables))
+    return "".join(out)
 
 
 def _operator(token: Token, tokens: list[Token], index: int) -> str:
     text = token.text
-    if text == "||":
-        raise unimplemented("the || operator (Oracle treats NULL as '' there, SQLite does not)", _at(token))
+    if text == "||":  # every chain was planned; one left over has no operands
+        raise OraError("ORA-00936", _ORA_TEXT["ORA-00936"], position=_at(token))
     if text == "/":
         return "* 1.0 /"
     if text == "^=":
@@ -125,6 +152,8 @@ def _identifier(token: Token, tokens: list[Token], index: int, schemas: frozense
             table = f"{word}.{tokens[name_at].text.lower()}"
             tables.append(table)
             return f'"{table}"', name_at + 1
+    if word.startswith("otcctl$"):  # the stand-in's own bookkeeping is no part of OTCDB
+        raise OraError("ORA-00942", "table or view does not exist", position=_at(token))
     if word == "sysdate":
         return "otc_sysdate()", index
     if word == "minus":

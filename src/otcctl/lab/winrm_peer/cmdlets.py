@@ -9,20 +9,27 @@ Error records read as zh-CN PowerShell 5.1 writes them.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from otcctl.lab.winrm_peer.drives import GIB, SHANGHAI, DriveInfo, Entry, PathRefused
+from otcctl.lab.winrm_peer.drives import Entry, NoSuchDrive, PathRefused
 from otcctl.lab.winrm_peer.host import ServiceSpec
-from otcctl.lab.winrm_peer.listing import child_items_table, local_time
 from otcctl.lab.winrm_peer.process import Invocation
+from otcctl.lab.winrm_peer.psvalues import (
+    STATUS,
+    DriveObject,
+    FileObject,
+    NotEmulated,
+    PSValue,
+    ServiceObject,
+    compare,
+    literal,
+    prop,
+    sort_key,
+)
 
-
-class NotEmulated(Exception):
-    """A statement, cmdlet or parameter the emulation does not run."""
+_ACTIONS = {"continue", "stop", "silentlycontinue"}
 
 
 class PSFailure(Exception):
@@ -31,27 +38,6 @@ class PSFailure(Exception):
     def __init__(self, record: str) -> None:
         super().__init__(record)
         self.record = record
-
-
-@dataclass(frozen=True)
-class ServiceObject:
-    spec: ServiceSpec
-    status: str
-
-
-@dataclass(frozen=True)
-class FileObject:
-    entry: Entry
-
-
-@dataclass(frozen=True)
-class DriveObject:
-    info: DriveInfo
-
-
-PSValue = ServiceObject | FileObject | DriveObject | str | int | bool | datetime
-_STATUS = {"running": "Running", "stopped": "Stopped", "start_pending": "StartPending", "stop_pending": "StopPending"}
-_ACTIONS = {"continue", "stop", "silentlycontinue"}
 
 
 class Session:
@@ -122,6 +108,8 @@ def _services(session: Session, args: Args, piped: list[PSValue] | None, cmdlet:
         return list(host.services) if cmdlet == "Get-Service" else []
     found = []
     for name in (n.strip() for n in names.split(",") if n.strip()):
+        if any(c in name for c in "*?["):
+            raise NotEmulated(f"{cmdlet} {name} (wildcards in service names)")
         spec = host.find(name)
         if spec is None:
             session.error(cmdlet, f"找不到任何服务名称为“{name}”的服务。", "ObjectNotFound", name,
@@ -132,7 +120,7 @@ def _services(session: Session, args: Args, piped: list[PSValue] | None, cmdlet:
 
 
 def _status(session: Session, spec: ServiceSpec) -> ServiceObject:
-    return ServiceObject(spec, _STATUS[session.inv.machine.host.state(spec)])
+    return ServiceObject(spec, STATUS[session.inv.machine.host.state(spec)])
 
 
 def get_service(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
@@ -161,6 +149,10 @@ def _listing(session: Session, cmdlet: str, path: str | None, pattern: str | Non
     drives = session.inv.machine.drives
     try:
         listed = drives.list(path, pattern)
+    except NoSuchDrive as missing:
+        session.error(cmdlet, f"找不到驱动器。名为“{missing.letter}”的驱动器不存在。", "ObjectNotFound", missing.letter,
+                      "DriveNotFoundException", "DriveNotFound")
+        return []
     except PathRefused as exc:
         raise NotEmulated(f"{cmdlet} {path} ({exc})") from None
     if listed is None:
@@ -216,6 +208,8 @@ def test_path(session: Session, args: Args, piped: list[PSValue] | None) -> list
         raise NotEmulated("Test-Path without -Path")
     try:
         listed = session.inv.machine.drives.list(path)
+    except NoSuchDrive:
+        return [False]
     except PathRefused as exc:
         raise NotEmulated(f"Test-Path {path} ({exc})") from None
     return [listed is not None and (bool(listed[1]) or session.inv.machine.drives.resolve(path) is not None)]
@@ -229,13 +223,13 @@ def where_object(session: Session, args: Args, piped: list[PSValue] | None) -> l
     words = args.positional
     block = re.fullmatch(r"\{\s*\$_\.(\w+)\s+-(\w+)\s+(.+?)\s*\}", words[0], re.S) if len(words) == 1 else None
     if block:
-        name, op, literal = block.groups()
+        name, op, text = block.groups()
     elif len(words) == 3 and words[1].startswith("-"):
-        name, op, literal = words[0], words[1][1:], words[2]
+        name, op, text = words[0], words[1][1:], words[2]
     else:
         raise NotEmulated("Where-Object " + " ".join(words) + " (one comparison of $_.Property)")
-    value = _literal(literal)
-    return [v for v in piped or [] if _compare(prop(v, name), op.lower(), value)]
+    value = literal(text)
+    return [v for v in piped or [] if compare(prop(v, name), op.lower(), value)]
 
 
 def select_object(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
@@ -256,116 +250,11 @@ def sort_object(session: Session, args: Args, piped: list[PSValue] | None) -> li
     name = args.get("property", 0)
     if name is None:
         raise NotEmulated("Sort-Object without a property")
-    return sorted(piped or [], key=lambda v: _sort_key(prop(v, name)), reverse=bool(args.named.get("descending")))
+    return sorted(piped or [], key=lambda v: sort_key(prop(v, name)), reverse=bool(args.named.get("descending")))
 
 
 def out_null(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
     return []
-
-
-def _sort_key(value: PSValue) -> tuple[int, float, str]:
-    if isinstance(value, datetime):
-        return (0, value.timestamp(), "")
-    if isinstance(value, int):
-        return (0, float(value), "")
-    return (1, 0.0, str(value).lower())
-
-
-def _literal(text: str) -> PSValue:
-    quoted = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"", text)
-    if quoted:
-        return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    date = re.fullmatch(r"\(Get-Date\)(?:\.AddDays\((-?\d+)\))?", text, re.I)
-    if date:
-        return datetime.now(SHANGHAI) + timedelta(days=int(date.group(1) or 0))
-    if re.fullmatch(r"[A-Za-z]\w*", text):
-        return text
-    raise NotEmulated(f"the value {text}")
-
-
-def _compare(left: PSValue, op: str, right: PSValue) -> bool:
-    if isinstance(left, str) and isinstance(right, str | int):
-        a, b = left.lower(), str(right).lower()
-        if op in ("like", "notlike"):
-            return fnmatch.fnmatchcase(a, b) == (op == "like")
-        return _ordered(a, op, b)
-    if isinstance(left, datetime) and isinstance(right, datetime):
-        return _ordered(left.timestamp(), op, right.timestamp())
-    if isinstance(left, int) and isinstance(right, int):
-        return _ordered(left, op, right)
-    raise NotEmulated(f"comparing {left!r} -{op} {right!r}")
-
-
-def _ordered(a: object, op: str, b: object) -> bool:
-    table: dict[str, Callable[[object, object], bool]] = {
-        "eq": lambda x, y: x == y, "ne": lambda x, y: x != y,
-        "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,  # type: ignore[operator]
-        "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,  # type: ignore[operator]
-    }
-    if op not in table:
-        raise NotEmulated(f"the operator -{op}")
-    return table[op](a, b)
-
-
-def prop(value: PSValue, name: str) -> PSValue:
-    """A property of an object, as ``$_.Name`` or ``(...).Name`` reads it."""
-    key = name.lower()
-    table: dict[str, PSValue] = {}
-    if isinstance(value, ServiceObject):
-        table = {"status": value.status, "name": value.spec.sc_name, "servicename": value.spec.sc_name,
-                 "displayname": value.spec.title, "starttype": "Automatic" if value.spec.autostart else "Manual"}
-    elif isinstance(value, FileObject):
-        entry = value.entry
-        table = {"name": entry.name, "fullname": entry.path, "length": entry.size,
-                 "lastwritetime": local_time(entry.mtime), "extension": "." + entry.name.rsplit(".", 1)[-1]
-                 if "." in entry.name else "", "basename": entry.name.rsplit(".", 1)[0], "psiscontainer": entry.is_dir}
-    elif isinstance(value, DriveObject):
-        table = {"name": value.info.letter, "free": value.info.free, "used": value.info.used,
-                 "root": value.info.letter + ":\\", "description": value.info.label}
-    elif isinstance(value, str):
-        table = {"length": len(value)}
-    if key not in table:
-        raise NotEmulated(f"the property {name} of {type(value).__name__}")
-    return table[key]
-
-
-def format_values(values: list[PSValue]) -> str:
-    """PowerShell's default output: a table per run of objects of one kind, scalars one per line."""
-    text, index = "", 0
-    while index < len(values):
-        kind = type(values[index])
-        end = index
-        while end < len(values) and type(values[end]) is kind:
-            end += 1
-        text += _format_run(values[index:end])
-        index = end
-    return text
-
-
-def _format_run(run: list[PSValue]) -> str:
-    first = run[0]
-    if isinstance(first, ServiceObject):
-        rows = [f"{v.status:<8} {v.spec.sc_name:<18} {v.spec.title}\n" for v in run if isinstance(v, ServiceObject)]
-        return ("\nStatus   Name               DisplayName\n------   ----               -----------\n"
-                + "".join(rows) + "\n\n")
-    if isinstance(first, FileObject):
-        return child_items_table([v.entry for v in run if isinstance(v, FileObject)])
-    if isinstance(first, DriveObject):
-        rows = [f"{d.info.letter:<14}{d.info.used / GIB:>10.2f}{d.info.free / GIB:>14.2f} {'FileSystem':<13} "
-                f"{d.info.letter}:\\\n" for d in run if isinstance(d, DriveObject)]
-        return ("\nName           Used (GB)     Free (GB) Provider      Root\n"
-                "----           ---------     --------- --------      ----\n" + "".join(rows) + "\n\n")
-    return "".join(_scalar(v) + "\n" for v in run)
-
-
-def _scalar(value: PSValue) -> str:
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if isinstance(value, datetime):
-        return f"{value.year}/{value.month}/{value.day} {value:%H:%M:%S}"
-    return str(value)
 
 
 _SERVICE = {"name": True, "force": False, "passthru": False}

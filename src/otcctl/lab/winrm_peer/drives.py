@@ -30,7 +30,15 @@ _PATH = re.compile(r"^(?P<drive>[A-Za-z]):(?P<rest>[\\/].*)?$")
 
 
 class PathRefused(ValueError):
-    """A path the emulation does not handle (no drive letter, unknown drive, escapes its drive)."""
+    """A path the emulation does not handle (no drive letter, escapes its drive)."""
+
+
+class NoSuchDrive(PathRefused):
+    """A drive letter the host does not have: a real error on Windows, not a refusal."""
+
+    def __init__(self, letter: str) -> None:
+        super().__init__(f"drive {letter}: does not exist on this host")
+        self.letter = letter
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class Drives:
             raise PathRefused(f"only absolute paths with a drive letter are emulated: {windows_path}")
         letter = match["drive"].upper()
         if letter not in self._config:
-            raise PathRefused(f"drive {letter}: does not exist on this host")
+            raise NoSuchDrive(letter)
         parts = [p for p in re.split(r"[\\/]+", match["rest"] or "") if p and p != "."]
         if any(p == ".." for p in parts):
             raise PathRefused(f"'..' in paths is not emulated: {windows_path}")

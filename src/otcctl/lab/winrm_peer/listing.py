@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-from otcctl.lab.winrm_peer.drives import SHANGHAI, DriveInfo, Entry, PathRefused
+from otcctl.lab.winrm_peer.drives import SHANGHAI, DriveInfo, Entry, NoSuchDrive, PathRefused
 from otcctl.lab.winrm_peer.process import Invocation
 from otcctl.lab.winrm_peer.programs import not_emulated
 
@@ -36,6 +36,9 @@ def dir_command(inv: Invocation, args: list[str]) -> int:
     try:
         letter, _ = drives.split(paths[0])
         listed = drives.list(paths[0])
+    except NoSuchDrive:
+        inv.cmd.err("系统找不到指定的路径。\n")
+        return 1
     except PathRefused as exc:
         return not_emulated(inv, f"dir {paths[0]} ({exc})")
     bare = "/b" in switches
@@ -47,6 +50,10 @@ def dir_command(inv: Invocation, args: list[str]) -> int:
                     else "找不到文件\n")
         return 1
     folder, entries = listed
+    real = drives.resolve(paths[0])
+    if real is not None and real.is_dir() and not folder.endswith(":\\") and not bare:
+        mtime = real.stat().st_mtime
+        entries = [Entry(".", folder, True, 0, mtime), Entry("..", folder, True, 0, mtime), *entries]
     if "/a-d" in switches:
         entries = [e for e in entries if not e.is_dir]
     if any(s in switches for s in ("/od", "/o:d")):
@@ -66,7 +73,7 @@ def dir_command(inv: Invocation, args: list[str]) -> int:
 
 
 def _dir_text(folder: str, entries: list[Entry], info: DriveInfo) -> str:
-    lines = [_volume_header(info), f" {folder} 的目录\n\n"]
+    lines = [_volume_header(info), f"\n {folder} 的目录\n\n"]
     for entry in entries:
         stamp = local_time(entry.mtime).strftime("%Y/%m/%d  %H:%M")
         size = "   <DIR>         " if entry.is_dir else f"{entry.size:>17,}"

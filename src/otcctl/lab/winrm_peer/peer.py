@@ -58,6 +58,8 @@ class Peer:
     """One emulated Windows host answering WinRM; :meth:`stop` ends it and closes every socket."""
 
     def __init__(self, options: PeerOptions) -> None:
+        if not ipaddress.ip_address(options.address).is_loopback:
+            raise PeerError(f"{options.address} is not a loopback address; the WinRM peer only listens on 127.0.0.0/8")
         self.options = options
         scheme = "https" if options.tls_cert else "http"
         self.url = f"{scheme}://{options.address}:{options.port}/wsman"
@@ -73,6 +75,7 @@ class Peer:
         self._server_lock = threading.Lock()
         self._stop = threading.Event()
         self._loop: threading.Thread | None = None
+        self._bind_error: str | None = None
 
     def start(self) -> Peer:
         """Power on: bind the listener and the running services' ports; :class:`PeerError` if one fails."""
@@ -83,7 +86,7 @@ class Peer:
             raise PeerError("; ".join(problems))
         if self._server is None:
             self.stop()
-            raise PeerError(f"{self.options.address}:{self.options.port} cannot listen (see the log)")
+            raise PeerError(f"{self.options.address}:{self.options.port} cannot listen: {self._bind_error}")
         self._loop = threading.Thread(target=self._follow, name=f"peer-{self.options.address}", daemon=True)
         self._loop.start()
         return self
@@ -91,6 +94,8 @@ class Peer:
     def _follow(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
             self.host.tick()
+            if self._server is None and self.host.powered_on():
+                self._power(True)  # the port was still taken when the host came back: try again
 
     def _power(self, on: bool) -> None:
         with self._server_lock:
@@ -105,13 +110,17 @@ class Peer:
                 _log.info("%s: WinRM listener closed (power off)", self.options.address)
 
     def _listen(self) -> PeerHttpServer | None:
+        """The listener, or None (logged once) when the port cannot be bound yet."""
         bindings = _channel_bindings(self.options.tls_cert) if self.options.tls_cert else None
         try:
             server = PeerHttpServer((self.options.address, self.options.port), self.wsman, tls=self._tls,
                                     bindings=bindings, allow_unencrypted=self.options.allow_unencrypted)
         except OSError as exc:
-            _log.error("%s:%d cannot listen: %s", self.options.address, self.options.port, exc.strerror)
+            if self._bind_error is None:
+                _log.error("%s:%d cannot listen: %s", self.options.address, self.options.port, exc.strerror)
+            self._bind_error = exc.strerror or str(exc)
             return None
+        self._bind_error = None
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                          name=f"http-{self.options.address}", daemon=True).start()
         _log.info("%s: WinRM listening on %s", self.options.address, self.url)
@@ -136,8 +145,6 @@ def start_peer(options: PeerOptions) -> Peer:
     pyspnego reads the NTLM users from the ``NTLM_USER_FILE`` environment variable, which is
     process-wide: every peer of one process must share one users file.
     """
-    if not ipaddress.ip_address(options.address).is_loopback:
-        raise PeerError(f"{options.address} is not a loopback address; the WinRM peer only listens on 127.0.0.0/8")
     if not options.users_file.is_file():
         raise PeerError(f"NTLM users file {options.users_file} does not exist (lines DOMAIN:USER:PASSWORD)")
     current = os.environ.get("NTLM_USER_FILE")

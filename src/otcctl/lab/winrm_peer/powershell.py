@@ -16,9 +16,10 @@ import re
 from xml.sax.saxutils import escape
 
 from otcctl.lab.winrm_peer import cmdlets
-from otcctl.lab.winrm_peer.cmdlets import NotEmulated, PSFailure, Session, format_values, prop
+from otcctl.lab.winrm_peer.cmdlets import PSFailure, Session
 from otcctl.lab.winrm_peer.process import Invocation
 from otcctl.lab.winrm_peer.programs import not_emulated
+from otcctl.lab.winrm_peer.psvalues import NotEmulated, PSValue, format_values, prop
 
 _FLAGS = {"-noprofile", "-nonprofile", "-noninteractive", "-nologo"}
 _VALUED = {"-executionpolicy", "-inputformat", "-outputformat"}
@@ -96,16 +97,16 @@ def run_statement(statement: str, session: Session) -> None:
     if member:
         values = run_pipeline(member.group(1), session)
         name = member.group(2)
-        result: list[cmdlets.PSValue] = [len(values)] if name.lower() == "count" else [prop(v, name) for v in values]
+        result: list[PSValue] = [len(values)] if name.lower() == "count" else [prop(v, name) for v in values]
         session.inv.cmd.out(format_values(result))
         return
     values = run_pipeline(statement, session)
     session.inv.cmd.out(format_values(values))
 
 
-def run_pipeline(text: str, session: Session) -> list[cmdlets.PSValue]:
+def run_pipeline(text: str, session: Session) -> list[PSValue]:
     """Each stage's output is the next stage's input."""
-    values: list[cmdlets.PSValue] = []
+    values: list[PSValue] = []
     for index, (_, stage) in enumerate(split_top(text, "|")):
         words = split_words(stage)
         if not words:
