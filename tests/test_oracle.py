@@ -200,6 +200,14 @@ def test_thin_without_db_user_or_password_says_what_is_missing() -> None:
     assert "no password" in _failure(no_password)
 
 
+def test_thick_without_instant_client_names_the_directory(tmp_path: Path) -> None:
+    missing = tmp_path / "instantclient_11_2"
+    db = _database(route="thick", db_user="otcctl_ro", instant_client_dir=str(missing))
+    message = _failure(OracledbRunner(db, "127.0.0.1", Secret(PASSWORD), thick=True))
+    assert f"Oracle Client library could not be loaded from {missing}" in message
+    assert "thick mode" in message
+
+
 # ---------------------------------------------------------------- the sqlplus route and stand-in
 
 

@@ -15,6 +15,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -184,6 +185,15 @@ def test_timeout_terminates_the_remote_command(estate: Estate) -> None:
     record = next(r for r in reversed(estate.m5.commands()) if r.command == "timeout /t 600")
     assert record.end_reason == "terminated" and record.ended is not None
     assert record.ended - record.started < 5
+
+
+def test_cancel_terminates_the_remote_command_at_once(estate: Estate) -> None:
+    cancel = threading.Event()
+    threading.Timer(1.0, cancel.set).start()
+    out = estate.connector().run("ping -n 600 127.0.0.1", timeout=60, cancel=cancel)
+    assert out.timed_out and out.duration < 3.5
+    record = next(r for r in reversed(estate.m5.commands()) if r.command == "ping -n 600 127.0.0.1")
+    assert record.end_reason == "terminated"
 
 
 def test_ping_streams_output_and_finishes(estate: Estate) -> None:

@@ -95,12 +95,15 @@ class Connections:
             from otcctl.connectors import oracle
         except ImportError:
             raise UnsupportedStep("SQL steps are not available in this build of otcctl") from None
-        if database.route == "sqlplus-ssh":
-            created: SqlRunner = oracle.SqlplusRunner(database, self.runner(host_id))
-        else:
-            secret = self._secret(("db", database_id), database.credential)
-            address = self.inventory.hosts[host_id].address
-            created = oracle.OracledbRunner(database, address, secret, thick=database.route == "thick")
+        host = self.inventory.hosts[host_id]
+        created = oracle.make_sql_runner(
+            database,
+            host_id=host_id,
+            host_address=host.address,
+            login_user=host.user,
+            command_runner=self.runner(host_id) if database.route == "sqlplus-ssh" else None,
+            password=None if database.route == "sqlplus-ssh" else self._secret(("db", database_id), database.credential),
+        )
         with self._lock:
             self._sql[key] = created
         return created

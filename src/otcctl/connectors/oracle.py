@@ -66,7 +66,7 @@ def describe_route(
     """One line saying how otcctl will reach the database, for the dry run and ``doctor``."""
     host = host_id or database.primary_host
     if database.route == "sqlplus-ssh":
-        return SqlplusCommand.for_database(database, login_user).describe(host)
+        return SqlplusCommand.for_database(database, login_user).describe(host, login_user)
     endpoint = f"{host_address or host}:{database.port}/{database.service_name}"
     user = database.db_user or "(no db_user set)"
     if database.route == "thin":

@@ -70,8 +70,9 @@ class SqlplusCommand:
     ``become_user`` set means the SSH login user differs from the Oracle software owner, so
     the command goes through ``sudo -n -u USER -i``: ``-i`` loads that user's login profile
     (ORACLE_HOME, PATH), ``-n`` fails at once instead of waiting for a password prompt nobody
-    can answer. The site then needs a sudoers rule such as
-    ``otcops ALL=(oracle) NOPASSWD: ALL`` (or narrowed to the sqlplus command).
+    can answer. The site then needs a sudoers rule such as ``otcops ALL=(oracle) NOPASSWD: ALL``;
+    with ``-i`` sudo runs the target's login shell, so a rule narrowed to sqlplus needs the
+    ``sudo`` template without ``-i`` and ``oracle_home`` set (the dry run shows the result).
     """
 
     become_user: str | None = None
@@ -103,9 +104,9 @@ class SqlplusCommand:
         words.append(f"{shlex.quote(program)} -S -L {shlex.quote(self.logon)}")
         return " ".join(words)
 
-    def describe(self, host_id: str) -> str:
+    def describe(self, host_id: str, login_user: str | None = None) -> str:
         """One line for the dry run and ``doctor``."""
-        who = self.become_user or "the SSH login user"
+        who = self.become_user or login_user or "the SSH login user"
         how = "OS authentication (no password)" if self.logon.startswith("/") else f"logon {self.logon}"
         return f"sqlplus on {host_id} as {who} with {how}: {self.prefix()} <<'{HEREDOC_TAG}' ... {HEREDOC_TAG}"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import codecs
 import re
+import threading
 import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
@@ -34,6 +35,7 @@ Shell = Literal["cmd", "powershell"]
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
 MAX_OPERATION_SECONDS = 20
+CANCEL_POLL_SECONDS = 1
 MAX_COMMAND_LINE = 8191  # cmd.exe's limit; a longer PowerShell script must be split into steps
 _CODEPAGES = {"gbk": 936, "gb2312": 936, "gb18030": 54936, "utf-8": 65001, "big5": 950}
 _SC_STATES: dict[str, ServiceState] = {"1": "stopped", "2": "start_pending", "3": "stop_pending", "4": "running"}
@@ -54,8 +56,13 @@ class WinrmConnector:
         self.codepage = codepage_for(host.encoding)
         self._password = password
 
-    def run(self, command: str, timeout: float, *, shell: Shell | None = None) -> CommandOutput:
-        """Run ``command``; past ``timeout`` seconds it is terminated on the host and reported timed_out."""
+    def run(self, command: str, timeout: float, *, shell: Shell | None = None,
+            cancel: threading.Event | None = None) -> CommandOutput:
+        """Run ``command``; past ``timeout`` seconds (or once ``cancel`` is set) it is terminated on the host.
+
+        Both end as ``timed_out``, like the SSH connector. With ``cancel`` the output is polled
+        at least every :data:`CANCEL_POLL_SECONDS`, so an operator's Ctrl-C is felt at once.
+        """
         kind = shell or self.shell
         line = powershell_line(command) if kind == "powershell" else command
         started = time.monotonic()
@@ -65,7 +72,7 @@ class WinrmConnector:
         except Exception as exc:
             raise self._failure(exc, "opening a remote shell") from None
         try:
-            return self._execute(protocol, shell_id, line, started + timeout, started)
+            return self._execute(protocol, shell_id, line, started + timeout, started, cancel)
         finally:
             try:
                 protocol.close_shell(shell_id)
@@ -75,8 +82,8 @@ class WinrmConnector:
     def close(self) -> None:
         """Nothing stays open between runs; present for the CommandRunner protocol."""
 
-    def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float,
-                 started: float) -> CommandOutput:
+    def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float, started: float,
+                 cancel: threading.Event | None) -> CommandOutput:
         from winrm.exceptions import WinRMOperationTimeoutError
 
         try:
@@ -86,12 +93,13 @@ class WinrmConnector:
         stdout, stderr = bytearray(), bytearray()
         exit_code: int | None = None
         timed_out = truncated = False
+        longest = CANCEL_POLL_SECONDS if cancel is not None else MAX_OPERATION_SECONDS
         while exit_code is None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or (cancel is not None and cancel.is_set()):
                 timed_out = True
                 break
-            protocol.operation_timeout_sec = max(1, min(MAX_OPERATION_SECONDS, int(remaining)))
+            protocol.operation_timeout_sec = max(1, min(longest, int(remaining)))
             try:
                 out, err, code, done = protocol.get_command_output_raw(shell_id, command_id)
             except WinRMOperationTimeoutError:

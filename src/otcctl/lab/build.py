@@ -275,9 +275,25 @@ def _build_files(layout: LabLayout, spec: LabSpec, keygen: str, production: Inve
         "".join(sshd.known_hosts_line(h, layout) + "\n" for h in spec.ssh_hosts()), encoding="ascii"
     )
     inventory = write_lab_inventory(production, spec, layout, source)
+    _install_databases(layout, spec, inventory)
     write_day(
         {key: (f.path, f.types) for key, f in inventory.data_files.items() if f.format == "ofd"}, spec.date
     )
+
+
+def _install_databases(layout: LabLayout, spec: LabSpec, inventory: Inventory) -> None:
+    """A SQLite database shaped like OTCDB and a ``sqlplus`` stand-in on each database host."""
+    from otcctl.lab.oracle_standin import create_lab_database, install_sqlplus_standin
+
+    day = datetime.strptime(spec.date, "%Y%m%d").date()
+    for database in inventory.databases.values():
+        roles = ((database.primary_host, ("M5", "M3")), (database.standby_host, ("M6", "M4")))
+        for host_id, clients in roles:
+            if host_id is None or host_id not in {h.id for h in spec.ssh_hosts()}:
+                continue
+            root = layout.host_root(host_id)
+            db_path = create_lab_database(root / "otcdb.sqlite", day, host_name=host_id.lower(), client_hosts=clients)
+            install_sqlplus_standin(root / "bin", db_path, service_state_dir=layout.state_dir)
 
 
 def _start(layout: LabLayout, spec: LabSpec) -> None:

@@ -62,6 +62,9 @@ def lab_inventory(production: Inventory, spec: LabSpec, layout: LabLayout) -> In
         host_root = layout.host_root(data_file["host"])
         data_file["path"] = rebase(host_root, data_file["path"])
     data["notification"] = {}
+    for database in data["databases"].values():
+        if database["route"] == "sqlplus-ssh":
+            database["os_user"] = spec.user  # the lab's sqlplus runs as the lab user, no sudo
     return Inventory.model_validate(data)
 
 

@@ -93,6 +93,10 @@ def _quote(value: str | Path) -> str:
     return f'"{text}"'
 
 
+STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The PATH sshd gives a session, with the host's own ``bin`` (the lab's sqlplus) in front."""
+
+
 def write_sshd_config(layout: LabLayout, spec: LabSpec, host: LabHost) -> Path:
     """The host's sshd_config: this loopback address only, keys only, everything inside the lab dir."""
     root = layout.host_root(host.id)
@@ -115,7 +119,7 @@ def write_sshd_config(layout: LabLayout, spec: LabSpec, host: LabHost) -> Path:
         "PrintMotd no",
         "LogLevel VERBOSE",
         f"SetEnv {_quote('OTCLAB_HOST=' + host.id)} {_quote(f'OTCLAB_ROOT={root}')} "
-        f"{_quote(f'OTCLAB_DIR={layout.root}')}",
+        f"{_quote(f'OTCLAB_DIR={layout.root}')} {_quote('PATH=' + str(root / 'bin') + ':' + STANDARD_PATH)}",
         "Subsystem sftp internal-sftp",
     ]
     path = layout.sshd_config(host.id)

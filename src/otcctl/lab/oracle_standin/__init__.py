@@ -6,15 +6,22 @@ honours the settings otcctl's sqlplus route uses, and prints in SQL*Plus's forma
 cannot do as Oracle would, it refuses (ORA-03001 "unimplemented feature" with a note, an SP2-
 message, or exit code 3 with a note on stderr); it never makes an answer up.
 
-Emulated: ``sqlplus -S [-L] '/ as sysdba'`` (ORACLE_SID must name the instance), SET for
-output options (pagesize, linesize, heading, colsep, underline, feedback, newpage, numwidth,
-null, trimout, sqlblanklines, sqlterminator, define off and options without effect on stdin
-scripts), VARIABLE (varchar2, number), EXEC ``:name := 'literal' || chr(n)``, WHENEVER
-SQLERROR EXIT/CONTINUE, PROMPT, REM, EXIT, ``ALTER SESSION SET NLS_DATE_FORMAT``, and SELECT
-with the translation in :mod:`~otcctl.lab.oracle_standin.translate`.
-Not emulated: DML/DDL, PL/SQL blocks, COLUMN/SPOOL/DEFINE/@ and other commands, ``||``,
-ROWNUM, analytic functions, (+) joins, number formats, date arithmetic beyond +/- days,
-DATE compared with a string literal, output wider than LINESIZE (SQL*Plus would wrap).
+Emulated: ``sqlplus -S [-L] '/ as sysdba'`` (ORACLE_SID must name the instance; NLS_LANG
+without a UTF-8 character set prints non-ASCII as '?'), SET for the output options (pagesize,
+linesize, heading, colsep, underline, feedback, newpage, numwidth, null, trimout,
+sqlblanklines, sqlterminator, define off, and the options that change nothing for a script on
+stdin), VARIABLE (varchar2, number), EXEC ``:name := 'literal' || chr(n)``, WHENEVER SQLERROR
+EXIT/CONTINUE, PROMPT, REM, EXIT, ``ALTER SESSION SET NLS_DATE_FORMAT`` and SELECT, with
+schema-qualified names, ``v$`` views, binds, ``sysdate``, date arithmetic in days, ``||``,
+``rownum = 1 / <= n / < n`` limits, REGEXP_LIKE, TO_CHAR/TO_DATE (date formats), TO_NUMBER,
+TRUNC, ROUND, ADD_MONTHS, NVL, DECODE, SUBSTR, REPLACE and SQLite's equal built-ins.
+Refused: DML/DDL, PL/SQL blocks, COLUMN/SPOOL/DEFINE/@ and other commands, substitution
+variables, (+) joins, CONNECT BY, analytic functions, number formats, a DATE compared with a
+string literal, ``||`` mixed with + - * / without parentheses, output wider than LINESIZE or
+a value wider than its column (SQL*Plus would wrap), SQLite-only syntax (LIMIT, GLOB, ...).
+Known approximation: an expression's display width is its longest value (Oracle derives it
+from the expression's type), so only plain columns and MIN/MAX/UPPER/... of them have their
+headings cut the way SQL*Plus cuts them.
 """
 
 from __future__ import annotations
