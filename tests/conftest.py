@@ -50,6 +50,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         started = start_lab(directory)
     except SshdMissing as exc:
         pytest.skip(str(exc))
+    # the Windows hosts' password reaches otcctl the way production's does: from the environment
+    os.environ["OTCLAB_WINRM_PASSWORD"] = started.winrm_password()
     try:
         yield started
     finally:

@@ -14,6 +14,7 @@ from otcctl.errors import InputError
 from otcctl.inventory import Host, LoadedInventory, Service
 from otcctl.params import resolve_params
 from otcctl.runbook import schema as s
+from otcctl.connectors.oracle import describe_route
 from otcctl.runbook.durations import parse_clock
 from otcctl.runbook.load import LoadedRunbook, check_against_inventory
 from otcctl.runbook.templates import Context, TemplateError, render
@@ -175,7 +176,12 @@ class _StepRenderer:
                 targets=(self._target(host_id),),
                 sql=step.sql.strip(),
                 binds=binds,
-                database_route=db.route,
+                database_route=describe_route(
+                    db,
+                    host_id=host_id,
+                    host_address=self.inv.hosts[host_id].address,
+                    login_user=self.inv.hosts[host_id].user,
+                ),
             )
         if isinstance(step, s.NotifyStep):
             text = {

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from otcctl.lab import power, proc, sshd
+from otcctl.lab import power, proc, sshd, winrm_hosts
 from otcctl.lab.errors import LabError, PortsInUse
 from otcctl.lab.layout import POWER_ON, RUNNING, LabHost, LabLayout, LabSpec, write_state
 from otcctl.lab.listeners import endpoints
@@ -71,6 +71,10 @@ class Lab:
     @property
     def passphrase_key(self) -> Path:
         return self.layout.passphrase_key
+
+    def winrm_password(self) -> str:
+        """The generated WinRM password of M5/M6 (export it as OTCLAB_WINRM_PASSWORD)."""
+        return winrm_hosts.read_password(self.layout)
 
     def passphrase(self) -> str:
         """The passphrase of :attr:`passphrase_key` (random per lab; give it to code via an env var)."""
@@ -203,6 +207,7 @@ def lab_down(directory: Path, grace: float = 3.0) -> list[int]:
     for sweep in range(2):
         for host in spec.ssh_hosts():
             stopped += sshd.stop_sshd(layout, host.id, grace)
+        stopped += winrm_hosts.stop(layout, spec, grace)
         listeners = power.listeners_pid(layout)
         if listeners is not None:
             stopped += proc.terminate([listeners], grace)
@@ -276,6 +281,7 @@ def _build_files(layout: LabLayout, spec: LabSpec, keygen: str, production: Inve
     )
     inventory = write_lab_inventory(production, spec, layout, source)
     _install_databases(layout, spec, inventory)
+    winrm_hosts.write_files(layout, spec, inventory)
     write_day(
         {key: (f.path, f.types) for key, f in inventory.data_files.items() if f.format == "ofd"}, spec.date
     )
@@ -305,3 +311,6 @@ def _start(layout: LabLayout, spec: LabSpec) -> None:
         raise LabError((done.stderr or done.stdout).strip() or f"listener daemon exited {done.returncode}")
     for host in spec.ssh_hosts():
         sshd.start_sshd(layout, spec, host)
+    from otcctl.inventory import load_inventory
+
+    winrm_hosts.start(layout, spec, load_inventory(layout.inventory).inventory)
