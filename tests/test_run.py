@@ -312,7 +312,6 @@ params:
 
 
 def test_time_gate_waits_with_a_countdown_in_shanghai_time(lab: Lab, tmp_path: Path) -> None:
-    import json
     from datetime import timedelta
 
     now = _shanghai_now()

@@ -102,7 +102,9 @@ class Connections:
             host_address=host.address,
             login_user=host.user,
             command_runner=self.runner(host_id) if database.route == "sqlplus-ssh" else None,
-            password=None if database.route == "sqlplus-ssh" else self._secret(("db", database_id), database.credential),
+            password=None
+            if database.route == "sqlplus-ssh"
+            else self._secret(("db", database_id), database.credential),
         )
         with self._lock:
             self._sql[key] = created

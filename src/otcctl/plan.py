@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from otcctl.connectors.oracle import describe_route
 from otcctl.errors import InputError
 from otcctl.inventory import Host, LoadedInventory, Service
 from otcctl.params import resolve_params
 from otcctl.runbook import schema as s
-from otcctl.connectors.oracle import describe_route
 from otcctl.runbook.durations import parse_clock
 from otcctl.runbook.load import LoadedRunbook, check_against_inventory
 from otcctl.runbook.templates import Context, TemplateError, render
