@@ -62,6 +62,7 @@ class PlannedStep:
     text: dict[str, str] = field(default_factory=dict)
     recipients: tuple[str, ...] = ()
     gate: str | None = None
+    route_detail: str | None = None
 
     @property
     def id(self) -> str:
@@ -176,7 +177,8 @@ class _StepRenderer:
                 targets=(self._target(host_id),),
                 sql=step.sql.strip(),
                 binds=binds,
-                database_route=describe_route(
+                database_route=db.route,
+                route_detail=describe_route(
                     db,
                     host_id=host_id,
                     host_address=self.inv.hosts[host_id].address,

@@ -110,6 +110,7 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
         "sql": p.sql,
         "binds": p.binds or None,
         "database_route": p.database_route,
+        "route_detail": p.route_detail,
         "condition": p.condition,
         "timeout": format_duration(step.timeout),
         "retry": {"attempts": step.retry.attempts, "delay": format_duration(step.retry.delay)},
@@ -157,7 +158,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     else:
         console.print(f"    主机: {escape(p.host_column)}")
     if p.sql:
-        console.print(f"    route: {p.database_route}")
+        console.print(f"    route: {escape(p.route_detail or str(p.database_route))}")
         console.print(f"    sql: {escape(' '.join(p.sql.split()))}")
         if p.binds:
             console.print("    binds: " + ", ".join(f":{k} = {v!r}" for k, v in p.binds.items()))
