@@ -22,8 +22,9 @@ otcctl lab up --dir "$LAB_DIR" --date "$RUN_DATE"
 export OTCLAB_WINRM_PASSWORD="$(cat "$LAB_DIR/winrm_password")"
 echo
 echo "== dry run of market-open against the lab (nothing is sent)"
-otcctl dry-run market-open -i "$LAB_DIR/inventory.yaml" --date "$RUN_DATE" | head -40
-echo "   ..."
+otcctl dry-run market-open -i "$LAB_DIR/inventory.yaml" --date "$RUN_DATE" > "$LAB_DIR/dry-run.txt"
+head -n 40 "$LAB_DIR/dry-run.txt"
+echo "   ... (full dry run: $LAB_DIR/dry-run.txt)"
 echo
 echo "== the real run (confirmations pre-approved with --assume-yes, recorded as such)"
 set +e
