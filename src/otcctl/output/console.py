@@ -19,7 +19,10 @@ from rich.table import Table
 def make_console(file: IO[str] | None = None, *, width: int | None = None, stderr: bool = False) -> Console:
     """A console for stdout (or stderr); ``width`` fixes the layout for tests and printouts."""
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
-    return Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
+    console = Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
+    if not console.is_terminal:
+        console.soft_wrap = True  # piped: one record per line, whole, for grep and log files
+    return console
 
 
 def make_table(console: Console, *columns: str, title: str | None = None) -> Table:
