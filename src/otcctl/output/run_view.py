@@ -104,11 +104,11 @@ class ConsoleRenderer:
                     c.print(f"    | {escape(line)}", soft_wrap=True)
         choices = "/".join(request.choices)
         while True:
-            answer = c.input(f"{request.question} [{choices}] ").strip().lower()
+            answer = c.input(escape(f"{request.question} [{choices}] ")).strip().lower()
             expanded = next((ch for ch in request.choices if ch.startswith(answer)), None) if answer else None
             if expanded is not None:
                 break
-            c.print(f"please answer one of: {choices}")
+            c.print(escape(f"please answer one of: {choices}"))
         comment = c.input("comment (optional, recorded): ").strip()
         return expanded, comment
 
