@@ -245,7 +245,11 @@ def _mount_subcommands() -> None:
     """Sub-apps live in their own modules; they are added at start so --help lists them."""
     from importlib import import_module
 
-    for module, attr, name in (("otcctl.cli_lab", "lab_app", "lab"),):
+    for module, attr, name in (
+        ("otcctl.cli_lab", "lab_app", "lab"),
+        ("otcctl.cli_domain", "calendar_app", "calendar"),
+        ("otcctl.cli_domain", "ofd_app", "ofd"),
+    ):
         try:
             sub = getattr(import_module(module), attr)
         except (ImportError, AttributeError):

@@ -152,3 +152,32 @@ def log(
     from otcctl.output.console import make_console
 
     print_log(make_console(), reading)
+
+
+@app.command()
+def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+    """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
+    import os
+
+    from otcctl.doctor import run_doctor
+    from otcctl.prepare import load_default_inventory
+
+    loaded = load_default_inventory(inventory)
+    if os.environ.get("OTCCTL_FORBID_PRODUCTION") == "1" and loaded.inventory.environment == "production":
+        raise InputError.at(
+            loaded.path,
+            "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
+            "to the production estate; use the lab's inventory",
+        )
+    findings = run_doctor(loaded)
+    if as_json:
+        _json([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
+    else:
+        from otcctl.output.console import make_console, make_table
+
+        console = make_console()
+        table = make_table(console, "check", "target", "result", "detail")
+        for f in findings:
+            table.add_row(f.check, f.target, "ok" if f.ok else "FAIL", f.detail)
+        console.print(table)
+    raise typer.Exit(ExitCode.OK if all(f.ok for f in findings) else ExitCode.FAILED)

@@ -8,6 +8,7 @@ printers handle. Widths are measured by rich's cell widths, so Chinese text line
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import IO, Any
 
@@ -22,6 +23,8 @@ def make_console(file: IO[str] | None = None, *, width: int | None = None, stder
     console = Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
     if not console.is_terminal:
         console.soft_wrap = True  # piped: one record per line, whole, for grep and log files
+        if width is None and "COLUMNS" not in os.environ:
+            console.width = 200  # tables in a log file need not fit an 80-column screen
     return console
 
 
