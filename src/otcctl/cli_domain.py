@@ -66,7 +66,7 @@ DataDirOpt = Annotated[
     Path | None,
     typer.Option("--data-dir", help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
 ]
-YearArg = Annotated[int, typer.Argument(min=1000, max=9999, help="the calendar year, e.g. 2027")]
+YearArg = Annotated[int, typer.Argument(metavar="YEAR", min=1000, max=9999, help="the calendar year, e.g. 2027")]
 
 
 @dataclass(frozen=True)
