@@ -350,3 +350,71 @@ def test_wait_gate_counts_down_and_passes_at_the_time() -> None:
     assert result.passed and "waited until 16:00" in result.reason
     assert messages[0].endswith("00:00:03 to go") and len(messages) == 3
     assert clock[0] == datetime(2026, 11, 27, 8, 0, 0, tzinfo=UTC)
+
+
+def test_trading_day_runbook_refuses_a_holiday_unless_overridden(lab: Lab, tmp_path: Path) -> None:
+    refused = otcctl(tmp_path / "s", "run", "market-open", "-i", str(lab.inventory_path), "--date", "20261001",
+                     "--assume-yes")
+    assert refused.returncode == 2
+    assert "2026-10-01 is not a trading day" in refused.stderr and "国庆节" in refused.stderr
+    assert not journals(tmp_path / "s")
+    unknown = otcctl(tmp_path / "s", "run", "market-open", "-i", str(lab.inventory_path), "--date", "20270104")
+    assert unknown.returncode == 2 and "2027" in unknown.stderr
+    books = tmp_path / "books"
+    write_runbook(books, "holiday-ok", """\
+  - id: hello
+    kind: local
+    command: "true"
+    action: 节假日演练
+    assumption: A01
+""", "trading_day_only: true\n")
+    allowed = otcctl(tmp_path / "s2", "run", "holiday-ok", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                     "--date", "20261001", "--allow-non-trading-day", "--operator", "周八")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    header = records(journals(tmp_path / "s2")[0])[0]
+    assert header["trading_day"] == {"date": "2026-10-01", "trading": False, "override": True}
+    assert header["options"]["allow_non_trading_day"] is True and header["operator"]["operator"] == "周八"
+
+
+def test_failed_verification_offers_its_rollback_steps(lab: Lab, tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    marker = tmp_path / "rolled-back"
+    write_runbook(books, "with-rollback", f"""\
+  - id: switch
+    kind: shell
+    targets: [M4]
+    command: echo switched
+    action: 切换
+    assumption: A01
+  - id: verify
+    kind: shell
+    targets: [M4]
+    command: echo NOT-READY
+    expect: {{contains: READY-OK}}
+    on_failure: {{rollback: [switch-back]}}
+    action: 验证
+    assumption: A01
+  - id: after
+    kind: shell
+    targets: [M4]
+    command: echo never
+    action: 不应执行
+    assumption: A01
+""", f"""\
+rollback_steps:
+  - id: switch-back
+    kind: shell
+    targets: [M4]
+    command: touch {marker}
+    action: 切回
+    assumption: A01
+""")
+    result = otcctl(tmp_path / "s", "run", "with-rollback", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                    "--assume-yes")
+    assert result.returncode == 1
+    assert marker.exists()
+    recs = records(journals(tmp_path / "s")[0])
+    finished = [(r["step"], r["outcome"]) for r in recs if r["type"] == "step-finished"]
+    assert finished == [("switch", "passed"), ("verify", "failed"), ("switch-back", "passed")]
+    asked = next(r for r in recs if r["type"] == "confirmation")
+    assert asked["purpose"] == "rollback" and asked["answer"] == "yes" and asked["how"] == "assume-yes"

@@ -162,6 +162,8 @@ def _problem(server: str, exc: Exception, timeout: float) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         return f"{server} refused the message: {_reply(exc.smtp_code, exc.smtp_error)}"
     if isinstance(exc, smtplib.SMTPServerDisconnected):
+        if isinstance(exc.__context__, OSError):  # smtplib turns a timeout or reset into this
+            return network_problem(server, exc.__context__, timeout)
         return f"{server} closed the connection unexpectedly ({exc})"
     if isinstance(exc, smtplib.SMTPException):
         return f"{server}: {exc}"

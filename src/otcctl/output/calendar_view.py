@@ -48,7 +48,10 @@ def month_lines(grid: MonthGrid) -> list[Text]:
     """One month as lines of exactly MONTH_WIDTH cells: title, weekday names, then the weeks."""
     title = f"{grid.month}月 {MONTHS_EN[grid.month - 1]}"
     left = (MONTH_WIDTH - cell_len(title)) // 2
-    lines = [Text(" " * left + title, style="bold"), Text(" ".join(name + " " for name in WEEKDAYS_ZH))]
+    names = Text()
+    for index, name in enumerate(WEEKDAYS_ZH):
+        names.append(("" if index == 0 else " ") + name + " ", style=_STYLES[DayKind.WEEKEND] if index >= 5 else "")
+    lines = [Text(" " * left + title, style="bold"), names]
     for week in grid.weeks:
         line = Text()
         for index, cell in enumerate(week):
@@ -67,7 +70,7 @@ def print_year(console: Console, calendar: TradingCalendar, year: int, *, headin
     weekends = sum(1 for grid in grids for week in grid.weeks
                    for cell in week if cell is not None and cell.kind is DayKind.WEEKEND)
     console.print(Text(heading or f"{year} 年交易日历 SSE/SZSE trading calendar", style="bold"))
-    console.print(f"source: {loaded.source}", markup=False)
+    console.print(f"source: {loaded.source}", markup=False, highlight=False)
     console.print()
     for row in _rows(grids, _months_per_row(console.width)):
         _print_row(console, row)
