@@ -168,7 +168,7 @@ class SelfSignedCa:
 
 
 @pytest.fixture(scope="module")
-def test_ca(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCa:
+def ca(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCa:
     """A self-signed certificate for 127.0.0.1: trusted only by a context that loads it."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -244,12 +244,12 @@ def test_plain_smtp_delivers_the_chinese_message_to_every_department() -> None:
 
 
 @pytest.mark.parametrize("mechanism", ["LOGIN", "PLAIN"])
-def test_starttls_with_login_delivers(test_ca: SelfSignedCa, mechanism: str) -> None:
+def test_starttls_with_login_delivers(ca: SelfSignedCa, mechanism: str) -> None:
     other = {"LOGIN": "PLAIN", "PLAIN": "LOGIN"}[mechanism]
     masker = Masker()
-    with tls_smtp_peer(test_ca, exclude=(other,)) as (port, inbox):
+    with tls_smtp_peer(ca, exclude=(other,)) as (port, inbox):
         result = notify(make_inventory(smtp_settings(port, starttls=True, login=True)), ["email"],
-                        environ={PASSWORD_ENV: PASSWORD}, masker=masker, tls_context=test_ca.client_context())
+                        environ={PASSWORD_ENV: PASSWORD}, masker=masker, tls_context=ca.client_context())
 
     assert result.ok, result
     assert "with STARTTLS" in result.results[0].detail
@@ -260,11 +260,11 @@ def test_starttls_with_login_delivers(test_ca: SelfSignedCa, mechanism: str) -> 
     assert masker.mask(f"password {PASSWORD}") == "password ***", "the password was registered with the masker"
 
 
-def test_wrong_password_is_refused_and_never_shown(test_ca: SelfSignedCa) -> None:
+def test_wrong_password_is_refused_and_never_shown(ca: SelfSignedCa) -> None:
     wrong = "wrong-Password-0815"
-    with tls_smtp_peer(test_ca) as (port, inbox):
+    with tls_smtp_peer(ca) as (port, inbox):
         result = notify(make_inventory(smtp_settings(port, starttls=True, login=True)), ["email"],
-                        environ={PASSWORD_ENV: wrong}, tls_context=test_ca.client_context())
+                        environ={PASSWORD_ENV: wrong}, tls_context=ca.client_context())
 
     assert not result.ok
     detail = result.results[0].detail
@@ -273,9 +273,9 @@ def test_wrong_password_is_refused_and_never_shown(test_ca: SelfSignedCa) -> Non
     assert inbox.messages == []
 
 
-def test_self_signed_certificate_is_refused_by_default(test_ca: SelfSignedCa) -> None:
+def test_self_signed_certificate_is_refused_by_default(ca: SelfSignedCa) -> None:
     started = time.monotonic()
-    with tls_smtp_peer(test_ca) as (port, inbox):
+    with tls_smtp_peer(ca) as (port, inbox):
         result = notify(make_inventory(smtp_settings(port, starttls=True, login=True)), ["email"],
                         environ={PASSWORD_ENV: PASSWORD})
 
@@ -354,8 +354,10 @@ class Posted:
 
 
 @contextmanager
-def robot_peer(answer: Callable[[str], tuple[int, bytes]]) -> Iterator[tuple[str, list[Posted]]]:
-    """An HTTP server on loopback; ``answer(path)`` gives the status and body to reply with."""
+def robot_peer(
+    answer: Callable[[str], tuple[int, bytes]], tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, list[Posted]]]:
+    """An HTTP(S) server on loopback; ``answer(path)`` gives the status and body to reply with."""
     posted: list[Posted] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -373,10 +375,12 @@ def robot_peer(answer: Callable[[str], tuple[int, bytes]]) -> Iterator[tuple[str
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", posted
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_port}", posted
     finally:
         server.shutdown()
         server.server_close()
@@ -443,11 +447,25 @@ def test_webhook_error_code_is_a_failure_without_the_token(kind: str) -> None:
     token = secrets.token_hex(24)
     reply = {k: v.format(token=token) if isinstance(v, str) else v for k, v in template.items()}
     with robot_peer(replying(reply)) as (base, _):
-        result = notify(webhook_inventory(kind), ["webhook"], environ={"OTCTEST_WEBHOOK_URL": robot_url(base, kind, token)})
+        environ = {"OTCTEST_WEBHOOK_URL": robot_url(base, kind, token)}
+        result = notify(webhook_inventory(kind), ["webhook"], environ=environ)
     assert not result.ok
     detail = result.results[0].detail
     assert "refused the message" in detail and code in detail
     assert token not in detail, "the robot echoed the token; the masker hid it"
+
+
+def test_https_robot_needs_a_trusted_certificate(ca: SelfSignedCa) -> None:
+    token = secrets.token_hex(24)
+    with robot_peer(replying({"code": 0, "msg": "success"}), tls=ca.server_context()) as (base, posted):
+        environ = {"OTCTEST_WEBHOOK_URL": robot_url(base, "feishu", token)}
+        trusted = notify(webhook_inventory("feishu"), ["webhook"], environ=environ, tls_context=ca.client_context())
+        refused = notify(webhook_inventory("feishu"), ["webhook"], environ=environ)
+    assert trusted.ok, trusted
+    assert not refused.ok
+    detail = refused.results[0].detail
+    assert "TLS certificate that is not trusted" in detail and token not in detail
+    assert len(posted) == 1, "nothing was posted to the untrusted server"
 
 
 def test_webhook_server_down_fails_quickly_without_the_token() -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 CREATE_SOURCE = "State Council notice via otcctl calendar create"
 RANGES_FORMAT = "a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"
 _YEAR = re.compile(r"\d{4}")
+_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
 _RANGE_KEYS = ("from", "to", "name")
 
 
@@ -329,13 +330,11 @@ def _line_ranges(path: Path, text: str) -> list[_HolidayRange]:
 
 def _range_from(path: Path, values: dict[str, tuple[str, int]], line: int,
                 problems: list[Problem]) -> _HolidayRange | None:
-    from otcctl.params import parse_date
-
     days: list[date] = []
     for key in ("from", "to"):
         text, at = values[key]
         try:
-            days.append(parse_date(text))
+            days.append(_strict_date(text))
         except ValueError as exc:
             problems.append(Problem(str(path), at, key, str(exc)))
     if len(days) != 2:
@@ -353,12 +352,19 @@ def _ranges_error(exc: CalendarDataError, path: Path, ranges: list[_HolidayRange
 
 
 def _parse_day(text: str, what: str) -> date:
-    from otcctl.params import parse_date
-
     try:
-        return parse_date(text)
+        return _strict_date(text)
     except ValueError as exc:
         raise InputError.at(what, str(exc)) from None
+
+
+def _strict_date(text: str) -> date:
+    """Exactly YYYYMMDD or YYYY-MM-DD: strptime alone reads '2026101' as 2026-10-01, a guess."""
+    from otcctl.params import parse_date
+
+    if not _DATE.fullmatch(text.strip()):
+        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
+    return parse_date(text)
 
 
 def _json_wanted(ctx: typer.Context, flag: bool) -> bool:

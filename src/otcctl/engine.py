@@ -22,13 +22,13 @@ from otcctl.connections import Connections
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
 from otcctl.errors import OtcctlError
 from otcctl.events import Confirmation, Event, Listener, Outcome, RunResult, StepResult, TargetResult
-from otcctl.executors import StepContext, execute
+from otcctl.executors import SINGLE_RESULT_KINDS, StepContext, execute
 from otcctl.journal import Journal, timestamps
 from otcctl.plan import Plan, PlannedStep
 from otcctl.runbook import schema as s
 from otcctl.secrets import Masker
 
-PERSON_KINDS = ("manual", "pause", "notify")
+PERSON_KINDS = ("manual", "pause")
 
 
 class RunStopped(OtcctlError):
@@ -164,7 +164,7 @@ class Engine:
                     outcome, reason = _confirmed_outcome(answer, reason)
                 elif passed:
                     outcome = "passed"
-                elif step.on_failure == "ask":
+                elif step.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
                     answer, confirmation = self._ask(planned, "failure", targets, reason)
                     if answer == "retry":
                         continue
@@ -247,7 +247,7 @@ class Engine:
         except OtcctlError as exc:  # a missing secret and the like: nothing on this path can work
             raise RunStopped(str(exc)) from None
         masked = tuple(_masked_target(t, self.masker) for t in results)
-        expected = len(planned.targets) if planned.kind not in ("local", "sql", "time_gate") else 1
+        expected = len(planned.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
         passed = bool(masked) and all(t.passed for t in masked) and len(masked) >= expected
         failed = [t for t in masked if not t.passed]
         if failed:
@@ -265,7 +265,10 @@ class Engine:
         choices = _CHOICES[purpose]
         question = {
             "confirm": "Is the result as the 结果判断 says?",
-            "failure": "The step failed. Retry, go on anyway (yes), stop (no), skip it, or abort?",
+            "failure": "Sending failed: tell the departments by phone, then answer yes (recorded); or retry, no "
+            "(stop), skip, abort?"
+            if planned.kind == "notify"
+            else "The step failed. Retry, go on anyway (yes), stop (no), skip it, or abort?",
             "rollback": "Run the rollback steps now?",
             "in-flight": "This step was running when the run stopped; its outcome is unknown. Run it again, or "
             "record it as done by you?",

@@ -28,6 +28,7 @@ from otcctl.runbook import schema as s
 from otcctl.runbook.conditions_schema import Condition
 
 MAX_PARALLEL = 8
+SINGLE_RESULT_KINDS = ("local", "sql", "time_gate", "notify")
 OFD_READ_LIMIT = 256 * 1024 * 1024
 
 
@@ -50,7 +51,7 @@ def execute(planned: PlannedStep, ctx: StepContext) -> list[TargetResult]:
     one = _EXECUTORS.get(step.kind)
     if one is None:
         raise UnsupportedStep(f"no executor for {step.kind} steps")
-    if step.kind in ("local", "sql", "time_gate"):
+    if step.kind in SINGLE_RESULT_KINDS:
         return [one(planned, planned.targets[0] if planned.targets else None, ctx)]
     if getattr(step, "order", "parallel") == "kvm" or len(planned.targets) <= 1:
         results: list[TargetResult] = []
@@ -280,6 +281,38 @@ def _run_sql(planned: PlannedStep, target: PlannedTarget | None, ctx: StepContex
     )
 
 
+def _run_notify(planned: PlannedStep, target: PlannedTarget | None, ctx: StepContext) -> TargetResult:
+    from otcctl.notify import send_notification
+
+    step = planned.step
+    started = time.monotonic()
+    result = send_notification(
+        ctx.connections.inventory,
+        list(step.departments),
+        planned.text["subject"],
+        planned.text["message"],
+        list(step.channels),
+        masker=ctx.connections.masker,
+        environ=ctx.connections.environ,
+        timeout=min(step.timeout, 60.0),
+    )
+    reason = "; ".join(f"{r.channel}: {r.detail}" for r in result.results)
+    sent_to = [f"{r.channel}: {', '.join(r.recipients)}" for r in result.results if r.recipients]
+    return TargetResult(
+        "notify",
+        result.ok,
+        reason,
+        stdout="\n".join(sent_to),
+        duration=time.monotonic() - started,
+        details={
+            "channels": [
+                {"channel": r.channel, "ok": r.ok, "detail": r.detail, "recipients": list(r.recipients)}
+                for r in result.results
+            ]
+        },
+    )
+
+
 def _run_time_gate(planned: PlannedStep, target: PlannedTarget | None, ctx: StepContext) -> TargetResult:
     from otcctl.gates import wait_for_gate
 
@@ -302,5 +335,6 @@ _EXECUTORS: dict[str, Callable[[PlannedStep, PlannedTarget | None, StepContext],
     "service": _run_service,
     "sql": _run_sql,
     "time_gate": _run_time_gate,
+    "notify": _run_notify,
     "reboot": _run_reboot,
 }

@@ -232,6 +232,11 @@ def _trading_date(given: str | None, timezone: str) -> str:
 def _check_ports_free(spec: LabSpec, layout: LabLayout) -> None:
     wanted = [(h.address, h.ssh_port, f"{h.id} sshd") for h in spec.ssh_hosts() if h.ssh_port is not None]
     wanted += [(e.address, e.port, f"{e.host} {e.service}") for e in endpoints(spec)]
+    from otcctl.lab.inventory_gen import WINRM_PORT
+    from otcctl.lab.mailsink import MAIL_PORT
+
+    wanted += [(h.address, WINRM_PORT, f"{h.id} winrm") for h in spec.hosts if h.ssh_port is None]
+    wanted += [(winrm_hosts.mail_address(spec), MAIL_PORT, "mail sink")]
     busy = [f"{address}:{port} ({what})" for address, port, what in wanted if not proc.port_free(address, port)]
     if busy:
         more = f" and {len(busy) - 3} more" if len(busy) > 3 else ""
@@ -314,3 +319,4 @@ def _start(layout: LabLayout, spec: LabSpec) -> None:
     from otcctl.inventory import load_inventory
 
     winrm_hosts.start(layout, spec, load_inventory(layout.inventory).inventory)
+    winrm_hosts.start_mail(layout, spec)

@@ -61,7 +61,12 @@ def lab_inventory(production: Inventory, spec: LabSpec, layout: LabLayout) -> In
     for data_file in data["data_files"].values():
         host_root = layout.host_root(data_file["host"])
         data_file["path"] = rebase(host_root, data_file["path"])
-    data["notification"] = {}
+    from otcctl.lab.mailsink import MAIL_PORT
+    from otcctl.lab.winrm_hosts import mail_address
+
+    # notifications go to the lab's own SMTP sink (DIR/mail/*.eml), never to a real mail server
+    data["notification"] = {"smtp_host": mail_address(spec), "smtp_port": MAIL_PORT, "starttls": False,
+                            "sender": "otcctl-lab@otc.example"}
     for database in data["databases"].values():
         if database["route"] == "sqlplus-ssh":
             database["os_user"] = spec.user  # the lab's sqlplus runs as the lab user, no sudo

@@ -90,9 +90,37 @@ def start(layout: LabLayout, spec: LabSpec, inventory: Inventory, timeout: float
             raise LabError(f"the WinRM peer of {host_id} did not start on {host.address}:{host.port}: {problem}")
 
 
+def mail_address(spec: LabSpec) -> str:
+    """Where the lab's SMTP sink listens."""
+    from otcctl.lab.layout import loopback_address
+    from otcctl.lab.mailsink import MAIL_INDEX
+
+    return loopback_address(spec.network, MAIL_INDEX)
+
+
+def start_mail(layout: LabLayout, spec: LabSpec, timeout: float = 20.0) -> None:
+    """The SMTP sink that notify steps send to in the lab."""
+    from otcctl.lab.mailsink import MAIL_PORT
+
+    address = mail_address(spec)
+    log = layout.log_dir / "mail.log"
+    argv = [spec.python, "-m", "otcctl.lab.mailsink", "--address", address, "--port", str(MAIL_PORT),
+            "--dir", str(layout.root / "mail")]
+    with log.open("ab") as out:
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+    proc.write_pid(layout.run_dir / "mail.pid", child.pid)
+    if not proc.wait_until(lambda: proc.port_open(address, MAIL_PORT), timeout):
+        problem = log.read_text(encoding="utf-8", errors="replace")[-800:]
+        raise LabError(f"the lab mail sink did not start on {address}:{MAIL_PORT}: {problem}")
+
+
 def stop(layout: LabLayout, spec: LabSpec, grace: float = 3.0) -> list[int]:
-    """Stop every peer this lab started."""
+    """Stop every peer this lab started, and the mail sink."""
     stopped: list[int] = []
+    pid = proc.live_pid(layout.run_dir / "mail.pid")
+    if pid is not None:
+        stopped += proc.terminate([pid], grace)
+    (layout.run_dir / "mail.pid").unlink(missing_ok=True)
     for host_id in windows_hosts(spec):
         pid = proc.live_pid(_pid_file(layout, host_id))
         if pid is not None:

@@ -220,7 +220,7 @@ class NotifyStep(StepBase):
     subject: str
     message: str
     channels: list[Literal["email", "webhook"]] = Field(default=["email"])
-    confirm: bool = True
+    confirm: bool = Field(default=False, description="also ask the operator after sending succeeded")
 
 
 class TimeGateStep(StepBase):
