@@ -379,7 +379,7 @@ def test_trading_day_runbook_refuses_a_holiday_unless_overridden(lab: Lab, tmp_p
 def test_failed_verification_offers_its_rollback_steps(lab: Lab, tmp_path: Path) -> None:
     books = tmp_path / "books"
     marker = tmp_path / "rolled-back"
-    write_runbook(books, "with-rollback", f"""\
+    write_runbook(books, "with-rollback", """\
   - id: switch
     kind: shell
     targets: [M4]
@@ -390,8 +390,8 @@ def test_failed_verification_offers_its_rollback_steps(lab: Lab, tmp_path: Path)
     kind: shell
     targets: [M4]
     command: echo NOT-READY
-    expect: {{contains: READY-OK}}
-    on_failure: {{rollback: [switch-back]}}
+    expect: {contains: READY-OK}
+    on_failure: {rollback: [switch-back]}
     action: 验证
     assumption: A01
   - id: after
