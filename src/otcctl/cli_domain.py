@@ -90,7 +90,7 @@ def calendar_main(ctx: typer.Context, as_json: JsonOpt = False, data_dir: DataDi
 @calendar_app.command("show", hidden=True)
 def calendar_show(
     ctx: typer.Context,
-    year: Annotated[int | None, typer.Argument(min=1000, max=9999, help="the year (default: this year)")] = None,
+    year: Annotated[int | None, typer.Argument(metavar="YEAR", min=1000, max=9999, help="default: this year")] = None,
     as_json: JsonOpt = False,
     data_dir: DataDirOpt = None,
 ) -> None:

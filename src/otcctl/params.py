@@ -39,6 +39,8 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 def parse_date(text: str) -> date:
     """``20261127`` or ``2026-11-27`` -> a date."""
     cleaned = text.strip()
+    if not re.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}", cleaned):
+        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
     for fmt in ("%Y%m%d", "%Y-%m-%d"):
         try:
             return datetime.strptime(cleaned, fmt).date()
