@@ -11,9 +11,11 @@ import sys
 import time
 from typing import IO, Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.live import Live
 from rich.markup import escape
-from rich.status import Status
+from rich.spinner import Spinner
+from rich.text import Text
 
 from otcctl.confirm import Answer, ConfirmRequest
 from otcctl.events import Event
@@ -29,13 +31,33 @@ MARK = {
 STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "aborted": "red", "done-by-operator": "cyan"}
 
 
+class _LiveStep:
+    """What the live line shows while a step runs: spinner, step, host, elapsed time, last news."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+        self.message = ""
+        self.spinner = Spinner("dots", style="green")
+
+    def __rich__(self) -> RenderableType:
+        elapsed = time.monotonic() - self.started
+        text = Text(f" {self.label}  {elapsed:6.1f}s  {self.message}", overflow="ellipsis", no_wrap=True)
+        from rich.table import Table
+
+        row = Table.grid(padding=0)
+        row.add_row(self.spinner.render(time.monotonic()), text)
+        return row
+
+
 class ConsoleRenderer:
     """Human output: a spinner with step, host and elapsed time on a terminal; one line per event otherwise."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.live = console.is_terminal
-        self._status: Status | None = None
+        self._status: Live | None = None
+        self._live_step: _LiveStep | None = None
         self._step_started = 0.0
         self._current = ""
 
@@ -47,13 +69,12 @@ class ConsoleRenderer:
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
-                self._status = self.console.status(escape(self._current))
+                self._live_step = _LiveStep(self._current)
+                self._status = Live(self._live_step, console=self.console, refresh_per_second=8, transient=True)
                 self._status.start()
         elif event.kind == "step-progress":
-            elapsed = time.monotonic() - self._step_started
-            text = f"{self._current}  {elapsed:5.1f}s  {data['message']}"
-            if self._status is not None:
-                self._status.update(escape(text))
+            if self._live_step is not None:
+                self._live_step.message = str(data["message"])
             else:
                 self._line(f"   .. {escape(data['message'])}")
         elif event.kind == "step-finished":
@@ -83,6 +104,7 @@ class ConsoleRenderer:
         if self._status is not None:
             self._status.stop()
             self._status = None
+            self._live_step = None
 
     def prompt(self, request: ConfirmRequest) -> tuple[Answer, str]:
         """Show the evidence and ask; used by the terminal confirmer."""
