@@ -186,30 +186,7 @@ class Engine:
             time.monotonic() - started,
             confirmation,
         )
-        self._record(
-            "step-finished",
-            {
-                "step": planned.id,
-                "no": planned.no,
-                "outcome": outcome,
-                "reason": reason,
-                "attempts": attempts,
-                "duration": round(result.duration, 3),
-                "targets": [t.to_json() for t in targets],
-                **({"confirmation": confirmation.to_json()} if confirmation else {}),
-            },
-        )
-        self._emit(
-            "step-finished",
-            {
-                "no": planned.no,
-                "id": planned.id,
-                "outcome": outcome,
-                "reason": reason,
-                "duration": result.duration,
-                "targets": [t.to_json() for t in targets],
-            },
-        )
+        self._finish(result)
         if stopped is not None:
             raise RunStopped(stopped)
         return result
@@ -308,30 +285,43 @@ class Engine:
             return None
         outcome: Outcome = "done-by-operator" if answer == "done" else "aborted"
         reason = "recorded as done by the operator after the interruption" if answer == "done" else "aborted"
-        self._record(
-            "step-finished",
-            {
-                "step": planned.id,
-                "no": planned.no,
-                "outcome": outcome,
-                "reason": reason,
-                "attempts": 0,
-                "duration": 0,
-                "targets": [],
-                "confirmation": confirmation.to_json(),
-            },
-        )
-        self._emit(
-            "step-finished",
-            {"no": planned.no, "id": planned.id, "outcome": outcome, "reason": reason, "duration": 0.0, "targets": []},
-        )
-        return StepResult(planned.id, planned.no, outcome, reason, confirmation=confirmation)
+        result = StepResult(planned.id, planned.no, outcome, reason, attempts=0, confirmation=confirmation)
+        self._finish(result)
+        return result
 
     def _rollback(self, failed: PlannedStep) -> list[StepResult]:
         answer, _ = self._ask(failed, "rollback", (), f"rollback: {', '.join(failed.rollback)}")
         if answer != "yes":
             return []
         return [self._step(self.plan.rollback_step(step_id)) for step_id in failed.rollback]
+
+    def _finish(self, result: StepResult) -> None:
+        """Journal (fsynced) and announce a step's end: the one place a step-finished record is made."""
+        targets = [t.to_json() for t in result.targets]
+        self._record(
+            "step-finished",
+            {
+                "step": result.step_id,
+                "no": result.no,
+                "outcome": result.outcome,
+                "reason": result.reason,
+                "attempts": result.attempts,
+                "duration": round(result.duration, 3),
+                "targets": targets,
+                **({"confirmation": result.confirmation.to_json()} if result.confirmation else {}),
+            },
+        )
+        self._emit(
+            "step-finished",
+            {
+                "no": result.no,
+                "id": result.step_id,
+                "outcome": result.outcome,
+                "reason": result.reason,
+                "duration": result.duration,
+                "targets": targets,
+            },
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, kind: str, data: dict[str, Any]) -> None:
