@@ -337,7 +337,8 @@ def test_peer_runs_as_a_command_for_the_lab(estate: Estate, tmp_path: Path) -> N
     )
     try:
         assert child.stdout is not None and "listening on http://" in child.stdout.readline()
-        assert estate.connector(address).run(r"dir D:\backup /b", 10).stdout == "OTCDB_20250314.dmp\n"
+        listing = estate.connector(address).run(r"dir D:\backup /b", 10).stdout
+        assert listing == "OTCDB_20250314.dmp\nOTCDB_20250314.log\n"  # each day's export: the dump, exp's log
         assert port_open(address, 9009)
     finally:
         child.terminate()

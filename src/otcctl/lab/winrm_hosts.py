@@ -4,7 +4,9 @@ Each peer is its own process (``python -m otcctl.lab.winrm_peer``), checking rea
 against a users file whose password is generated per lab and kept in ``DIR/winrm_password``
 (mode 0600): otcctl reads it from ``$OTCLAB_WINRM_PASSWORD`` as it would read a production
 password, so the lab exercises the same credential path. Service ports stay with the lab's
-listener daemon; the peer and the daemon share the service state files.
+listener daemon; the peer and the daemon share the service state files. Each peer seeds its
+disks for the lab's date: three weeks of database exports with their logs and archives, and
+the middleware's log files (see :mod:`otcctl.lab.winrm_peer.seeding`).
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def start(layout: LabLayout, spec: LabSpec, inventory: Inventory, timeout: float
             "--state-dir", str(state_dir), "--users-file", str(layout.run_dir / "ntlm_users"),
             "--services-json", str(layout.run_dir / f"{host_id}.services.json"),
             "--hostname", f"OTC-{host_id}", "--down-seconds", str(DOWN_SECONDS), "--no-service-ports",
-            "--backups-until", spec.date, "--backup-days", "21",
+            "--backups-until", spec.date, "--backup-days", "21", "--logs-until", spec.date,
         ]
         with log.open("ab") as out:
             child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)

@@ -18,6 +18,7 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from otcctl.lab.oracle_standin.alertlog import write_alert_log
 from otcctl.lab.oracle_standin.functions import encode
 from otcctl.lab.oracle_standin.session import META_TABLE
 
@@ -82,6 +83,10 @@ def create_lab_database(
     sessions of ``client_hosts`` (middleware host, web host): M5/M3 for M1, M6/M4 for M2. Each
     application session is tied to its lab service, so a stand-in given the lab's state
     directory shows it only while that service runs.
+
+    The instance's alert log is written beside it, at Oracle 10g's default path under the same
+    folder (``u01/app/oracle/admin/OTCDB/bdump/alert_OTCDB.log``, see :mod:`alertlog`): the lab
+    passes the database host's tree as that folder.
     """
     db_path.parent.mkdir(parents=True, exist_ok=True)
     partial = db_path.with_name(db_path.name + ".partial")
@@ -98,6 +103,7 @@ def create_lab_database(
     finally:
         connection.close()
     os.replace(partial, db_path)
+    write_alert_log(db_path.parent, today)
     return db_path
 
 

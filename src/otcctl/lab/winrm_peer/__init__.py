@@ -6,10 +6,10 @@ emulated host: Windows services with their ports, backup drives, a reboot. What 
 and what it refuses, is listed in each module; everything else exits 1 with "not emulated".
 """
 
-from otcctl.lab.winrm_peer.drives import seed_backups
 from otcctl.lab.winrm_peer.host import ServiceSpec, load_services
 from otcctl.lab.winrm_peer.peer import Peer, PeerError, PeerOptions, start_peer
 from otcctl.lab.winrm_peer.process import CommandRecord
+from otcctl.lab.winrm_peer.seeding import seed_backups, seed_middleware_logs
 
 __all__ = [
     "CommandRecord",
@@ -19,5 +19,6 @@ __all__ = [
     "ServiceSpec",
     "load_services",
     "seed_backups",
+    "seed_middleware_logs",
     "start_peer",
 ]

@@ -16,9 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
-from otcctl.lab.winrm_peer.drives import seed_backups
 from otcctl.lab.winrm_peer.host import load_services
 from otcctl.lab.winrm_peer.peer import PeerError, PeerOptions, start_peer
+from otcctl.lab.winrm_peer.seeding import LOG_DIR, seed_backups, seed_middleware_logs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-key", type=Path, help="the certificate's PEM key")
     parser.add_argument("--backups-until", help="seed daily .dmp/.rar backups up to YYYYMMDD (if none exist yet)")
     parser.add_argument("--backup-days", type=int, default=14, help="how many days of backups to seed")
+    parser.add_argument("--logs-until", help="seed the middleware's log files up to YYYYMMDD (if none exist yet)")
     parser.add_argument("--log-level", default="INFO", help="logging level (stderr)")
     return parser
 
@@ -51,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.backups_until and not (args.state_dir / "drives" / "D" / "backup").exists():
             until = datetime.strptime(args.backups_until, "%Y%m%d").date()
             seed_backups(args.state_dir / "drives", until, args.backup_days)
+        if args.logs_until and not (args.state_dir / "drives" / "D").joinpath(*LOG_DIR).exists():
+            day = datetime.strptime(args.logs_until, "%Y%m%d").date()
+            seed_middleware_logs(args.state_dir / "drives", day, tuple(s.name for s in services))
         peer = start_peer(PeerOptions(
             args.address, args.state_dir, args.users_file, services, port=args.port, hostname=args.hostname,
             down_seconds=args.down_seconds, pending_seconds=args.pending_seconds,

@@ -1,113 +1,141 @@
-"""The cmdlets the PowerShell emulation runs, their objects, and PowerShell's default formatting.
+"""The cmdlets the PowerShell emulation runs against the emulated host, and their parameter binding.
 
-Get-Service, Start-/Stop-/Restart-Service, Get-ChildItem, Remove-Item, Get-PSDrive, Test-Path,
-Write-Output, and the pipeline helpers Where-Object (one comparison), Select-Object
-(-ExpandProperty/-First/-Last), Sort-Object and Out-Null. Parameters not listed for a cmdlet
-are refused: ``Remove-Item -Recurse`` must not "succeed" in the lab by ignoring ``-Recurse``.
-Error records read as zh-CN PowerShell 5.1 writes them.
+Host cmdlets here: Get-Service, Start-/Stop-/Restart-Service, Get-ChildItem (``-Recurse``,
+``-Filter``, ``-File``/``-Directory``, ``-Name``), Get-Item, Remove-Item (files only), Get-PSDrive,
+Test-Path, Join-Path. Reading files and WMI (Get-Content, Select-String, Get-WmiObject) are in
+:mod:`content_cmdlets`; the pipeline cmdlets (Where-Object, ForEach-Object, Sort-Object,
+Select-Object, Measure-Object, Get-Date, Start-Sleep, Write-*, Out-Null) in :mod:`pipeline_cmdlets`.
+Parameters are bound as PowerShell binds them (names, unique prefixes, positions); a parameter
+not listed for a cmdlet is refused: ``Remove-Item -Recurse`` must not "succeed" in the lab by
+ignoring ``-Recurse``. Error records read as zh-CN PowerShell 5.1 writes them.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from otcctl.lab.winrm_peer.drives import Entry, NoSuchDrive, PathRefused
 from otcctl.lab.winrm_peer.host import ServiceSpec
-from otcctl.lab.winrm_peer.process import Invocation
+from otcctl.lab.winrm_peer.pssession import ACTIONS, PSFailure, Session
 from otcctl.lab.winrm_peer.psvalues import (
     STATUS,
     DriveObject,
     FileObject,
     NotEmulated,
-    PSValue,
     ServiceObject,
-    compare,
-    literal,
-    prop,
-    sort_key,
+    enumerate_value,
+    to_string,
+    truthy,
 )
 
-_ACTIONS = {"continue", "stop", "silentlycontinue"}
-
-
-class PSFailure(Exception):
-    """A terminating error (``-ErrorAction Stop``): the script ends with exit code 1."""
-
-    def __init__(self, record: str) -> None:
-        super().__init__(record)
-        self.record = record
-
-
-class Session:
-    """One powershell.exe run: where it is in the script, and the error records written so far."""
-
-    def __init__(self, inv: Invocation) -> None:
-        self.inv = inv
-        self.errors: list[str] = []
-        self.stop_on_error = False
-        self.action = "continue"
-        self.position: tuple[int, str] = (1, "")
-
-    def error(self, cmdlet: str, message: str, category: str, target: str, exception: str, fqid: str) -> None:
-        """Write a non-terminating error, or raise it as terminating under ``-ErrorAction Stop``."""
-        line, statement = self.position
-        record = (
-            f"{cmdlet} : {message}\n所在位置 行:{line} 字符: 1\n+ {statement}\n+ {'~' * len(statement)}\n"
-            f"    + CategoryInfo          : {category}: ({target}:String) [{cmdlet}], {exception}\n"
-            f"    + FullyQualifiedErrorId : {fqid},Microsoft.PowerShell.Commands.{cmdlet.replace('-', '')}Command\n \n"
-        )
-        if self.action == "stop" or (self.stop_on_error and self.action == "continue"):
-            raise PSFailure(record)
-        if self.action != "silentlycontinue":
-            self.errors.append(record)
+__all__ = ["PSFailure", "Session", "invoke"]
 
 
 @dataclass(frozen=True)
 class Args:
-    positional: list[str]
-    named: dict[str, str | bool]
+    """Bound parameters: name -> value (switches are True)."""
 
-    def get(self, name: str, position: int | None = None) -> str | None:
+    named: dict[str, Any]
+
+    def get(self, name: str) -> Any:
+        return self.named.get(name)
+
+    def text(self, name: str) -> str | None:
         value = self.named.get(name)
-        if isinstance(value, str):
-            return value
-        if position is not None and position < len(self.positional):
-            return self.positional[position]
-        return None
+        return None if value is None else to_string(value)
+
+    def flag(self, name: str) -> bool:
+        return bool(self.named.get(name))
 
 
-Cmdlet = Callable[[Session, Args, list[PSValue] | None], list[PSValue]]
+Cmdlet = Callable[[Session, Args, list[Any] | None], list[Any]]
 
 
-def _parse(cmdlet: str, words: list[str], spec: dict[str, bool], positional: int) -> Args:
-    args = Args([], {})
-    rest = iter(words)
-    for word in rest:
-        if re.match(r"^-[A-Za-z]", word):
-            name, _, inline = word[1:].partition(":")
-            name = name.lower()
-            takes_value = {**spec, "erroraction": True}.get(name)
-            if takes_value is None:
-                raise NotEmulated(f"{cmdlet} {word}")
-            args.named[name] = (inline or next(rest, "")) if takes_value else True
+@dataclass(frozen=True)
+class Spec:
+    """A cmdlet: its function, its parameters (name -> takes a value) and their positions."""
+
+    run: Cmdlet
+    params: dict[str, bool]
+    positions: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+    remaining: str | None = None
+
+
+def bind(name: str, spec: Spec, words: list[tuple[str | None, Any, bool]], text: str) -> Args:
+    """PowerShell's parameter binding: names (or unique prefixes), then positions in order."""
+    params = {**spec.params, "erroraction": True}
+    aliases = {"ea": "erroraction", **dict(spec.aliases)}
+    named: dict[str, Any] = {}
+    positional: list[Any] = []
+    index = 0
+    while index < len(words):
+        param, value, has_value = words[index]
+        index += 1
+        if param is None:
+            positional.append(value)
+            continue
+        candidates = [aliases[param]] if param in aliases else [p for p in params if p.startswith(param)]
+        if param in params:
+            candidates = [param]
+        if len(candidates) != 1:
+            raise NotEmulated(f"{text} (parameter -{param})")
+        full = candidates[0]
+        if params[full]:
+            if not has_value:
+                if index >= len(words) or words[index][0] is not None:
+                    raise NotEmulated(f"{text} (-{param} without a value)")
+                value = words[index][1]
+                index += 1
+            named[full] = value
         else:
-            args.positional.append(word)
-    if len(args.positional) > positional:
-        raise NotEmulated(f"{cmdlet} {' '.join(words)}")
-    return args
+            named[full] = truthy(value) if has_value else True
+    free = [p for p in spec.positions if p not in named]
+    if spec.remaining is not None and spec.remaining not in named and len(positional) > 1:
+        named[spec.remaining] = positional
+        return Args(named)
+    if len(positional) > len(free):
+        raise NotEmulated(f"{text} (more positional arguments than {name} takes)")
+    named.update(zip(free, positional, strict=False))
+    return Args(named)
 
 
-def _services(session: Session, args: Args, piped: list[PSValue] | None, cmdlet: str) -> list[ServiceSpec]:
+def invoke(name: str, words: list[tuple[str | None, Any, bool]], piped: list[Any] | None, session: Session,
+           text: str) -> list[Any]:
+    """Run one command of a pipeline; ``piped`` is None for the first stage."""
+    from otcctl.lab.winrm_peer.content_cmdlets import CONTENT_CMDLETS
+    from otcctl.lab.winrm_peer.pipeline_cmdlets import PIPELINE_CMDLETS
+
+    key = ALIASES.get(name.lower(), name.lower())
+    spec = CMDLETS.get(key) or CONTENT_CMDLETS.get(key) or PIPELINE_CMDLETS.get(key)
+    if spec is None:
+        raise NotEmulated(text)
+    args = bind(name, spec, words, text)
+    action = (args.text("erroraction") or "continue").lower()
+    if action not in ACTIONS:
+        raise NotEmulated(f"-ErrorAction {action}")
+    previous, session.action = session.action, action
+    try:
+        return spec.run(session, args, piped)
+    finally:
+        session.action = previous
+
+
+def _services(session: Session, args: Args, piped: list[Any] | None, cmdlet: str) -> list[ServiceSpec]:
     host = session.inv.machine.host
     if piped is not None:
         return [v.spec for v in piped if isinstance(v, ServiceObject)]
-    names = args.get("name", 0)
+    names = args.get("name")
     if names is None:
         return list(host.services) if cmdlet == "Get-Service" else []
     found = []
-    for name in (n.strip() for n in names.split(",") if n.strip()):
+    for name in (to_string(n).strip() for v in enumerate_value(names) for n in to_string(v).split(",")):
+        if not name:
+            continue
         if any(c in name for c in "*?["):
             raise NotEmulated(f"{cmdlet} {name} (wildcards in service names)")
         spec = host.find(name)
@@ -123,76 +151,141 @@ def _status(session: Session, spec: ServiceSpec) -> ServiceObject:
     return ServiceObject(spec, STATUS[session.inv.machine.host.state(spec)])
 
 
-def get_service(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
+def get_service(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
     return [_status(session, s) for s in _services(session, args, piped, "Get-Service")]
 
 
 def _control(cmdlet: str, actions: tuple[bool, ...]) -> Cmdlet:
-    def run(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
+    def run(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
         host, cancel = session.inv.machine.host, session.inv.cmd.cancel
-        out: list[PSValue] = []
+        out: list[Any] = []
         for spec in _services(session, args, piped, cmdlet):
             for running in actions:
                 host.wait_settled(spec, cancel)
                 if host.request(spec, running):
                     host.wait_settled(spec, cancel)
-            if args.named.get("passthru"):
+            if args.flag("passthru"):
                 out.append(_status(session, spec))
         return out
 
     return run
 
 
-def _listing(session: Session, cmdlet: str, path: str | None, pattern: str | None) -> list[Entry]:
-    if path is None:
+def path_arg(args: Args, cmdlet: str) -> tuple[str, bool]:
+    """(path, literal) from -Path or -LiteralPath; one path only."""
+    value = args.get("literalpath") if args.get("literalpath") is not None else args.get("path")
+    if value is None:
         raise NotEmulated(f"{cmdlet} without -Path (the current directory)")
+    if isinstance(value, list):
+        raise NotEmulated(f"{cmdlet} with several paths")
+    return to_string(value), args.get("literalpath") is not None
+
+
+def _not_found(session: Session, cmdlet: str, path: str) -> None:
+    session.error(cmdlet, f"找不到路径“{path}”，因为该路径不存在。", "ObjectNotFound", path,
+                  "ItemNotFoundException", "PathNotFound")
+
+
+def listing(session: Session, cmdlet: str, path: str, literal: bool, pattern: str | None) -> list[Entry] | None:
+    """A folder's entries, or the file a path names, or what a wildcard matches (maybe nothing).
+
+    None, with the error written, when a path without wildcards does not exist.
+    """
     drives = session.inv.machine.drives
+    wildcard = any(c in path for c in "*?[")
+    if literal and wildcard:
+        raise NotEmulated(f"{cmdlet} -LiteralPath with wildcard characters in the name")
     try:
-        listed = drives.list(path, pattern)
+        if wildcard:
+            listed = drives.list(path, pattern)
+            return listed[1] if listed else []
+        real = drives.resolve(path)
+        if real is None:
+            _not_found(session, cmdlet, path)
+            return None
+        if real.is_dir():
+            listed = drives.list(path, pattern)
+            return listed[1] if listed else []
+        entry = drives.entry(real)
+        return [entry] if pattern is None or fnmatch.fnmatch(entry.name.lower(), pattern.lower()) else []
     except NoSuchDrive as missing:
         session.error(cmdlet, f"找不到驱动器。名为“{missing.letter}”的驱动器不存在。", "ObjectNotFound", missing.letter,
                       "DriveNotFoundException", "DriveNotFound")
-        return []
+        return None
     except PathRefused as exc:
         raise NotEmulated(f"{cmdlet} {path} ({exc})") from None
-    if listed is None:
-        if not any(c in path for c in "*?"):
-            session.error(cmdlet, f"找不到路径“{path}”，因为该路径不存在。", "ObjectNotFound", path,
-                          "ItemNotFoundException", "PathNotFound")
+
+
+def _walk(session: Session, folder: str, pattern: str | None, seen: int = 0) -> list[Entry]:
+    """``Get-ChildItem -Recurse``: a folder's matching items, then each subfolder's, in name order."""
+    drives = session.inv.machine.drives
+    everything = drives.list(folder) or (folder, [])
+    matching = everything[1] if pattern is None else (drives.list(folder, pattern) or (folder, []))[1]
+    out = list(matching)
+    for sub in (e for e in everything[1] if e.is_dir):
+        if seen > 64:
+            raise NotEmulated("folders nested deeper than 64 levels")
+        out += _walk(session, sub.path, pattern, seen + 1)
+    return out
+
+
+def get_child_item(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
+    path, literal = path_arg(args, "Get-ChildItem")
+    pattern = args.text("filter")
+    entries = listing(session, "Get-ChildItem", path, literal, pattern)
+    if entries is None:
         return []
-    return listed[1]
+    if args.flag("recurse"):
+        real = session.inv.machine.drives.resolve(path)
+        if real is None or not real.is_dir():
+            raise NotEmulated("Get-ChildItem -Recurse on a wildcard or a file")
+        entries = _walk(session, session.inv.machine.drives.windows_path(real), pattern)
+    if args.flag("file") or args.flag("directory"):
+        entries = [e for e in entries if e.is_dir == args.flag("directory")]
+    return [e.name for e in entries] if args.flag("name") else [FileObject(e) for e in entries]
 
 
-def get_child_item(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    entries = _listing(session, "Get-ChildItem", args.get("path", 0) or args.get("literalpath"), args.get("filter"))
-    entries = [e for e in entries if not (args.named.get("file") and e.is_dir)
-               and not (args.named.get("directory") and not e.is_dir)]
-    return [e.name for e in entries] if args.named.get("name") else [FileObject(e) for e in entries]
+def get_item(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
+    path, _ = path_arg(args, "Get-Item")
+    if any(c in path for c in "*?"):
+        raise NotEmulated("Get-Item with wildcards")
+    drives = session.inv.machine.drives
+    try:
+        real = drives.resolve(path)
+    except PathRefused as exc:
+        raise NotEmulated(f"Get-Item {path} ({exc})") from None
+    if real is None:
+        _not_found(session, "Get-Item", path)
+        return []
+    return [FileObject(drives.entry(real))]
 
 
-def remove_item(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
+def remove_item(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
     if piped is not None:
         entries = [v.entry for v in piped if isinstance(v, FileObject)]
+        if len(entries) != len(piped):
+            raise NotEmulated("Remove-Item with piped values that are not files")
     else:
-        entries = _listing(session, "Remove-Item", args.get("path", 0) or args.get("literalpath"), None)
+        path, literal = path_arg(args, "Remove-Item")
+        entries = listing(session, "Remove-Item", path, literal, None) or []
     for entry in entries:
         if entry.is_dir:
             raise NotEmulated(f"Remove-Item on a folder ({entry.path})")
-        if args.named.get("whatif"):
+        if args.flag("whatif"):
             session.inv.cmd.out(f"WhatIf: 正在目标“{entry.path}”上执行操作“删除文件”。\n")
         else:
             session.inv.machine.drives.remove(entry)
     return []
 
 
-def get_psdrive(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
+def get_psdrive(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
     drives = session.inv.machine.drives
-    provider = args.get("psprovider")
+    provider = args.text("psprovider")
     if provider is not None and provider.lower() != "filesystem":
         raise NotEmulated(f"Get-PSDrive -PSProvider {provider}")
-    name = args.get("name", 0)
+    name = args.text("name")
     letters = [name.rstrip(":").upper()] if name else drives.letters()
-    out: list[PSValue] = []
+    out: list[Any] = []
     for letter in letters:
         if letter in drives.letters():
             out.append(DriveObject(drives.info(letter)))
@@ -202,97 +295,60 @@ def get_psdrive(session: Session, args: Args, piped: list[PSValue] | None) -> li
     return out
 
 
-def test_path(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    path = args.get("path", 0)
-    if path is None:
-        raise NotEmulated("Test-Path without -Path")
+def test_path(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
+    path, literal = path_arg(args, "Test-Path")
+    kind = (args.text("pathtype") or "any").lower()
+    if kind not in ("any", "leaf", "container"):
+        raise NotEmulated(f"Test-Path -PathType {kind}")
+    drives = session.inv.machine.drives
     try:
-        listed = session.inv.machine.drives.list(path)
+        if any(c in path for c in "*?") and not literal:
+            listed = drives.list(path)
+            items = listed[1] if listed else []
+        else:
+            real = drives.resolve(path)
+            items = [drives.entry(real)] if real is not None else []
     except NoSuchDrive:
         return [False]
     except PathRefused as exc:
         raise NotEmulated(f"Test-Path {path} ({exc})") from None
-    return [listed is not None and (bool(listed[1]) or session.inv.machine.drives.resolve(path) is not None)]
+    wanted = {"any": items, "leaf": [e for e in items if not e.is_dir], "container": [e for e in items if e.is_dir]}
+    return [bool(wanted[kind])]
 
 
-def write_output(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    return list(args.positional)
-
-
-def where_object(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    words = args.positional
-    block = re.fullmatch(r"\{\s*\$_\.(\w+)\s+-(\w+)\s+(.+?)\s*\}", words[0], re.S) if len(words) == 1 else None
-    if block:
-        name, op, text = block.groups()
-    elif len(words) == 3 and words[1].startswith("-"):
-        name, op, text = words[0], words[1][1:], words[2]
-    else:
-        raise NotEmulated("Where-Object " + " ".join(words) + " (one comparison of $_.Property)")
-    value = literal(text)
-    return [v for v in piped or [] if compare(prop(v, name), op.lower(), value)]
-
-
-def select_object(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    values = list(piped or [])
-    expand, first, last = args.get("expandproperty"), args.get("first"), args.get("last")
-    if expand:
-        values = [prop(v, expand) for v in values]
-    if first is not None:
-        values = values[: int(first)]
-    if last is not None:
-        values = values[-int(last):] if int(last) else []
-    if not (expand or first or last):
-        raise NotEmulated("Select-Object without -ExpandProperty, -First or -Last")
-    return values
-
-
-def sort_object(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    name = args.get("property", 0)
-    if name is None:
-        raise NotEmulated("Sort-Object without a property")
-    return sorted(piped or [], key=lambda v: sort_key(prop(v, name)), reverse=bool(args.named.get("descending")))
-
-
-def out_null(session: Session, args: Args, piped: list[PSValue] | None) -> list[PSValue]:
-    return []
+def join_path(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
+    base, child = args.text("path"), args.text("childpath")
+    if base is None or child is None or isinstance(args.get("path"), list):
+        raise NotEmulated("Join-Path without one -Path and one -ChildPath")
+    match = re.match(r"^([A-Za-z]):", base)
+    if match is None:
+        raise NotEmulated(f"Join-Path {base} (only paths with a drive letter)")
+    if match.group(1).upper() not in session.inv.machine.drives.letters():
+        session.error("Join-Path", f"找不到驱动器。名为“{match.group(1)}”的驱动器不存在。", "ObjectNotFound",
+                      match.group(1), "DriveNotFoundException", "DriveNotFound")
+        return []
+    return [base.rstrip("\\/") + "\\" + child.lstrip("\\/")]
 
 
 _SERVICE = {"name": True, "force": False, "passthru": False}
-CMDLETS: dict[str, tuple[Cmdlet, dict[str, bool], int]] = {
-    "get-service": (get_service, {"name": True}, 1),
-    "start-service": (_control("Start-Service", (True,)), _SERVICE, 1),
-    "stop-service": (_control("Stop-Service", (False,)), _SERVICE, 1),
-    "restart-service": (_control("Restart-Service", (False, True)), _SERVICE, 1),
-    "get-childitem": (get_child_item, {"path": True, "literalpath": True, "filter": True, "file": False,
-                                       "directory": False, "name": False}, 1),
-    "remove-item": (remove_item, {"path": True, "literalpath": True, "force": False, "whatif": False}, 1),
-    "get-psdrive": (get_psdrive, {"name": True, "psprovider": True}, 1),
-    "test-path": (test_path, {"path": True}, 1),
-    "write-output": (write_output, {}, 99),
-    "where-object": (where_object, {}, 3),
-    "select-object": (select_object, {"expandproperty": True, "first": True, "last": True}, 0),
-    "sort-object": (sort_object, {"property": True, "descending": False}, 1),
-    "out-null": (out_null, {}, 0),
+_PATH = {"path": True, "literalpath": True}
+CMDLETS: dict[str, Spec] = {
+    "get-service": Spec(get_service, {"name": True}, ("name",)),
+    "start-service": Spec(_control("Start-Service", (True,)), _SERVICE, ("name",)),
+    "stop-service": Spec(_control("Stop-Service", (False,)), _SERVICE, ("name",)),
+    "restart-service": Spec(_control("Restart-Service", (False, True)), _SERVICE, ("name",)),
+    "get-childitem": Spec(get_child_item, {**_PATH, "filter": True, "recurse": False, "file": False,
+                                           "directory": False, "name": False, "force": False}, ("path", "filter")),
+    "get-item": Spec(get_item, {**_PATH, "force": False}, ("path",)),
+    "remove-item": Spec(remove_item, {**_PATH, "force": False, "whatif": False}, ("path",)),
+    "get-psdrive": Spec(get_psdrive, {"name": True, "psprovider": True}, ("name",)),
+    "test-path": Spec(test_path, {**_PATH, "pathtype": True}, ("path",)),
+    "join-path": Spec(join_path, {"path": True, "childpath": True}, ("path", "childpath")),
 }
 ALIASES = {"gsv": "get-service", "sasv": "start-service", "spsv": "stop-service", "gci": "get-childitem",
-           "ls": "get-childitem", "dir": "get-childitem", "rm": "remove-item", "del": "remove-item",
-           "ri": "remove-item", "erase": "remove-item", "gdr": "get-psdrive", "echo": "write-output",
-           "write": "write-output", "?": "where-object", "where": "where-object", "select": "select-object",
-           "sort": "sort-object"}
-
-
-def invoke(name: str, words: list[str], piped: list[PSValue] | None, session: Session) -> list[PSValue]:
-    """Run one cmdlet of a pipeline; ``piped`` is None for the first stage."""
-    key = ALIASES.get(name.lower(), name.lower())
-    if key not in CMDLETS:
-        raise NotEmulated(" ".join([name, *words]))
-    cmdlet, spec, positional = CMDLETS[key]
-    args = _parse(name, words, spec, positional)
-    action = str(args.named.get("erroraction", "continue")).lower()
-    if action not in _ACTIONS:
-        raise NotEmulated(f"-ErrorAction {action}")
-    session.action = action
-    try:
-        return cmdlet(session, args, piped)
-    finally:
-        session.action = "continue"
+           "ls": "get-childitem", "dir": "get-childitem", "gi": "get-item", "rm": "remove-item",
+           "del": "remove-item", "ri": "remove-item", "erase": "remove-item", "gdr": "get-psdrive",
+           "gc": "get-content", "cat": "get-content", "type": "get-content", "sls": "select-string",
+           "gwmi": "get-wmiobject", "echo": "write-output", "write": "write-output", "?": "where-object",
+           "where": "where-object", "%": "foreach-object", "foreach": "foreach-object", "select": "select-object",
+           "sort": "sort-object", "measure": "measure-object", "sleep": "start-sleep"}

@@ -1,24 +1,25 @@
 """The emulated host's disks: drive letters mapped onto folders under the state directory.
 
-Only what the weekly backup clean-up needs: list, delete, and free space. Windows paths are
-case-insensitive and may use either slash; a path that climbs out of its drive, has no drive
-letter or names a drive the host lacks is refused, never guessed. Free space is the drive's
-size minus a fixed base and the files' apparent sizes, so deleting a (sparse) 8 GB dump frees
-8 GB as far as ``dir`` and ``Get-PSDrive`` can tell.
+List, read, delete, and free space. Windows paths are case-insensitive and may use either
+slash; a path that climbs out of its drive, has no drive letter or names a drive the host
+lacks is refused, never guessed. Free space is the drive's size minus a fixed base and the
+files' apparent sizes, so deleting a (sparse) 8 GB dump frees 8 GB as far as ``dir``,
+``Get-PSDrive`` and WMI can tell. Every drive is a local fixed disk (WMI DriveType 3) unless
+``drives.json`` says otherwise. The seeding functions write what the runbooks look at: daily
+exports with their logs and archives, and the middleware's log files.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 GIB = 1024**3
+ANSI_CODEPAGE = 936  # a Chinese Windows: GBK for "ANSI" and "OEM" text
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_DRIVES: dict[str, dict[str, object]] = {
     "C": {"label": "系统", "size": 100 * GIB, "base_used": 40 * GIB},
@@ -145,6 +146,19 @@ class Drives:
         if real is not None:
             real.unlink()
 
+    def read(self, entry: Entry) -> bytes:
+        """A file's bytes (refused above 64 MiB: the lab's big files are sparse dumps, not text)."""
+        real = self.resolve(entry.path)
+        if real is None or real.is_dir():
+            raise PathRefused(f"reading {entry.path}: not a file")
+        if real.stat().st_size > 64 * 1024 * 1024:
+            raise PathRefused(f"reading {entry.path}: larger than the emulation reads")
+        return real.read_bytes()
+
+    def drive_type(self, letter: str) -> int:
+        """WMI's DriveType: 3 local disk (the default), 4 network drive, 2 removable, 5 CD."""
+        return _int(self._config[letter.upper()].get("type", 3))
+
     def info(self, letter: str) -> DriveInfo:
         """Label, size and used space of a drive."""
         config = self._config[letter.upper()]
@@ -155,43 +169,3 @@ class Drives:
 
 def _int(value: object) -> int:
     return int(value) if isinstance(value, int | float | str) else 0
-
-
-def seed_backups(
-    drives_root: Path,
-    until: date,
-    days: int,
-    *,
-    dump_size: int = 8 * GIB,
-    archive_size: int = 3 * GIB // 2,
-    missing_archives: tuple[date, ...] = (),
-) -> list[Path]:
-    """Daily Oracle dumps and their archives, as the manual's weekly clean-up finds them.
-
-    The newest half of the dumps sit in ``D:\\backup``, older ones were moved to ``E:\\backup``;
-    each day's ``.rar`` is in ``M:\\backup`` unless listed in ``missing_archives``. Files are
-    sparse: their sizes count for free space without using the lab machine's disk.
-    """
-    Drives(drives_root)
-    written: list[Path] = []
-    for offset in range(days):
-        day = until - timedelta(days=offset)
-        stamp = day.strftime("%Y%m%d")
-        dump_drive = "D" if offset < (days + 1) // 2 else "E"
-        dump = drives_root / dump_drive / "backup" / f"OTCDB_{stamp}.dmp"
-        written.append(_sparse(dump, dump_size, datetime.combine(day, datetime.min.time(), SHANGHAI)
-                               + timedelta(hours=23, minutes=30)))
-        if day not in missing_archives:
-            archive = drives_root / "M" / "backup" / f"OTCDB_{stamp}.rar"
-            written.append(_sparse(archive, archive_size, datetime.combine(day, datetime.min.time(), SHANGHAI)
-                                   + timedelta(days=1, hours=1)))
-    return written
-
-
-def _sparse(path: Path, size: int, when: datetime) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        handle.truncate(size)
-    stamp = when.timestamp()
-    os.utime(path, (stamp, stamp))
-    return path

@@ -21,6 +21,11 @@ def local_time(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, SHANGHAI)
 
 
+def local_now() -> datetime:
+    """The host's clock (Asia/Shanghai) as PowerShell's Get-Date sees it: local time, no zone."""
+    return datetime.now(SHANGHAI).replace(tzinfo=None)
+
+
 def _volume_header(info: DriveInfo) -> str:
     serial = zlib.crc32(info.letter.encode()) & 0xFFFFFFFF
     return f" 驱动器 {info.letter} 中的卷是 {info.label}\n 卷的序列号是 {serial >> 16:04X}-{serial & 0xFFFF:04X}\n"

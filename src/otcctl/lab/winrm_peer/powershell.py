@@ -1,25 +1,27 @@
-"""``powershell -EncodedCommand``: decode the script and interpret a small, explicit PowerShell.
+"""``powershell -EncodedCommand``: decode the script, parse it whole, then interpret it.
 
-Statements split on ``;`` and new lines; each is a pipeline of the cmdlets in
-:mod:`otcctl.lab.winrm_peer.cmdlets`, ``(pipeline).Property``, ``exit N`` or a preference
-assignment. Errors go to stderr as CLIXML, as powershell.exe writes them when its output is
-redirected (a progress record first, as on a real host); the exit code is 1 when the last
-statement failed, as ``-Command`` reports it. Anything else stops the script with exit 1 and
-"not emulated: <statement>".
+The language and cmdlets kept are listed in :mod:`psparse`, :mod:`cmdlets` and
+:mod:`pipeline_cmdlets`. A script with a construct outside them does not run at all (PowerShell
+too parses before it runs); a cmdlet, parameter, member or value met at run time that the
+emulation does not know stops the script there. Either way: exit 1 and "not emulated: <what>"
+on stderr, never a made-up answer. Errors go to stderr as CLIXML, as powershell.exe writes
+them when its output is redirected (a progress record first, as on a real host); the exit code
+is ``exit N``'s, or 1 when the last statement failed, as ``-Command`` reports it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
 from xml.sax.saxutils import escape
 
-from otcctl.lab.winrm_peer import cmdlets
-from otcctl.lab.winrm_peer.cmdlets import PSFailure, Session
-from otcctl.lab.winrm_peer.process import Invocation
+from otcctl.lab.winrm_peer.pipeline_cmdlets import Interrupted
+from otcctl.lab.winrm_peer.process import STATUS_CONTROL_C_EXIT, Invocation
 from otcctl.lab.winrm_peer.programs import not_emulated
-from otcctl.lab.winrm_peer.psvalues import NotEmulated, PSValue, format_values, prop
+from otcctl.lab.winrm_peer.pseval import Interpreter
+from otcctl.lab.winrm_peer.psparse import parse_script
+from otcctl.lab.winrm_peer.pssession import PSFailure, Session
+from otcctl.lab.winrm_peer.psvalues import NotEmulated
 
 _FLAGS = {"-noprofile", "-nonprofile", "-noninteractive", "-nologo"}
 _VALUED = {"-executionpolicy", "-inputformat", "-outputformat"}
@@ -58,92 +60,18 @@ def run(args: list[str], inv: Invocation) -> int:
         script = script_from_args(args)
     except NotEmulated as exc:
         return not_emulated(inv, str(exc))
-    session = Session(inv)
+    session = Session(inv, script)
     code = 1
     try:
-        code = run_script(script, session)
+        code = Interpreter(session).run(parse_script(script))
     except NotEmulated as exc:
         session.errors.append(f"not emulated: {exc}\n")
     except PSFailure as exc:
         session.errors.append(exc.record)
+    except Interrupted:
+        code = STATUS_CONTROL_C_EXIT
     inv.cmd.err(clixml(session.errors))
     return code
-
-
-def run_script(script: str, session: Session) -> int:
-    """Statements in order; the exit code of ``exit N`` or of the last statement's success."""
-    ok = True
-    for line_no, statement in split_top(script, "\n;"):
-        if not statement or statement.startswith("#"):
-            continue
-        session.position = (line_no, statement)
-        exit_match = re.fullmatch(r"exit(?:\s+(-?\d+))?", statement, re.I)
-        if exit_match:
-            return int(exit_match.group(1) or (0 if ok else 1))
-        before = len(session.errors)
-        run_statement(statement, session)
-        ok = len(session.errors) == before
-    return 0 if ok else 1
-
-
-def run_statement(statement: str, session: Session) -> None:
-    """One statement: a preference, ``(pipeline).Property`` or a pipeline; its output is printed."""
-    assign = re.fullmatch(r"\$(ErrorActionPreference|ProgressPreference)\s*=\s*['\"](\w+)['\"]", statement, re.I)
-    if assign:
-        if assign.group(1).lower() == "erroractionpreference":
-            session.stop_on_error = assign.group(2).lower() == "stop"
-        return
-    member = re.fullmatch(r"\((.*)\)\.(\w+)", statement, re.S)
-    if member:
-        values = run_pipeline(member.group(1), session)
-        name = member.group(2)
-        result: list[PSValue] = [len(values)] if name.lower() == "count" else [prop(v, name) for v in values]
-        session.inv.cmd.out(format_values(result))
-        return
-    values = run_pipeline(statement, session)
-    session.inv.cmd.out(format_values(values))
-
-
-def run_pipeline(text: str, session: Session) -> list[PSValue]:
-    """Each stage's output is the next stage's input."""
-    values: list[PSValue] = []
-    for index, (_, stage) in enumerate(split_top(text, "|")):
-        words = split_words(stage)
-        if not words:
-            raise NotEmulated(text)
-        values = cmdlets.invoke(words[0], words[1:], values if index else None, session)
-    return values
-
-
-def split_top(text: str, separators: str) -> list[tuple[int, str]]:
-    """Split at separators outside quotes, braces and parentheses; (line number, stripped part)."""
-    parts: list[tuple[int, str]] = []
-    depth, quote, start, line, start_line = 0, "", 0, 1, 1
-    for index, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char in "({":
-            depth += 1
-        elif char in ")}":
-            depth -= 1
-        elif char in separators and depth == 0:
-            parts.append((start_line, text[start:index].strip()))
-            start, start_line = index + 1, line + (char == "\n")
-        line += char == "\n"
-    parts.append((start_line, text[start:].strip()))
-    return parts
-
-
-def split_words(stage: str) -> list[str]:
-    """A command's words: quoted strings unquoted, ``{...}`` and ``(...)`` kept whole."""
-    words: list[str] = []
-    for index, text in split_top(stage.replace("\t", " "), " "):
-        del index
-        if text:
-            words.append(text[1:-1] if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"" else text)
-    return words
 
 
 def clixml(errors: list[str]) -> str:

@@ -1,25 +1,37 @@
-"""PowerShell objects as the emulation passes them down a pipeline: services, files, drives, scalars.
+"""PowerShell values as the emulation holds them, and what PowerShell does with them unasked.
 
-Also what PowerShell does with them without being asked: read a property (``$_.Length``),
-compare two values (``-lt``, ``-like``), and print them with the default table formats of
-zh-CN PowerShell 5.1 when a pipeline ends.
+Scalars are Python values (``None`` is ``$null``, ``int``/``float``, ``str``, ``bool``, a naive
+``datetime`` on the host's clock, ``timedelta`` for TimeSpan); arrays are lists; ``@{}`` is a
+:class:`PSHashtable` (case-insensitive keys, as PowerShell's are). Host objects (services, files,
+drives, matches, WMI disks) are small classes. The conversions follow PowerShell's rules
+(culture-invariant strings, .NET's double format, banker's rounding for ``[int]``); the
+operators are in :mod:`psops`. A conversion the emulation is not sure of raises
+:class:`NotEmulated` rather than guess.
 """
 
 from __future__ import annotations
 
-import fnmatch
+import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from otcctl.lab.winrm_peer.drives import GIB, SHANGHAI, DriveInfo, Entry
+from otcctl.lab.winrm_peer.drives import DriveInfo, Entry
 from otcctl.lab.winrm_peer.host import ServiceSpec
-from otcctl.lab.winrm_peer.listing import child_items_table, local_time
 
 
 class NotEmulated(Exception):
-    """A statement, cmdlet or parameter the emulation does not run."""
+    """A statement, cmdlet, parameter or value the emulation does not run."""
+
+
+class PSRuntimeError(Exception):
+    """A statement-terminating error (null method call, division by zero, a .NET exception)."""
+
+    def __init__(self, message: str, category: str = "InvalidOperation", error_id: str = "RuntimeException",
+                 exception: str = "RuntimeException") -> None:
+        super().__init__(message)
+        self.message, self.category, self.error_id, self.exception = message, category, error_id, exception
 
 
 @dataclass(frozen=True)
@@ -28,9 +40,11 @@ class ServiceObject:
     status: str
 
 
-@dataclass(frozen=True)
 class FileObject:
-    entry: Entry
+    """A FileInfo/DirectoryInfo; ``Refresh()`` reads the disk again, as .NET does."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
 
 
 @dataclass(frozen=True)
@@ -38,110 +52,217 @@ class DriveObject:
     info: DriveInfo
 
 
-PSValue = ServiceObject | FileObject | DriveObject | str | int | bool | datetime
+@dataclass(frozen=True)
+class MatchInfo:
+    """What Select-String emits for one matching line."""
+
+    line: str
+    line_number: int
+    path: str
+    filename: str
+    pattern: str
+    ignore_case: bool
+
+
+@dataclass(frozen=True)
+class WmiDisk:
+    """A Win32_LogicalDisk instance."""
+
+    info: DriveInfo
+    drive_type: int
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    """Measure-Object's GenericMeasureInfo."""
+
+    count: int
+    prop: str | None
+    sum: float | int | None = None
+    average: float | None = None
+    maximum: Any = None
+    minimum: Any = None
+
+
+@dataclass(frozen=True)
+class ScriptBlock:
+    """A ``{ ... }`` literal: its statements (a parse tree) and its source text."""
+
+    body: tuple[Any, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class TypeName:
+    """A type literal such as ``[datetime]``, with its canonical .NET name."""
+
+    name: str
+
+
+@dataclass
+class PSHashtable:
+    """``@{}``: keys compare case-insensitively; insertion order is kept for display."""
+
+    items: dict[Any, tuple[Any, Any]] = field(default_factory=dict)
+
+    @staticmethod
+    def norm(key: Any) -> Any:
+        if isinstance(key, str):
+            return ("s", key.lower())
+        if isinstance(key, bool | int | float | datetime) or key is None:
+            return ("v", key)
+        raise NotEmulated(f"a hashtable key of type {type_name(key)}")
+
+    def get(self, key: Any) -> Any:
+        found = self.items.get(self.norm(key))
+        return None if found is None else found[1]
+
+    def set(self, key: Any, value: Any) -> None:
+        if key is None:
+            raise PSRuntimeError("索引操作失败；数组索引的计算结果为 Null。", error_id="NullArrayIndex")
+        norm = self.norm(key)
+        old = self.items.get(norm)
+        self.items[norm] = (old[0] if old else key, value)
+
+    def contains(self, key: Any) -> bool:
+        return self.norm(key) in self.items
+
+    def keys(self) -> list[Any]:
+        return [k for k, _ in self.items.values()]
+
+    def values(self) -> list[Any]:
+        return [v for _, v in self.items.values()]
+
+
+PSValue = Any
 STATUS = {"running": "Running", "stopped": "Stopped", "start_pending": "StartPending", "stop_pending": "StopPending"}
+_NUMBER = re.compile(r"^\s*([+-]?)(?:0x([0-9a-f]+)|(\d+\.?\d*(?:e[+-]?\d+)?|\.\d+(?:e[+-]?\d+)?))\s*$", re.I)
 
 
-def sort_key(value: PSValue) -> tuple[int, float, str]:
-    if isinstance(value, datetime):
-        return (0, value.timestamp(), "")
-    if isinstance(value, int):
-        return (0, float(value), "")
-    return (1, 0.0, str(value).lower())
+def type_name(value: Any) -> str:
+    names = {bool: "bool", int: "int", float: "double", str: "string", datetime: "datetime", list: "object[]",
+             timedelta: "timespan", PSHashtable: "hashtable"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-def literal(text: str) -> PSValue:
-    quoted = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"", text)
-    if quoted:
-        return quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    date = re.fullmatch(r"\(Get-Date\)(?:\.AddDays\((-?\d+)\))?", text, re.I)
-    if date:
-        return datetime.now(SHANGHAI) + timedelta(days=int(date.group(1) or 0))
-    if re.fullmatch(r"[A-Za-z]\w*", text):
-        return text
-    raise NotEmulated(f"the value {text}")
+def enumerate_value(value: Any) -> list[Any]:
+    """What a value sends down a pipeline: an array's elements, anything else once."""
+    return list(value) if isinstance(value, list) else [value]
 
 
-def compare(left: PSValue, op: str, right: PSValue) -> bool:
-    if isinstance(left, str) and isinstance(right, str | int):
-        a, b = left.lower(), str(right).lower()
-        if op in ("like", "notlike"):
-            return fnmatch.fnmatchcase(a, b) == (op == "like")
-        return _ordered(a, op, b)
-    if isinstance(left, datetime) and isinstance(right, datetime):
-        return _ordered(left.timestamp(), op, right.timestamp())
-    if isinstance(left, int) and isinstance(right, int):
-        return _ordered(left, op, right)
-    raise NotEmulated(f"comparing {left!r} -{op} {right!r}")
+def unwrap(values: list[Any]) -> Any:
+    """A pipeline's output as a value: nothing is $null, one object is itself, more an array."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
 
 
-def _ordered(a: object, op: str, b: object) -> bool:
-    table: dict[str, Callable[[object, object], bool]] = {
-        "eq": lambda x, y: x == y, "ne": lambda x, y: x != y,
-        "lt": lambda x, y: x < y, "le": lambda x, y: x <= y,  # type: ignore[operator]
-        "gt": lambda x, y: x > y, "ge": lambda x, y: x >= y,  # type: ignore[operator]
-    }
-    if op not in table:
-        raise NotEmulated(f"the operator -{op}")
-    return table[op](a, b)
+def truthy(value: Any) -> bool:
+    """PowerShell's conversion to bool."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, list):
+        return truthy(value[0]) if len(value) == 1 else bool(value)
+    return True
 
 
-def prop(value: PSValue, name: str) -> PSValue:
-    """A property of an object, as ``$_.Name`` or ``(...).Name`` reads it."""
-    key = name.lower()
-    table: dict[str, PSValue] = {}
-    if isinstance(value, ServiceObject):
-        table = {"status": value.status, "name": value.spec.sc_name, "servicename": value.spec.sc_name,
-                 "displayname": value.spec.title, "starttype": "Automatic" if value.spec.autostart else "Manual"}
-    elif isinstance(value, FileObject):
-        entry = value.entry
-        table = {"name": entry.name, "fullname": entry.path, "length": entry.size,
-                 "lastwritetime": local_time(entry.mtime), "extension": "." + entry.name.rsplit(".", 1)[-1]
-                 if "." in entry.name else "", "basename": entry.name.rsplit(".", 1)[0], "psiscontainer": entry.is_dir}
-    elif isinstance(value, DriveObject):
-        table = {"name": value.info.letter, "free": value.info.free, "used": value.info.used,
-                 "root": value.info.letter + ":\\", "description": value.info.label}
-    elif isinstance(value, str):
-        table = {"length": len(value)}
-    if key not in table:
-        raise NotEmulated(f"the property {name} of {type(value).__name__}")
-    return table[key]
+def dotnet_double(value: float) -> str:
+    """A double as .NET Framework's ToString() writes it (15 significant digits, 'E+nn' exponents)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    text = format(value, ".15g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}E{exponent[0]}{int(exponent[1:]):02d}"
+    return "0" if text == "-0" else text
 
 
-def format_values(values: list[PSValue]) -> str:
-    """PowerShell's default output: a table per run of objects of one kind, scalars one per line."""
-    text, index = "", 0
-    while index < len(values):
-        kind = type(values[index])
-        end = index
-        while end < len(values) and type(values[end]) is kind:
-            end += 1
-        text += _format_run(values[index:end])
-        index = end
-    return text
-
-
-def _format_run(run: list[PSValue]) -> str:
-    first = run[0]
-    if isinstance(first, ServiceObject):
-        rows = [f"{v.status:<8} {v.spec.sc_name:<18} {v.spec.title}\n" for v in run if isinstance(v, ServiceObject)]
-        return ("\nStatus   Name               DisplayName\n------   ----               -----------\n"
-                + "".join(rows) + "\n\n")
-    if isinstance(first, FileObject):
-        return child_items_table([v.entry for v in run if isinstance(v, FileObject)])
-    if isinstance(first, DriveObject):
-        rows = [f"{d.info.letter:<14}{d.info.used / GIB:>10.2f}{d.info.free / GIB:>14.2f} {'FileSystem':<13} "
-                f"{d.info.letter}:\\\n" for d in run if isinstance(d, DriveObject)]
-        return ("\nName           Used (GB)     Free (GB) Provider      Root\n"
-                "----           ---------     --------- --------      ----\n" + "".join(rows) + "\n\n")
-    return "".join(_scalar(v) + "\n" for v in run)
-
-
-def _scalar(value: PSValue) -> str:
+def to_string(value: Any) -> str:
+    """PowerShell's conversion to string (culture-invariant, arrays joined by a space)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "True" if value else "False"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return dotnet_double(value)
     if isinstance(value, datetime):
-        return f"{value.year}/{value.month}/{value.day} {value:%H:%M:%S}"
-    return str(value)
+        return value.strftime("%m/%d/%Y %H:%M:%S")
+    if isinstance(value, timedelta):
+        return timespan_text(value)
+    if isinstance(value, list):
+        return " ".join(to_string(v) for v in value)
+    if isinstance(value, MatchInfo):
+        return match_text(value)
+    if isinstance(value, ScriptBlock):
+        return value.text
+    if isinstance(value, PSHashtable):
+        return "System.Collections.Hashtable"
+    if isinstance(value, FileObject):
+        # FileInfo.ToString() is the path it was created from: a name or a full path depending on
+        # how Get-ChildItem was called; not guessed here.
+        raise NotEmulated("converting a file object to a string (use .Name or .FullName)")
+    raise NotEmulated(f"converting a {type_name(value)} to a string")
+
+
+def timespan_text(value: timedelta) -> str:
+    ticks = round(value.total_seconds() * 10_000_000)
+    sign = "-" if ticks < 0 else ""
+    ticks = abs(ticks)
+    days, rest = divmod(ticks, 864_000_000_000)
+    hours, rest = divmod(rest, 36_000_000_000)
+    minutes, rest = divmod(rest, 600_000_000)
+    seconds, fraction = divmod(rest, 10_000_000)
+    text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return text + (f".{fraction:07d}" if fraction else "")
+
+
+def match_text(match: MatchInfo) -> str:
+    return match.line if match.path == "InputStream" else f"{match.path}:{match.line_number}:{match.line}"
+
+
+def to_number(value: Any) -> int | float:
+    """PowerShell's conversion to a number for arithmetic and comparisons."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, str):
+        match = _NUMBER.match(value)
+        if match is None:
+            if value.strip() == "":
+                return 0
+            raise PSRuntimeError(f"无法将值“{value}”转换为类型“System.Int32”。错误:“输入字符串的格式不正确。”",
+                                 error_id="InvalidCastFromStringToInteger", exception="RuntimeException")
+        sign = -1 if match.group(1) == "-" else 1
+        if match.group(2):
+            return sign * int(match.group(2), 16)
+        text = match.group(3)
+        return sign * (int(text) if text.isdigit() else float(text))
+    if isinstance(value, list) and len(value) == 1:
+        return to_number(value[0])
+    raise NotEmulated(f"converting a {type_name(value)} to a number")
+
+
+def to_int(value: Any, bits: int = 32) -> int:
+    """``[int]`` / ``[long]``: rounds half to even like .NET, range-checked."""
+    number = to_number(value)
+    result = round(number) if isinstance(number, float) else number
+    if not -(2 ** (bits - 1)) <= result < 2 ** (bits - 1):
+        raise PSRuntimeError(f"无法将值“{to_string(value)}”转换为类型“System.Int{bits}”。"
+                             f"错误:“值对于 Int{bits} 太大或太小。”",
+                             error_id="InvalidCastIConvertible")
+    return result
