@@ -120,3 +120,10 @@ def test_dry_run_and_list_load_no_transport_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_per_host_values_name_the_host_each_command_runs_on() -> None:
+    plan = json.loads(run_cli("dry-run", "failover-drill", "--date", "20261128", "--json").stdout)
+    check = next(s for s in plan["steps"] if s["id"] == "verify-tomcat-http")
+    (target,) = check["targets"]
+    assert target["host"] == "M4" and "http://192.168.18.133:8020/" in target["command"]

@@ -27,7 +27,6 @@ import email.policy
 import json
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -104,31 +103,11 @@ def restore_services(lab: Lab) -> None:
 
 
 def lab_runbooks(lab: Lab, folder: Path) -> Path:
-    """The shipped runbooks, with the one thing no lab can answer pointed at the lab.
-
-    The failover runbooks check Tomcat with ``curl http://127.0.0.1:8020/`` on M4/M3: right on
-    the real hosts, but a lab host's own address is 127.0.x.13/14, not 127.0.0.1. Only that URL
-    is changed; a runbook without it is copied as it is.
-    """
+    """The shipped runbooks, copied as they are (the lab's inventory is what differs, never the runbooks)."""
     folder.mkdir(parents=True, exist_ok=True)
     for source in RUNBOOKS.glob("*.yaml"):
-        text = source.read_text(encoding="utf-8")
-        host = {"failover-drill": "M4", "failover-switchback": "M3"}.get(source.stem)
-        if host is not None and "http://127.0.0.1:8020/" in text:
-            text = text.replace("http://127.0.0.1:8020/", f"http://{lab.host(host).address}:8020/")
-        (folder / source.name).write_text(text, encoding="utf-8")
+        (folder / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
     return folder
-
-
-def private_package(folder: Path) -> Path:
-    """A copy of the otcctl package: ``calendar create`` writes YEAR.yaml into the package's own data.
-
-    With PYTHONPATH on the copy, the yearly runbook's ``otcctl calendar create`` writes there
-    instead of into this repository (where it would make next year "known" to every other test).
-    """
-    target = folder / "src"
-    shutil.copytree(REPO / "src" / "otcctl", target / "otcctl", ignore=shutil.ignore_patterns("__pycache__"))
-    return target
 
 
 def holiday_file(folder: Path, year: int) -> Path:
@@ -178,10 +157,9 @@ def _cli_sequence(lab: Lab, names: tuple[str, ...], work: Path, env: dict[str, s
     day = run_date(lab)
     try:
         books = lab_runbooks(lab, work / "runbooks")
-        package = private_package(work)
+        # `otcctl calendar create` (yearly runbook) writes the site's years into OTCCTL_CALENDAR_DIR
         env = {**env, "OTCLAB_WINRM_PASSWORD": lab.winrm_password(), "OTCCTL_STATE_DIR": str(work / "state"),
-               "PYTHONPATH": str(package), "PATH": VENV_BIN + os.pathsep + env.get("PATH", ""), "NO_COLOR": "1",
-               "COLUMNS": "200"}
+               "OTCCTL_CALENDAR_DIR": str(work / "calendar"), "NO_COLOR": "1", "COLUMNS": "200"}
         for name in names:
             future = futures[name]
             try:
@@ -241,11 +219,10 @@ def background(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[B
 def rehearsal(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """A private lab for runs in this process; os.environ carries its WinRM password meanwhile."""
     private = start_lab(tmp_path_factory.mktemp("rehearsal-lab"))
-    package = private_package(tmp_path_factory.mktemp("rehearsal-package"))
+    calendar = tmp_path_factory.mktemp("rehearsal-calendar")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("OTCLAB_WINRM_PASSWORD", private.winrm_password())
-        patch.setenv("PYTHONPATH", str(package))  # for the yearly runbook's local `otcctl calendar create`
-        patch.setenv("PATH", VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
+        patch.setenv("OTCCTL_CALENDAR_DIR", str(calendar))  # the yearly runbook's `otcctl calendar create`
         try:
             yield private
         finally:
@@ -449,7 +426,7 @@ def test_yearly_calendar_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path
                             ranges_file=str(ranges))
     assert result.outcome == "passed", outcomes(result)
     assert operator.steps() == expected
-    written = Path(os.environ["PYTHONPATH"]) / "otcctl" / "domain" / "data" / "calendar" / f"{year}.yaml"
+    written = Path(os.environ["OTCCTL_CALENDAR_DIR"]) / f"{year}.yaml"
     assert written.exists() and "国庆节" in written.read_text(encoding="utf-8")
     assert not (REPO / "src" / "otcctl" / "domain" / "data" / "calendar" / f"{year}.yaml").exists()
 

@@ -8,8 +8,10 @@ pause, notify) have no executor: their verdict is the operator's answer.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -106,8 +108,11 @@ def _run_local(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCont
     assert target is not None and target.command is not None
     step = planned.step
     started = time.monotonic()
+    # otcctl's own directory first on PATH: a local step calling `otcctl ...` gets this very installation
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
     proc = subprocess.Popen(
         ["/bin/sh", "-c", target.command],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -129,7 +134,7 @@ def _run_local(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCont
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import os
+
     import signal
 
     try:

@@ -150,13 +150,13 @@ class _StepRenderer:
         }
         hosts = self.inv.resolve_targets(getattr(step, "targets", []) or [])
         if isinstance(step, s.ShellStep | s.WinrmStep):
-            context: Context = "sh" if step.kind == "shell" else step.shell if step.kind == "winrm" else "sh"
-            if isinstance(step, s.WinrmStep) and step.shell == "powershell":
-                context = "powershell"
-            elif isinstance(step, s.WinrmStep):
-                context = "cmd"
-            cmd = self._t(step.command, context)
-            return PlannedStep(**common, targets=tuple(self._target(h, command=cmd) for h in hosts))
+            context: Context = "sh"
+            if isinstance(step, s.WinrmStep):
+                context = "powershell" if step.shell == "powershell" else "cmd"
+            return PlannedStep(
+                **common,
+                targets=tuple(self._target(h, command=self._per_host(step.command, h, context)) for h in hosts),
+            )
         if isinstance(step, s.LocalStep):
             local = PlannedTarget("local", "localhost", "local", 0, command=self._t(step.command, "sh"))
             return PlannedStep(**common, targets=(local,))
@@ -216,6 +216,11 @@ class _StepRenderer:
             common["condition"] = f"北京时间不早于 {gate}"
             return PlannedStep(**common, targets=(), where="-", gate=gate)
         raise AssertionError(f"no renderer for step kind {step.kind}")
+
+    def _per_host(self, text: str, host_id: str, context: Context) -> str:
+        """A command for one host: ``{{host_id}}`` and ``{{host_address}}`` name the host it runs on."""
+        values = {**self.params, "host_id": host_id, "host_address": self.inv.hosts[host_id].address}
+        return render(text, values, context)
 
     def _target(self, host_id: str, **extra: Any) -> PlannedTarget:
         host = self.inv.hosts[host_id]

@@ -26,6 +26,15 @@ import yaml
 from otcctl.errors import InputError, OtcctlError, Problem
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "calendar"
+
+
+def site_calendar_dir() -> Path:
+    """Where the site's own years go: ``$OTCCTL_CALENDAR_DIR`` or ``~/.local/share/otcctl/calendar``."""
+    configured = os.environ.get("OTCCTL_CALENDAR_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "otcctl" / "calendar"
 WEEKEND_REASON = "周末 Weekend"
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -129,12 +138,19 @@ class TradingCalendar:
     """Answers trading-day questions from the year files, loading only the years asked about."""
 
     def __init__(self, data_dir: Path | None = None) -> None:
-        self.data_dir = DEFAULT_DATA_DIR if data_dir is None else data_dir
+        # Years created on site (``otcctl calendar create``) live outside the installed package,
+        # which an upgrade replaces; the shipped years are read from the package.
+        self.search = [site_calendar_dir(), DEFAULT_DATA_DIR] if data_dir is None else [data_dir]
+        self.data_dir = self.search[0]
         self._years: dict[int, YearCalendar] = {}
         self._reasons: dict[int, dict[date, str]] = {}
 
     def year_path(self, year: int) -> Path:
-        """The file that holds (or must be created for) ``year``."""
+        """The file that holds ``year``, or the one to create for it (in the first folder searched)."""
+        for folder in self.search:
+            candidate = folder / f"{year}.yaml"
+            if candidate.is_file():
+                return candidate
         return self.data_dir / f"{year}.yaml"
 
     def has_year(self, year: int) -> bool:

@@ -22,6 +22,7 @@ from otcctl.runbook.templates import PLACEHOLDER, QUOTED_PLACEHOLDER, placeholde
 from otcctl.yamlsource import SourceMap, load_yaml, validation_problems
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
+PER_HOST_PARAMS = ("host_id", "host_address")  # in the commands of shell and winrm steps
 _TEMPLATED_FIELDS = ("command", "path", "subject", "message", "prompt", "instructions", "not_before")
 _SHELL_KINDS = {"shell": "ssh", "winrm": "winrm"}
 
@@ -99,9 +100,11 @@ def _placeholder_problems(step: Any, loc: tuple[str | int, ...], known: set[str]
             texts.append(((*loc, field), value))
     for name, value in getattr(step, "binds", {}).items():
         texts.append(((*loc, "binds", name), value))
+    per_host = set(PER_HOST_PARAMS) if getattr(step, "kind", "") in ("shell", "winrm") else set()
     for where, text in texts:
+        allowed = known | per_host if where[-1] == "command" else known
         for name in placeholders(text):
-            if name not in known:
+            if name not in allowed:
                 yield src.problem(where, f"{{{{{name}}}}} names no parameter (declared: {', '.join(sorted(known))})")
         if where[-1] == "command" and QUOTED_PLACEHOLDER.search(text):
             yield src.problem(where, "do not put quotes around {{...}}: otcctl quotes each value for the shell")
