@@ -127,7 +127,8 @@ class WinrmConnector:
     def _protocol(self, read_timeout: int) -> Protocol:
         from winrm.protocol import Protocol
 
-        if self._password is None:
+        kerberos = self.settings.auth == "kerberos"  # a ticket from the OS (kinit), no password in otcctl
+        if self._password is None and not kerberos:
             raise ConnectionFailed(
                 f"{self.label}: no password for {self.host.user}; the inventory's credential for this host gave none"
             )
@@ -138,7 +139,7 @@ class WinrmConnector:
             self.endpoint,
             transport=self.settings.auth,
             username=self.host.user,
-            password=self._password.reveal(),
+            password=self._password.reveal() if self._password is not None else "",
             server_cert_validation="validate" if self.settings.cert_validation else "ignore",
             ca_trust_path=ca,
             read_timeout_sec=read_timeout,
