@@ -83,8 +83,11 @@ def start(layout: LabLayout, spec: LabSpec, inventory: Inventory, timeout: float
             "--hostname", f"OTC-{host_id}", "--down-seconds", str(DOWN_SECONDS), "--no-service-ports",
             "--backups-until", spec.date, "--backup-days", "21", "--logs-until", spec.date,
         ]
+        # the peer names its own users file; one inherited from a caller's process must not leak in
+        env = {k: v for k, v in os.environ.items() if k != "NTLM_USER_FILE"}
         with log.open("ab") as out:
-            child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+            child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
+                                     env=env)
         proc.write_pid(_pid_file(layout, host_id), child.pid)
         address, port = host.address, host.port
         if not proc.wait_until(lambda: proc.port_open(address, port), timeout):  # noqa: B023 - used at once

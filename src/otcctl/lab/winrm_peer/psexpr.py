@@ -11,6 +11,7 @@ static ``::``, indexing ``[i]``. Literals: numbers (``10``, ``1.5``, ``0x1F``, `
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from otcctl.lab.winrm_peer.psast import (
@@ -184,9 +185,13 @@ class ExpressionParser:
         return left
 
     def comma(self, comma: bool) -> Any:
+        return self.comma_list(self.cast, more=comma)
+
+    def comma_list(self, item: Callable[[], Any], *, more: bool = True) -> Any:
+        """``a, b, c`` as PowerShell reads it: one item alone, or an array of them."""
         start = self.i
-        items = [self.cast()]
-        while comma:
+        items = [item()]
+        while more:
             mark = self.i
             self.space()
             if self.peek() != ",":
@@ -194,7 +199,7 @@ class ExpressionParser:
                 break
             self.i += 1
             self.space(newlines=True)
-            items.append(self.cast())
+            items.append(item())
         return items[0] if len(items) == 1 else ArrayLit(start, tuple(items))
 
     def cast(self) -> Any:

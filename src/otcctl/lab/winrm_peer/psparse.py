@@ -15,7 +15,6 @@ import re
 from typing import Any
 
 from otcctl.lab.winrm_peer.psast import (
-    ArrayLit,
     Assign,
     CmdArg,
     Command,
@@ -210,18 +209,7 @@ class _Parser(ExpressionParser):
                 args.append(CmdArg(None, value, self.src[arg_start:self.i]))
 
     def argument_list(self) -> Any:
-        start = self.i
-        items = [self.argument()]
-        while True:
-            mark = self.i
-            self.space()
-            if self.peek() != ",":
-                self.i = mark
-                break
-            self.i += 1
-            self.space(newlines=True)
-            items.append(self.argument())
-        return items[0] if len(items) == 1 else ArrayLit(start, tuple(items))
+        return self.comma_list(self.argument)
 
     def argument(self) -> Any:
         char = self.peek()
