@@ -232,7 +232,8 @@ def test_a_taken_port_is_a_clear_start_failure(estate: Estate) -> None:
     with pytest.raises(PeerError, match=f"{M5}:5985 cannot listen"):
         start_peer(PeerOptions(M5, estate.tmp / "second", estate.users_file, ()))
     with pytest.raises(PeerError, match="not a loopback address"):
-        start_peer(PeerOptions("192.168.18.134", estate.tmp / "real", estate.users_file, ()))
+        # a documentation address (TEST-NET-1): refused before any socket is made
+        start_peer(PeerOptions("192.0.2.15", estate.tmp / "real", estate.users_file, ()))
 
 
 def test_unknown_commands_are_refused_not_faked(estate: Estate) -> None:
