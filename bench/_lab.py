@@ -17,7 +17,7 @@ from typing import Literal
 
 import yaml
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, PortsInUse, lab_up, proc, sshd
+from otcctl.lab import DEFAULT_NETWORK, Lab, lab_up_on_free_network, proc, sshd
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_INVENTORY = REPO / "inventory.yaml"
@@ -31,15 +31,8 @@ def start_lab(directory: Path) -> Lab:
     OTCBENCH_NETWORK pins the first choice; the tests use 127.0.0-9, so the bench starts at 127.0.40.
     """
     first = os.environ.get("OTCBENCH_NETWORK", "127.0.40")
-    candidates = [first, *(f"127.0.{n}" for n in range(41, 60)), DEFAULT_NETWORK]
-    busy: PortsInUse | None = None
-    for network in dict.fromkeys(candidates):
-        try:
-            return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network))
-        except PortsInUse as exc:
-            busy = exc
-    assert busy is not None
-    raise busy
+    networks = [first, *(f"127.0.{n}" for n in range(41, 60)), DEFAULT_NETWORK]
+    return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks)
 
 
 @dataclass(frozen=True)

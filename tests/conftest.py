@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, LabOptions, PortsInUse, SshdMissing, lab_down, lab_up
+from otcctl.lab import DEFAULT_NETWORK, Lab, SshdMissing, lab_down, lab_up_on_free_network
 
 PRODUCTION_INVENTORY = Path(__file__).resolve().parents[1] / "inventory.yaml"
 
@@ -26,17 +26,8 @@ def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
     OTCLAB_NETWORK pins the first choice.
     """
     first = os.environ.get("OTCLAB_NETWORK", DEFAULT_NETWORK)
-    candidates = [first, *(f"127.0.{n}" for n in range(1, 10))]
-    busy: PortsInUse | None = None
-    for network in dict.fromkeys(candidates):
-        if network in avoid:
-            continue
-        try:
-            return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network))
-        except PortsInUse as exc:
-            busy = exc
-    assert busy is not None
-    raise busy
+    networks = [first, *(f"127.0.{n}" for n in range(1, 10))]
+    return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks, avoid=avoid)
 
 
 @pytest.fixture(scope="session")

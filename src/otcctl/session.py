@@ -225,9 +225,10 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
     from otcctl.params import parse_date
 
     day = parse_date(plan.params["date"])
+    calendar = TradingCalendar()
     try:
-        trades = TradingCalendar().is_trading_day(day)
-        reason = None if trades else TradingCalendar().closure_reason(day)
+        trades = calendar.is_trading_day(day)
+        reason = None if trades else calendar.closure_reason(day)
     except CalendarUnknownYear as exc:
         if not allowed:
             raise InputError.at("--date", f"{plan.runbook.name} runs on trading days only, and {exc}") from None

@@ -17,6 +17,7 @@ from otcctl.lab.build import (
     lab_down,
     lab_status,
     lab_up,
+    lab_up_on_free_network,
     open_lab,
 )
 from otcctl.lab.errors import LabError, PortsInUse, SshdMissing
@@ -36,5 +37,6 @@ __all__ = [
     "lab_down",
     "lab_status",
     "lab_up",
+    "lab_up_on_free_network",
     "open_lab",
 ]

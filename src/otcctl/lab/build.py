@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -187,6 +188,28 @@ def lab_up(options: LabOptions) -> Lab:
         lab_down(layout.root)
         raise
     return Lab(layout, spec)
+
+
+def lab_up_on_free_network(
+    directory: Path, inventory: Path, networks: Iterable[str], *, avoid: Iterable[str] = ()
+) -> Lab:
+    """``lab_up`` on the first of ``networks`` whose ports are all free.
+
+    Another lab (an operator's rehearsal, a test session, a benchmark) may hold 127.0.0.11-17;
+    callers read addresses from the lab they get, never assume them.
+    """
+    skipped = set(avoid)
+    busy: PortsInUse | None = None
+    for network in dict.fromkeys(networks):
+        if network in skipped:
+            continue
+        try:
+            return lab_up(LabOptions(directory=directory, inventory=inventory, network=network))
+        except PortsInUse as exc:
+            busy = exc
+    if busy is None:
+        raise LabError("no loopback network was left to try")
+    raise busy
 
 
 def lab_down(directory: Path, grace: float = 3.0) -> list[int]:
