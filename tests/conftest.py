@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, SshdMissing, lab_down, lab_up_on_free_network
+from otcctl_lab import DEFAULT_NETWORK, Lab, SshdMissing, lab_down, lab_up_on_free_network
 
 PRODUCTION_INVENTORY = Path(__file__).resolve().parents[1] / "inventory.yaml"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import OtcctlError
-from otcctl.output.checklist import COLUMNS, build_checklist, render_checklist, wrap
+from otcctl.output.checklist import COLUMNS, build_checklist, wrap
 from otcctl.output.checklist_pdf import (
     FONT_ENV,
     CjkFontMissing,
@@ -26,9 +27,9 @@ from otcctl.output.checklist_pdf import (
     find_cjk_font,
     render_pdf,
 )
-from otcctl.params import SHANGHAI
-from otcctl.plan import Plan
-from otcctl.prepare import PlanRequest, prepare_plan
+from otcctl.output.printout import render_checklist
+from otcctl.plan.build import Plan
+from otcctl.plan.prepare import PlanRequest, prepare_plan
 from tests.helpers import INVENTORY
 
 try:

@@ -18,9 +18,9 @@ from rich.cells import cell_len
 from rich.console import Console
 
 from otcctl.domain.calendar import DEFAULT_DATA_DIR, TradingCalendar, site_calendar_dir
+from otcctl.domain.clock import today_in_shanghai
 from otcctl.domain.ofd_sample import sample_f1_records, sample_records, write_ofd_file
 from otcctl.output.calendar_view import CELL, GAP, MONTH_WIDTH, month_lines, print_year
-from otcctl.params import today_in_shanghai
 from tests.helpers import run_cli
 
 # The State Council notice for 2026 as an operator would copy it: ranges include the weekends.

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from otcctl.lab import Lab
+from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, write_runbook
 
 

@@ -21,13 +21,13 @@ import pytest
 import yaml
 
 from otcctl.errors import InputError
-from otcctl.inventory import LoadedInventory, load_inventory
-from otcctl.plan import Plan, build_plan
-from otcctl.runbook.conditions_schema import Condition
-from otcctl.runbook.load import BUILTIN_PARAMS, check_against_inventory, load_runbook
-from otcctl.runbook.schema import STEP_KINDS
-from otcctl.runbook.templates import placeholders
-from otcctl.yamlsource import load_yaml
+from otcctl.model.conditions_schema import Condition
+from otcctl.model.inventory import LoadedInventory, load_inventory
+from otcctl.model.load import BUILTIN_PARAMS, check_against_inventory, load_runbook
+from otcctl.model.schema import STEP_KINDS
+from otcctl.model.templates import placeholders
+from otcctl.model.yamlsource import load_yaml
+from otcctl.plan.build import Plan, build_plan
 from tests.helpers import INVENTORY, REPO, RUNBOOKS
 
 DOC = REPO / "docs" / "runbook-format.md"

@@ -6,7 +6,7 @@ import json
 import socket
 from pathlib import Path
 
-from otcctl.lab import Lab
+from otcctl_lab import Lab
 from tests.runs import otcctl, variant_inventory
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from otcctl.cli import app
+from otcctl.cli.app import app
 from tests.helpers import REPO, run_cli
 
 ALL_RUNBOOKS = sorted(p.stem for p in (REPO / "runbooks").glob("*.yaml"))
@@ -112,7 +112,7 @@ def test_dry_run_and_list_load_no_transport_library() -> None:
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from otcctl.cli import app\n"
+        "from otcctl.cli.app import app\n"
         "r = CliRunner().invoke(app, ['dry-run', 'monthly-restart', '--date', '20261127'])\n"
         "assert r.exit_code == 0, r.output\n"
         "CliRunner().invoke(app, ['list'])\n"

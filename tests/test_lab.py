@@ -14,14 +14,14 @@ from pathlib import Path
 
 import paramiko
 import pytest
+from otcctl.cli.lab import lab_app
 from typer.testing import CliRunner
 
-from otcctl.cli_lab import lab_app
 from otcctl.domain.ofd import check_ofd_file
-from otcctl.inventory import load_inventory
-from otcctl.lab import PASSPHRASE_ENV, Lab, LabError, LabOptions, lab_status, lab_up, open_lab
-from otcctl.lab.layout import loopback_address
-from otcctl.lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
+from otcctl.model.inventory import load_inventory
+from otcctl_lab import PASSPHRASE_ENV, Lab, LabError, LabOptions, lab_status, lab_up, open_lab
+from otcctl_lab.layout import loopback_address
+from otcctl_lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
 from tests.conftest import PRODUCTION_INVENTORY, start_lab
 
 LINUX_HOSTS = ("M1", "M2", "M3", "M4")
@@ -194,7 +194,7 @@ def test_generated_inventory_is_valid_and_points_only_at_the_lab(lab: Lab) -> No
         host = inventory.hosts[host_id]
         assert (host.port, host.user) == (lab.spec.ssh_port, lab.spec.user)
         assert host.credential.source == "key-file" and host.credential.path == str(lab.client_key)
-        assert host.reboot_command and "otcctl.lab.ctl" in host.reboot_command
+        assert host.reboot_command and "otcctl_lab.ctl" in host.reboot_command
     for host_id in ("M5", "M6"):
         host = inventory.hosts[host_id]
         assert host.port == 5985 and host.winrm is not None and host.winrm.scheme == "http"

@@ -29,9 +29,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from otcctl.inventory import Inventory
-from otcctl.notify import NO_SMTP, NotifyResult, send_notification
-from otcctl.notify.webhook import fit, proxies_for
+from otcctl.connectors.notify import NO_SMTP, NotifyResult, send_notification
+from otcctl.connectors.notify.webhook import fit, proxies_for
+from otcctl.model.inventory import Inventory
 from otcctl.secrets import Masker
 
 SENDER = "otcctl@otc.example"

@@ -7,11 +7,11 @@ import socket
 from email.header import decode_header, make_header
 from pathlib import Path
 
-from otcctl.confirm import ScriptedConfirmer
-from otcctl.lab import Lab
-from otcctl.operator_identity import operator_identity
-from otcctl.prepare import PlanRequest
-from otcctl.session import RunRequest, start_run
+from otcctl.plan.prepare import PlanRequest
+from otcctl.run.confirm import ScriptedConfirmer
+from otcctl.run.operator import operator_identity
+from otcctl.run.session import RunRequest, start_run
+from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
 
 NOTIFY = """\

@@ -34,14 +34,14 @@ from otcctl.connectors.oracle import (
     sqlplus_command,
 )
 from otcctl.connectors.sqlplus_output import parse_rows
-from otcctl.inventory import Database
-from otcctl.lab.oracle_standin import create_lab_database, install_sqlplus_standin
-from otcctl.lab.oracle_standin.cli import main as standin_main
-from otcctl.params import resolve_params
-from otcctl.runbook.load import load_runbook
-from otcctl.runbook.schema import SqlStep
-from otcctl.runbook.templates import render
+from otcctl.model.inventory import Database
+from otcctl.model.load import load_runbook
+from otcctl.model.schema import SqlStep
+from otcctl.model.templates import render
+from otcctl.plan.params import resolve_params
 from otcctl.secrets import Secret
+from otcctl_lab.oracle_standin import create_lab_database, install_sqlplus_standin
+from otcctl_lab.oracle_standin.cli import main as standin_main
 
 RUNBOOKS = Path(__file__).resolve().parents[1] / "runbooks"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from otcctl.lab import Lab
+from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
 
 SSH_STEPS = """\
@@ -333,9 +333,9 @@ def test_wait_gate_counts_down_and_passes_at_the_time() -> None:
     import threading
     from datetime import UTC, datetime, timedelta
 
-    from otcctl.executors import StepContext
-    from otcctl.gates import wait_for_gate
-    from otcctl.prepare import PlanRequest, prepare_plan
+    from otcctl.plan.prepare import PlanRequest, prepare_plan
+    from otcctl.steps.base import StepContext
+    from otcctl.steps.gates import wait_for_gate
 
     plan = prepare_plan(PlanRequest("monthly-restart", {"stop_at": "16:00"}, run_date=None))
     gate = next(p for p in plan.steps if p.kind == "time_gate")

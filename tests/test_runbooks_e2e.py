@@ -10,7 +10,7 @@ Two things are shown here, and they run side by side to keep the file fast:
   step. The parameters given are the documented rehearsal overrides (time gates at 00:00, the
   lab's alert-log path, a holiday file, keep 24 months so the ADA step has nothing to remove).
 * **The operator's side** (main thread, on a private rehearsal lab): the same runbooks in process
-  through :func:`otcctl.session.start_run` with a :class:`ScriptedConfirmer` that also does what a
+  through :func:`otcctl.run.session.start_run` with a :class:`ScriptedConfirmer` that also does what a
   person would do at the console (clean up with ADA, re-run a failed export). Here bad data is
   put in the lab on purpose, and the checks must fail on it: a dump without its archive, a
   failed export log, a backup too old, the wrong date typed into ADA, today's errors in the
@@ -42,23 +42,23 @@ from typing import Any
 
 import pytest
 
-from otcctl.confirm import ConfirmRequest, ScriptedConfirmer
 from otcctl.connectors.winrm import clixml_to_text
 from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-from otcctl.engine import PERSON_KINDS
-from otcctl.events import RunResult
-from otcctl.lab import Lab, lab_down
-from otcctl.lab.layout import RUNNING, read_state
-from otcctl.lab.oracle_standin.alertlog import ALERT_LOG, header
-from otcctl.lab.power import set_service
-from otcctl.lab.winrm_peer.drives import GIB, SHANGHAI, Drives
-from otcctl.lab.winrm_peer.host import EmulatedHost, ServiceSpec
-from otcctl.lab.winrm_peer.powershell import run as run_powershell
-from otcctl.lab.winrm_peer.process import CommandLog, CommandRecord, Invocation, Machine, RunningCommand
-from otcctl.lab.winrm_peer.seeding import export_log, seed_backups, seed_middleware_logs, sparse_file, text_file
-from otcctl.operator_identity import operator_identity
-from otcctl.prepare import PlanRequest, prepare_plan
-from otcctl.session import RunRequest, start_run
+from otcctl.plan.prepare import PlanRequest, prepare_plan
+from otcctl.run.confirm import ConfirmRequest, ScriptedConfirmer
+from otcctl.run.engine import PERSON_KINDS
+from otcctl.run.events import RunResult
+from otcctl.run.operator import operator_identity
+from otcctl.run.session import RunRequest, start_run
+from otcctl_lab import Lab, lab_down
+from otcctl_lab.layout import RUNNING, read_state
+from otcctl_lab.oracle_standin.alertlog import ALERT_LOG, header
+from otcctl_lab.power import set_service
+from otcctl_lab.winrm_peer.drives import GIB, SHANGHAI, Drives
+from otcctl_lab.winrm_peer.host import EmulatedHost, ServiceSpec
+from otcctl_lab.winrm_peer.powershell import run as run_powershell
+from otcctl_lab.winrm_peer.process import CommandLog, CommandRecord, Invocation, Machine, RunningCommand
+from otcctl_lab.winrm_peer.seeding import export_log, seed_backups, seed_middleware_logs, sparse_file, text_file
 from tests.conftest import start_lab
 from tests.helpers import REPO, RUNBOOKS
 

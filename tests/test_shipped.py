@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from otcctl.schema_export import schema_json
+from otcctl.model.schema_export import schema_json
 from tests.helpers import INVENTORY, REPO, RUNBOOKS, run_cli
 
 PROCEDURES = {

@@ -7,10 +7,10 @@ import io
 from rich.cells import cell_len
 from rich.console import Console
 
-from otcctl import locate
+from otcctl.model import locate
+from otcctl.model.load import load_runbook
 from otcctl.output.plan_view import print_list
 from otcctl.output.runbook_view import print_runbook
-from otcctl.runbook.load import load_runbook
 
 
 def _console(width: int, terminal: bool) -> tuple[Console, io.StringIO]:

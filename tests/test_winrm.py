@@ -36,10 +36,10 @@ from otcctl.connectors.winrm import (
     service_state,
     winrm_answers,
 )
-from otcctl.inventory import Host
-from otcctl.lab.winrm_peer import Peer, PeerError, PeerOptions, ServiceSpec, seed_backups, start_peer
-from otcctl.lab.winrm_peer.tls import write_self_signed
+from otcctl.model.inventory import Host
 from otcctl.secrets import Secret
+from otcctl_lab.winrm_peer import Peer, PeerError, PeerOptions, ServiceSpec, seed_backups, start_peer
+from otcctl_lab.winrm_peer.tls import write_self_signed
 
 NETWORK = os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2")
 M5, M6 = f"{NETWORK}.15", f"{NETWORK}.16"
@@ -331,7 +331,7 @@ def test_peer_runs_as_a_command_for_the_lab(estate: Estate, tmp_path: Path) -> N
     services.write_text(json.dumps([{"name": "BLS", "port": 9009, "autostart": True, "display_name": "BLS 业务逻辑"}]))
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     child = subprocess.Popen(
-        [sys.executable, "-m", "otcctl.lab.winrm_peer", "--address", address, "--state-dir", str(tmp_path / "state"),
+        [sys.executable, "-m", "otcctl_lab.winrm_peer", "--address", address, "--state-dir", str(tmp_path / "state"),
          "--users-file", str(estate.users_file), "--services-json", str(services), "--hostname", "OTC-M5",
          "--backups-until", "20250314", "--backup-days", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,

@@ -25,7 +25,7 @@ from otcctl.connectors.base import (
     HostKeyRejected,
     tail,
 )
-from otcctl.inventory import Host, KeyFileCredential
+from otcctl.model.inventory import Host, KeyFileCredential
 from otcctl.secrets import Secret
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
 
 from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
-from otcctl.inventory import Host, WinrmSettings
+from otcctl.model.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
     from winrm.protocol import Protocol

@@ -17,8 +17,8 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.text import Text
 
-from otcctl.confirm import Answer, ConfirmRequest
-from otcctl.events import Event
+from otcctl.run.confirm import Answer, ConfirmRequest
+from otcctl.run.events import Event
 
 MARK = {
     "passed": "PASS",

@@ -1,0 +1,19 @@
+"""Asia/Shanghai, the one time zone of the estate, the manual and the operators' records."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def now_in_shanghai() -> datetime:
+    """The wall clock the exchanges and the manual's times (16:00, 15:30) refer to."""
+    return datetime.now(SHANGHAI)
+
+
+def today_in_shanghai(now: datetime | None = None) -> date:
+    """The calendar date in Shanghai (of ``now``, or of this moment), whatever this machine's zone."""
+    moment = now or now_in_shanghai()
+    return moment.astimezone(SHANGHAI).date()
