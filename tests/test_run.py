@@ -335,7 +335,7 @@ def test_wait_gate_counts_down_and_passes_at_the_time() -> None:
 
     from otcctl.plan.prepare import PlanRequest, prepare_plan
     from otcctl.steps.base import StepContext
-    from otcctl.steps.gates import wait_for_gate
+    from otcctl.steps.time_gate import wait_for_gate
 
     plan = prepare_plan(PlanRequest("monthly-restart", {"stop_at": "16:00"}, run_date=None))
     gate = next(p for p in plan.steps if p.kind == "time_gate")

@@ -8,8 +8,10 @@ failed verdict, never a stray traceback.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from otcctl.errors import OtcctlError
 
@@ -28,9 +30,19 @@ class UnsupportedStep(OtcctlError):
     """This version of otcctl cannot execute the step here (the dry run still shows it)."""
 
 
+Shell = Literal["cmd", "powershell"]
+Observe = Callable[[Literal["stdout", "stderr"], bytes], None]
+
+
 @dataclass(frozen=True)
 class CommandOutput:
-    """What a command did: exit code (None when it never finished), output tails, time taken."""
+    """What a command did: exit code (None when it never finished), output tails, time taken.
+
+    ``lost``: the connection died before the exit status came back, so nobody knows how the
+    command ended. ``cancelled``: stopped because the operator interrupted. ``kill_delivered``:
+    after a timeout or cancel, whether the stop reached the host (None when none was needed).
+    ``truncated``: only the tail of the output is kept here (the whole was judged, see ``judged``).
+    """
 
     exit_code: int | None
     stdout: str
@@ -38,6 +50,9 @@ class CommandOutput:
     duration: float
     timed_out: bool = False
     truncated: bool = False
+    lost: bool = False
+    cancelled: bool = False
+    kill_delivered: bool | None = None
 
     @property
     def failed(self) -> bool:
@@ -56,8 +71,20 @@ class FileStat:
 class CommandRunner(Protocol):
     """Runs commands on one host."""
 
-    def run(self, command: str, timeout: float) -> CommandOutput:
-        """Run ``command``; past ``timeout`` seconds stop it on the host and report timed_out."""
+    def run(
+        self,
+        command: str,
+        timeout: float,
+        *,
+        cancel: threading.Event | None = None,
+        shell: Shell | None = None,
+        observe: Observe | None = None,
+    ) -> CommandOutput:
+        """Run ``command``; past ``timeout`` seconds, or once ``cancel`` is set, stop it on the host.
+
+        ``shell`` chooses cmd.exe or PowerShell on Windows hosts; other hosts refuse it.
+        ``observe`` is handed every chunk of raw output as it arrives (the whole output, in order).
+        """
         ...
 
     def close(self) -> None:
@@ -89,8 +116,10 @@ class SqlResult:
 class SqlRunner(Protocol):
     """Runs one query with bind variables against a database."""
 
-    def query(self, sql: str, binds: dict[str, str], timeout: float, max_rows: int) -> SqlResult:
-        """Execute and fetch up to ``max_rows`` rows; errors raise SqlFailed."""
+    def query(
+        self, sql: str, binds: dict[str, str], timeout: float, max_rows: int, *, cancel: threading.Event | None = None
+    ) -> SqlResult:
+        """Execute and fetch up to ``max_rows`` rows; past ``timeout`` or on ``cancel`` stop; errors raise SqlFailed."""
         ...
 
     def close(self) -> None:

@@ -23,7 +23,15 @@ import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
 
-from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
+from otcctl.connectors.base import (
+    OUTPUT_LIMIT,
+    CommandOutput,
+    CommandRunner,
+    ConnectionFailed,
+    Observe,
+    Shell,
+    UnsupportedStep,
+)
 from otcctl.model.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
@@ -31,7 +39,6 @@ if TYPE_CHECKING:
 
     from otcctl.secrets import Secret
 
-Shell = Literal["cmd", "powershell"]
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
 MAX_OPERATION_SECONDS = 20
@@ -56,8 +63,8 @@ class WinrmConnector:
         self.codepage = codepage_for(host.encoding)
         self._password = password
 
-    def run(self, command: str, timeout: float, *, shell: Shell | None = None,
-            cancel: threading.Event | None = None) -> CommandOutput:
+    def run(self, command: str, timeout: float, *, cancel: threading.Event | None = None,
+            shell: Shell | None = None, observe: Observe | None = None) -> CommandOutput:
         """Run ``command``; past ``timeout`` seconds (or once ``cancel`` is set) it is terminated on the host.
 
         Both end as ``timed_out``, like the SSH connector. With ``cancel`` the output is polled
@@ -72,7 +79,7 @@ class WinrmConnector:
         except Exception as exc:
             raise self._failure(exc, "opening a remote shell") from None
         try:
-            return self._execute(protocol, shell_id, line, started + timeout, started, cancel)
+            return self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe)
         finally:
             try:
                 protocol.close_shell(shell_id)
@@ -83,7 +90,7 @@ class WinrmConnector:
         """Nothing stays open between runs; present for the CommandRunner protocol."""
 
     def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float, started: float,
-                 cancel: threading.Event | None) -> CommandOutput:
+                 cancel: threading.Event | None, observe: Observe | None) -> CommandOutput:
         from winrm.exceptions import WinRMOperationTimeoutError
 
         try:
@@ -92,11 +99,14 @@ class WinrmConnector:
             raise self._failure(exc, "starting the command") from None
         stdout, stderr = bytearray(), bytearray()
         exit_code: int | None = None
-        timed_out = truncated = False
+        timed_out = truncated = cancelled = False
         longest = CANCEL_POLL_SECONDS if cancel is not None else MAX_OPERATION_SECONDS
         while exit_code is None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or (cancel is not None and cancel.is_set()):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            if remaining <= 0:
                 timed_out = True
                 break
             protocol.operation_timeout_sec = max(1, min(longest, int(remaining)))
@@ -106,14 +116,21 @@ class WinrmConnector:
                 continue
             except Exception as exc:
                 raise self._failure(exc, "while the command ran (it may or may not have finished)") from None
+            if observe is not None:
+                if out:
+                    observe("stdout", out)
+                if err:
+                    observe("stderr", err)
             truncated |= _keep_tail(stdout, out) | _keep_tail(stderr, err)
             exit_code = code if done else None
         note = ""
+        kill_delivered: bool | None = True if (timed_out or cancelled) else None
         try:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as exc:
-            if timed_out:
-                note = f"\notcctl: the host did not confirm the timed-out command stopped: {self._scrub(str(exc))}\n"
+            if timed_out or cancelled:
+                kill_delivered = False
+                note = f"\notcctl: the host did not confirm the stopped command ended: {self._scrub(str(exc))}\n"
         return CommandOutput(
             exit_code=exit_code,
             stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding, cut=len(stdout) > OUTPUT_LIMIT),
@@ -122,6 +139,8 @@ class WinrmConnector:
             duration=time.monotonic() - started,
             timed_out=timed_out,
             truncated=truncated,
+            cancelled=cancelled,
+            kill_delivered=kill_delivered,
         )
 
     def _protocol(self, read_timeout: int) -> Protocol:

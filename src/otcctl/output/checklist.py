@@ -22,8 +22,10 @@ from typing import Literal
 from rich.cells import cell_len
 
 from otcctl.domain.clock import SHANGHAI
-from otcctl.model import schema as s
-from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate
+
+RISK_ZH = {"read": "只读", "change": "变更", "disruptive": "中断业务 (现场逐项确认)"}
 
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
@@ -154,7 +156,7 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
     """What a reviewer needs to see of a step besides the manual's words."""
     if p.kind in MACHINE_KINDS:
         yield Detail("自动判定", p.condition)
-    if p.sql is not None:
+    if isinstance(p, PlannedSql):
         host = ", ".join(t.host_id for t in p.targets)
         yield Detail(f"SQL {host} ({p.database_route})", p.sql, code=True)
         if p.binds:
@@ -170,13 +172,15 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
             yield Detail(f"服务 {t.host_id} {x.title}", x.control_command or x.status_command, code=True)
             if x.control_command:
                 yield Detail("  然后查询", x.status_command, code=True)
-    if isinstance(p.step, s.TimeGateStep):
-        yield Detail("时间闸", "等待到点" if p.step.mode == "wait" else "未到点则拒绝继续")
+    if isinstance(p, PlannedTimeGate):
+        yield Detail("时间闸", "等待到点" if p.mode == "wait" else "未到点则拒绝继续")
     for key, label in (("instructions", "说明"), ("prompt", "确认"), ("subject", "通知主题")):
         if p.text.get(key):
             yield Detail(label, p.text[key])
-    if p.recipients:
+    if isinstance(p, PlannedNotify) and p.recipients:
         yield Detail("通知对象", "; ".join(p.recipients))
+    if p.risk != "read":
+        yield Detail("风险", RISK_ZH[p.risk])
 
 
 def _grouped_commands(targets: tuple[PlannedTarget, ...]) -> Iterator[Detail]:

@@ -7,10 +7,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from otcctl.model import schema as s
 from otcctl.model.durations import format_duration
 from otcctl.model.load import LoadedRunbook
-from otcctl.plan.build import Plan, PlannedStep
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate, enforced_timeout
 
 CADENCE_ZH = {
     "daily": "日操作",
@@ -106,20 +106,31 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
             }
             for t in p.targets
         ],
-        "order": getattr(step, "order", None),
-        "sql": p.sql,
-        "binds": p.binds or None,
-        "database_route": p.database_route,
-        "route_detail": p.route_detail,
+        "order": getattr(p, "order", None),
+        "sql": p.sql if isinstance(p, PlannedSql) else None,
+        "binds": (p.binds or None) if isinstance(p, PlannedSql) else None,
+        "database_route": p.database_route if isinstance(p, PlannedSql) else None,
+        "route_detail": p.route_detail if isinstance(p, PlannedSql) else None,
         "condition": p.condition,
-        "timeout": format_duration(step.timeout),
-        "retry": {"attempts": step.retry.attempts, "delay": format_duration(step.retry.delay)},
+        "timeout": _timeout_text(p),
+        "risk": p.risk,
+        "retry": {"attempts": p.retry_attempts, "delay": format_duration(p.retry_delay)},
         "on_failure": step.on_failure if isinstance(step.on_failure, str) else "rollback",
         "rollback": list(p.rollback),
-        "confirm": step.confirm,
+        "confirm": p.confirm,
         "text": {k: v for k, v in p.text.items() if k not in ("action", "judge", "remark")},
-        "recipients": list(p.recipients),
+        "recipients": list(p.recipients) if isinstance(p, PlannedNotify) else [],
     }
+
+
+def _timeout_text(p: PlannedStep) -> str | None:
+    """The limit an executor enforces, as the operator reads it; None for kinds that have none."""
+    seconds = enforced_timeout(p)
+    if seconds is None:
+        if isinstance(p, PlannedNotify):
+            return f"{format_duration(p.channel_timeout)} per channel"
+        return None
+    return format_duration(seconds)
 
 
 def print_plan(console: Console, plan: Plan) -> None:
@@ -147,7 +158,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
         head += f"  时间: {escape(step.when)}"
     console.print(head)
     console.print(f"    操作内容: {escape(p.text.get('action', step.action))}")
-    order = getattr(step, "order", None)
+    order = getattr(p, "order", None)
     if p.targets:
         if len(p.targets) > 1 and order:
             console.print(f"    order: {'one at a time in KVM order' if order == 'kvm' else 'all hosts in parallel'}")
@@ -157,7 +168,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
             _print_target_detail(console, t)
     else:
         console.print(f"    主机: {escape(p.host_column)}")
-    if p.sql:
+    if isinstance(p, PlannedSql):
         console.print(f"    route: {escape(p.route_detail or str(p.database_route))}")
         console.print(f"    sql: {escape(' '.join(p.sql.split()))}")
         if p.binds:
@@ -170,18 +181,19 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     ):
         if key in p.text:
             console.print(f"    {label}: {escape(p.text[key])}")
-    if p.recipients:
+    if isinstance(p, PlannedNotify) and p.recipients:
         console.print("    to: " + escape("; ".join(p.recipients)))
-    if isinstance(step, s.TimeGateStep):
-        console.print(f"    gate: not before {p.gate} Asia/Shanghai ({step.mode})")
+    if isinstance(p, PlannedTimeGate):
+        console.print(f"    gate: not before {p.gate} Asia/Shanghai ({p.mode})")
     if p.text.get("judge"):
         console.print(f"    结果判断: {escape(p.text['judge'])}")
     console.print(f"    condition: {escape(p.condition)}")
     policy = "rollback " + ", ".join(p.rollback) if p.rollback else str(step.on_failure)
-    retry = f"{step.retry.attempts}x every {format_duration(step.retry.delay)}" if step.retry.attempts > 1 else "none"
+    retry = f"{p.retry_attempts}x every {format_duration(p.retry_delay)}" if p.retry_attempts > 1 else "none"
+    timeout = _timeout_text(p)
     console.print(
-        f"    timeout: {format_duration(step.timeout)}  retry: {retry}  on failure: {policy}  "
-        f"confirm: {'yes' if step.confirm else 'no'}"
+        (f"    timeout: {timeout}  " if timeout else "    ")
+        + f"retry: {retry}  on failure: {policy}  confirm: {'yes' if p.confirm else 'no'}  risk: {p.risk}"
     )
     if p.text.get("remark"):
         console.print(f"    备注: {escape(p.text['remark'])}")
@@ -190,7 +202,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     console.print()
 
 
-def _print_target_detail(console: Console, t: Any) -> None:
+def _print_target_detail(console: Console, t: PlannedTarget) -> None:
     if t.command:
         console.print(f"      $ {escape(t.command)}")
     for number, name in t.ports:

@@ -21,15 +21,14 @@ from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, Unsupporte
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
-from otcctl.plan.build import Plan, PlannedStep
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
 from otcctl.run.events import Confirmation, Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
-from otcctl.steps.executors import SINGLE_RESULT_KINDS, execute
-
-PERSON_KINDS = ("manual", "pause")
+from otcctl.steps.dispatch import execute
 
 
 class RunStopped(OtcctlError):
@@ -99,7 +98,7 @@ class Engine:
                     break
                 if result.failed:
                     outcome = "failed"
-                    policy = planned.step.on_failure
+                    policy = planned.on_failure
                     if isinstance(policy, s.Rollback):
                         results.extend(self._rollback(planned))
                         break
@@ -122,7 +121,6 @@ class Engine:
 
     # -- one step ---------------------------------------------------------------------------
     def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
-        step = planned.step
         started = time.monotonic()
         self._record("step-started", _step_record(planned))
         self._emit(
@@ -149,23 +147,23 @@ class Engine:
                     break
                 attempts += 1
                 targets, passed, reason = self._execute(planned)
-                while not passed and attempts < step.retry.attempts and not self.cancel.is_set():
+                while not passed and attempts < planned.retry_attempts and not self.cancel.is_set():
                     self._emit(
                         "step-progress",
                         {
                             "id": planned.id,
-                            "message": f"attempt {attempts} failed: {reason}; retrying in {step.retry.delay:g}s",
+                            "message": f"attempt {attempts} failed: {reason}; retrying in {planned.retry_delay:g}s",
                         },
                     )
-                    self._sleep(step.retry.delay)
+                    self._sleep(planned.retry_delay)
                     attempts += 1
                     targets, passed, reason = self._execute(planned)
-                if passed and step.confirm:
+                if passed and planned.confirm:
                     answer, confirmation = self._ask(planned, "confirm", targets, reason)
                     outcome, reason = _confirmed_outcome(answer, reason)
                 elif passed:
                     outcome = "passed"
-                elif step.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
+                elif planned.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
                     answer, confirmation = self._ask(planned, "failure", targets, reason)
                     if answer == "retry":
                         continue
@@ -400,5 +398,5 @@ def _step_record(planned: PlannedStep) -> dict[str, Any]:
             }
             for t in planned.targets
         ],
-        **({"sql": planned.sql, "binds": planned.binds} if planned.sql else {}),
+        **({"sql": planned.sql, "binds": planned.binds} if isinstance(planned, PlannedSql) else {}),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,24 @@ class StepContext:
     sleep: Callable[[float], None]
     progress: Callable[[str], None]
     no_wait: bool = False
+
+
+class Budget:
+    """A step's deadline: every wait and command of one attempt gets what is left of its timeout."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self.deadline = clock() + seconds
+
+    def left(self) -> float:
+        """Seconds still allowed (never negative)."""
+        return max(0.0, self.deadline - self._clock())
+
+    @property
+    def spent(self) -> bool:
+        """True once the deadline has passed."""
+        return self._clock() >= self.deadline
 
 
 def port_open(address: str, port: int, timeout: float) -> bool:
