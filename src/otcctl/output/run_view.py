@@ -27,8 +27,18 @@ MARK = {
     "aborted": "ABORT",
     "unknown": "????",
     "done-by-operator": "DONE",
+    "waived": "WAIVED",
+    "rolled-back": "ROLLED-BACK",
 }
-STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "aborted": "red", "done-by-operator": "cyan"}
+STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "skipped": "yellow",
+    "waived": "yellow",
+    "aborted": "red",
+    "done-by-operator": "cyan",
+    "rolled-back": "magenta",
+}
 
 
 class _LiveStep:
@@ -131,8 +141,13 @@ class ConsoleRenderer:
             if expanded is not None:
                 break
             c.print(escape(f"please answer one of: {choices}"))
-        comment = c.input("comment (optional, recorded): ").strip()
-        return expanded, comment
+        needs_reason = request.purpose == "failure" and expanded in ("yes", "skip")
+        while True:
+            label = "reason (required, recorded): " if needs_reason else "comment (optional, recorded): "
+            comment = c.input(label).strip()
+            if comment or not needs_reason:
+                return expanded, comment
+            c.print("going on after a failure, or skipping it, needs a reason for the record")
 
 
 class JsonRenderer:

@@ -24,7 +24,16 @@ from otcctl.model import schema as s
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
-from otcctl.run.events import Confirmation, Event, Listener, Outcome, RunResult, StepResult
+from otcctl.run.events import (
+    EXCEPTION_OUTCOMES,
+    Confirmation,
+    Event,
+    Listener,
+    Outcome,
+    RunOutcome,
+    RunResult,
+    StepResult,
+)
 from otcctl.run.journal import Journal, timestamps
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
@@ -73,12 +82,13 @@ class Engine:
         self._now = now or (lambda: datetime.now(tz=UTC))
         self._sleep = sleep or self._cancellable_sleep
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otcctl-step")
+        self._results: list[StepResult] = []
 
     # -- public -----------------------------------------------------------------------------
     def run(self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None) -> RunResult:
         """Run every step not already done; a step found in flight is decided by the operator first."""
-        results: list[StepResult] = []
-        outcome: str = "passed"
+        results = self._results
+        outcome: RunOutcome = "passed"
         try:
             for planned in self.plan.steps:
                 if planned.id in done:
@@ -100,7 +110,10 @@ class Engine:
                     outcome = "failed"
                     policy = planned.on_failure
                     if isinstance(policy, s.Rollback):
-                        results.extend(self._rollback(planned))
+                        rolled = self._rollback(planned)
+                        results.extend(rolled)
+                        if rolled and all(r.outcome == "passed" for r in rolled):
+                            outcome = "rolled-back"
                         break
                     if policy != "continue":
                         break
@@ -114,7 +127,9 @@ class Engine:
             self._emit("note", {"message": f"run stopped: {exc}"})
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))  # type: ignore[arg-type]
+        if outcome == "passed" and any(r.outcome in EXCEPTION_OUTCOMES for r in results):
+            outcome = "passed-with-exceptions"
+        final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
         self._record("run-finished", {"outcome": outcome, "steps": len(results)})
         self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
         return final
@@ -168,12 +183,15 @@ class Engine:
                     if answer == "retry":
                         continue
                     outcome = _FAILURE_ANSWERS.get(answer, "failed")
+                    why = confirmation.comment or "no reason given"
                     if answer == "yes":
-                        reason = f"failed ({reason}), accepted by the operator"
+                        reason = f"failed ({reason}); waived by the operator: {why}"
+                    elif answer == "skip":
+                        reason = f"failed ({reason}); skipped by the operator: {why}"
                 else:
                     outcome = "failed"
                 break
-        except NeedsOperator as exc:
+        except (NeedsOperator, RunStopped) as exc:  # the step ends failed, on the record; then the run stops
             outcome, reason, stopped = "failed", str(exc), str(exc)
         result = StepResult(
             planned.id,
@@ -259,7 +277,10 @@ class Engine:
             planned.text.get("judge"),
             verdict,
             tuple(t.to_json() for t in targets),
-            {k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+            {
+                **{k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+                **self._exceptions_so_far(),
+            },
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
@@ -277,6 +298,11 @@ class Engine:
         )
         self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
         return answer, confirmation
+
+    def _exceptions_so_far(self) -> dict[str, str]:
+        """Every step so far that did not simply pass, for a person about to sign off."""
+        listed = [f"{r.no} {r.step_id}: {r.outcome} ({r.reason})" for r in self._results if r.outcome != "passed"]
+        return {"exceptions so far / 此前异常": "; ".join(listed)} if listed else {}
 
     def _decide_in_flight(self, planned: PlannedStep) -> StepResult | None:
         answer, confirmation = self._ask(planned, "in-flight", (), "outcome unknown")
@@ -338,7 +364,7 @@ class Engine:
         self.cancel.wait(seconds)
 
 
-_FAILURE_ANSWERS: dict[str, Outcome] = {"yes": "passed", "skip": "skipped", "abort": "aborted"}
+_FAILURE_ANSWERS: dict[str, Outcome] = {"yes": "waived", "skip": "skipped", "abort": "aborted"}
 _CHOICES: dict[str, tuple[Answer, ...]] = {
     "confirm": ("yes", "no", "skip", "abort"),
     "failure": ("retry", "yes", "no", "skip", "abort"),

@@ -12,7 +12,9 @@ from typing import Any, Literal, Protocol
 
 from otcctl.steps.base import TargetResult
 
-Outcome = Literal["passed", "failed", "skipped", "aborted", "unknown", "done-by-operator"]
+Outcome = Literal["passed", "failed", "waived", "skipped", "rolled-back", "aborted", "unknown", "done-by-operator"]
+RunOutcome = Literal["passed", "passed-with-exceptions", "failed", "rolled-back", "aborted", "interrupted"]
+EXCEPTION_OUTCOMES = ("failed", "waived", "skipped", "rolled-back", "unknown")
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,18 @@ class RunResult:
 
     run_id: str
     journal: str
-    outcome: Literal["passed", "failed", "aborted", "interrupted"]
+    outcome: RunOutcome
     steps: tuple[StepResult, ...]
 
     @property
     def failed(self) -> bool:
-        """True unless every step passed or was skipped on purpose."""
+        """True unless every step passed: a waived or skipped step is an exception, not a pass."""
         return self.outcome != "passed"
+
+    @property
+    def exceptions(self) -> tuple[StepResult, ...]:
+        """Steps that did not simply pass: what the last sign-off and the record must show."""
+        return tuple(s for s in self.steps if s.outcome in EXCEPTION_OUTCOMES)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from otcctl.connectors.pool import Connections
 from otcctl.errors import InputError, OtcctlError
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
+from otcctl.plan.steps import PlannedSql
 from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
@@ -25,7 +26,8 @@ from otcctl.run.journal import Journal, find_run, new_run_id, read_journal
 from otcctl.run.lock import RunLock
 from otcctl.secrets import Masker
 
-RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
+RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
+FINAL_OUTCOMES = ("passed", "passed-with-exceptions", "rolled-back", "aborted")
 
 
 class ProductionForbidden(OtcctlError):
@@ -97,8 +99,14 @@ def resume_run(
     header = reading.first("run-started")
     if header is None:
         raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
-    if any(r["type"] == "run-finished" and r.get("outcome") == "passed" for r in reading.records):
-        raise InputError.at(path, f"run {reading.run_id} already finished successfully; nothing to resume")
+    ended = [r.get("outcome") for r in reading.records if r["type"] == "run-finished"]
+    if any(outcome in FINAL_OUTCOMES for outcome in ended):
+        final = next(o for o in ended if o in FINAL_OUTCOMES)
+        raise InputError.at(
+            path,
+            f"run {reading.run_id} is over ({final}); it cannot be resumed: a finished or rolled-back run "
+            "must not carry on. Start a new run if the procedure has to be done again.",
+        )
     plan_request = PlanRequest(
         header["runbook_path"],
         dict(header.get("overrides", {})),
@@ -120,7 +128,7 @@ def resume_run(
             )
     finished = {r["step"]: r["outcome"] for r in reading.of("step-finished")}
     started = [r["step"] for r in reading.of("step-started")]
-    policies = {p.id: p.step.on_failure for p in plan.steps}
+    policies = {p.id: p.on_failure for p in plan.steps}
     done = frozenset(
         step
         for step, outcome in finished.items()
@@ -165,7 +173,7 @@ def _execute(
     masker = Masker()
     connections = Connections(plan.inventory.inventory, masker)
     hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
-    databases = {p.step.database for p in (*plan.steps, *plan.rollback_steps) if p.kind == "sql"}
+    databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
     try:
         connections.prepare(hosts, databases)
     except OtcctlError as exc:

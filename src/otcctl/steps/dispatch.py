@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from otcctl.connectors.base import ConnectionFailed, UnsupportedStep
+from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
 from otcctl.plan.steps import (
     PlannedFile,
     PlannedLocal,
@@ -80,6 +80,8 @@ def _per_host(planned: P, one: PerHost[P], ctx: StepContext) -> list[TargetResul
     def guarded(target: PlannedTarget) -> TargetResult:
         try:
             return one(planned, target, ctx, budget)
+        except HostKeyRejected:
+            raise  # a possible man in the middle: the engine stops the run, whatever on_failure says
         except ConnectionFailed as exc:
             return TargetResult(target.host_id, False, str(exc))
 

@@ -1,0 +1,140 @@
+"""Issue 11 attacks against the lab: each one did harm (or passed a failure) before, and must not now."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from otcctl_lab import Lab
+from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
+
+PARAM = """
+params:
+  p: {type: str, default: "ok", description: 任意文本}
+"""
+
+
+def _injection_runbook(books: Path, command: str, kind: str = "shell", target: str = "M3", shell: str = "") -> None:
+    extra = f"\n    shell: {shell}" if shell else ""
+    write_runbook(books, "inject", f"""\
+  - id: echo-it
+    kind: {kind}
+    targets: [{target}]{extra}
+    command: {command}
+    action: 回显参数
+    assumption: A01
+""", PARAM)
+
+
+def test_a_placeholder_inside_double_quotes_is_refused_and_nothing_runs(lab: Lab, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    books = tmp_path / "books"
+    for command in ("'echo \"x {{p}} y\"'", "\"echo 'x {{p}}'\""):
+        _injection_runbook(books, command)
+        checked = otcctl(tmp_path / "s", "validate", str(books / "inject.yaml"), "-i", str(lab.inventory_path))
+        assert checked.returncode == 2, checked.stdout + checked.stderr
+        said = checked.stdout + checked.stderr
+        assert "inject.yaml" in said and "line 10" in said and "command" in said, said
+        ran = otcctl(tmp_path / "s", "run", "inject", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                     "-p", f"p=$(touch {marker})", "--assume-yes")
+        assert ran.returncode == 2, ran.stdout + ran.stderr
+        assert not marker.exists()
+    assert not journals(tmp_path / "s")
+
+
+def test_a_bare_placeholder_carries_a_payload_as_plain_text(lab: Lab, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    books = tmp_path / "books"
+    _injection_runbook(books, "echo x {{p}} y")
+    ran = otcctl(tmp_path / "s", "run", "inject", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                 "-p", f"p=$(touch {marker})", "--json")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert not marker.exists()
+    finished = [r for r in records(journals(tmp_path / "s")[0]) if r["type"] == "step-finished"]
+    assert f"x $(touch {marker}) y" in finished[0]["targets"][0]["stdout"]
+
+
+def test_powershell_subexpression_in_a_string_is_refused(lab: Lab, tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    _injection_runbook(books, "'Write-Output \"checking {{p}}\"'", kind="winrm", target="M5", shell="powershell")
+    ran = otcctl(tmp_path / "s", "run", "inject", "--runbooks", str(books), "-i", str(lab.inventory_path),
+                 "-p", "p=$(Stop-Service -Name BLS)", "--assume-yes")
+    assert ran.returncode == 2 and "inside" in ran.stderr, ran.stdout + ran.stderr
+    assert not journals(tmp_path / "s")
+
+
+def test_a_connection_lost_mid_step_is_never_a_pass(lab: Lab, tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    write_runbook(books, "lost", """\
+  - id: dies
+    kind: shell
+    targets: [M3]
+    command: echo started; kill -9 $PPID; sleep 5
+    expect: {not_contains: ERROR}
+    action: 连接中断
+    assumption: A01
+""")
+    ran = otcctl(tmp_path / "s", "run", "lost", "--runbooks", str(books), "-i", str(lab.inventory_path), "--json")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    finished = [r for r in records(journals(tmp_path / "s")[0]) if r["type"] == "step-finished"]
+    assert finished[0]["outcome"] != "passed"
+    assert "unknown" in finished[0]["reason"]
+
+
+def test_an_error_early_in_long_output_is_found(lab: Lab, tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    write_runbook(books, "long", """\
+  - id: error-then-noise
+    kind: shell
+    targets: [M3]
+    command: "echo ERROR early; head -c 200000 /dev/zero | tr '\\\\0' x; echo"
+    expect: {not_contains: ERROR}
+    action: 长输出
+    assumption: A01
+  - id: pattern-on-cut-output
+    kind: shell
+    targets: [M3]
+    command: "echo ERROR early; head -c 200000 /dev/zero | tr '\\\\0' x; echo"
+    expect: {not: {matches: "ERR+OR"}}
+    on_failure: continue
+    action: 长输出 (正则)
+    assumption: A01
+""")
+    ran = otcctl(tmp_path / "s", "run", "long", "--runbooks", str(books), "-i", str(lab.inventory_path), "--json")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    finished = [r for r in records(journals(tmp_path / "s")[0]) if r["type"] == "step-finished"]
+    assert finished[0]["outcome"] == "failed" and "contains 'ERROR'" in finished[0]["reason"], finished[0]
+
+
+def test_a_changed_host_key_stops_the_run_even_with_on_failure_continue(lab: Lab, tmp_path: Path) -> None:
+    lines = lab.known_hosts.read_text().splitlines()
+    m3 = next(ln for ln in lines if "]:" in ln)
+    other = next(ln for ln in lines if ln.split()[0] != m3.split()[0])
+    known = tmp_path / "known_hosts"
+    known.write_text("\n".join([f"{m3.split()[0]} {' '.join(other.split()[1:])}", *(ln for ln in lines if ln != m3)])
+                     + "\n")
+    inventory = variant_inventory(lab.inventory_path, tmp_path / "inv.yaml", known_hosts=str(known))
+    books = tmp_path / "books"
+    write_runbook(books, "trust", """\
+  - id: everywhere
+    kind: shell
+    targets: [M1, M2, M3, M4]
+    command: echo hi
+    retry: {attempts: 3, delay: 1s}
+    on_failure: continue
+    action: 连接
+    assumption: A01
+  - id: next-step
+    kind: shell
+    targets: [M1]
+    command: echo should-not-run
+    action: 不应执行
+    assumption: A01
+""")
+    started = time.monotonic()
+    ran = otcctl(tmp_path / "s", "run", "trust", "--runbooks", str(books), "-i", str(inventory), "--json")
+    assert ran.returncode == 1
+    kinds = [r["type"] for r in records(journals(tmp_path / "s")[0])]
+    started_steps = [r["step"] for r in records(journals(tmp_path / "s")[0]) if r["type"] == "step-started"]
+    assert started_steps == ["everywhere"] and "run-stopped" in kinds, kinds
+    assert time.monotonic() - started < 60
