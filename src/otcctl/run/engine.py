@@ -205,6 +205,7 @@ class Engine:
         )
         self._finish(result)
         if stopped is not None:
+            self._results.append(result)  # the run ends here: the step still counts in its result
             raise RunStopped(stopped)
         return result
 
