@@ -39,7 +39,7 @@ def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
         renderer = ConsoleRenderer(make_console())
         listeners = [renderer]
     if assume_yes:
-        confirmer: Any = AssumeYesConfirmer()
+        confirmer: Any = AssumeYesConfirmer(live=TerminalConfirmer(renderer.prompt) if sys.stdin.isatty() else None)
     elif sys.stdin.isatty():
         confirmer = TerminalConfirmer(renderer.prompt)
     else:
@@ -79,6 +79,7 @@ def run(
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        terminal=sys.stdin.isatty(),
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
@@ -105,7 +106,9 @@ def resume(
     if in_flight not in (None, "rerun", "done"):
         raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait)
+    request = RunRequest(
+        PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait, terminal=sys.stdin.isatty()
+    )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 

@@ -319,6 +319,9 @@ class Param(_Strict):
     choices: list[str] | None = None
     min: int | None = None
     max: int | None = None
+    lab_only: bool = Field(
+        default=False, description="overriding it with -p is refused against a production inventory"
+    )
 
     @model_validator(mode="after")
     def _has_value_or_required(self) -> Param:
@@ -337,6 +340,9 @@ class Runbook(_Strict):
     manual_section: str = Field(description="the manual's section this procedure comes from")
     description: str | None = None
     trading_day_only: bool = Field(default=False, description="runs only on SSE/SZSE trading days")
+    not_on_trading_day: bool = Field(
+        default=False, description="must NOT run on a trading day (takes the trading system out of service)"
+    )
     params: dict[Identifier, Param] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
     rollback_steps: list[Step] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from otcctl.errors import OtcctlError
 
 Answer = Literal["yes", "no", "skip", "abort", "retry", "rerun", "done"]
 How = Literal["terminal", "assume-yes", "scripted", "option"]
-Purpose = Literal["confirm", "failure", "rollback", "in-flight"]
+Purpose = Literal["confirm", "failure", "rollback", "in-flight", "disruptive"]
 
 
 class NeedsOperator(OtcctlError):
@@ -58,10 +58,24 @@ class RefusingConfirmer:
 
 
 class AssumeYesConfirmer:
-    """``--assume-yes``: confirmations and rollbacks are pre-approved; failures are not waved through."""
+    """``--assume-yes``: confirmations and rollbacks are pre-approved; failures are not waved through.
+
+    A disruptive step against production is never pre-approved: it goes to ``live`` (the
+    terminal), and with no terminal the run stops (preflight refuses such a run before it starts).
+    """
+
+    def __init__(self, live: Confirmer | None = None) -> None:
+        self.live = live
 
     def ask(self, request: ConfirmRequest) -> tuple[Answer, str, How]:
         """Yes to confirm and rollback; stop on failure; in-flight steps need --in-flight."""
+        if request.purpose == "disruptive":
+            if self.live is None:
+                raise NeedsOperator(
+                    f"step {request.no} ({request.step_id}) is disruptive and runs against production: it is "
+                    "confirmed live at a terminal, never by --assume-yes, and there is no terminal to ask."
+                )
+            return self.live.ask(request)
         if request.purpose in ("confirm", "rollback"):
             return "yes", "pre-approved with --assume-yes", "assume-yes"
         if request.purpose == "failure":

@@ -35,6 +35,14 @@ from otcctl.run.events import (
     StepResult,
 )
 from otcctl.run.journal import Journal, timestamps
+from otcctl.run.policy import (
+    CHOICES,
+    FAILURE_ANSWERS,
+    NotConfirmed,
+    confirmed_outcome,
+    person_outcome,
+    question_for,
+)
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.dispatch import execute
@@ -153,10 +161,14 @@ class Engine:
         confirmation: Confirmation | None = None
         stopped: str | None = None
         try:
+            if self._needs_live_go_ahead(planned):
+                answer, confirmation = self._ask(planned, "disruptive", (), self._disruption(planned))
+                if answer != "yes":
+                    raise NotConfirmed(confirmation)
             while True:
                 if planned.kind in PERSON_KINDS:
                     answer, confirmation = self._ask(planned, "confirm", (), "done as described?")
-                    outcome, reason = _person_outcome(answer, planned)
+                    outcome, reason = person_outcome(answer)
                     if confirmation.how == "assume-yes" and outcome == "passed":
                         reason = "pre-approved by the operator (--assume-yes)"
                     break
@@ -175,14 +187,14 @@ class Engine:
                     targets, passed, reason = self._execute(planned)
                 if passed and planned.confirm:
                     answer, confirmation = self._ask(planned, "confirm", targets, reason)
-                    outcome, reason = _confirmed_outcome(answer, reason)
+                    outcome, reason = confirmed_outcome(answer, reason)
                 elif passed:
                     outcome = "passed"
                 elif planned.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
                     answer, confirmation = self._ask(planned, "failure", targets, reason)
                     if answer == "retry":
                         continue
-                    outcome = _FAILURE_ANSWERS.get(answer, "failed")
+                    outcome = FAILURE_ANSWERS.get(answer, "failed")
                     why = confirmation.comment or "no reason given"
                     if answer == "yes":
                         reason = f"failed ({reason}); waived by the operator: {why}"
@@ -193,6 +205,9 @@ class Engine:
                 break
         except (NeedsOperator, RunStopped) as exc:  # the step ends failed, on the record; then the run stops
             outcome, reason, stopped = "failed", str(exc), str(exc)
+        except NotConfirmed as exc:
+            confirmation = exc.confirmation
+            outcome, reason = "aborted", "the operator did not confirm the disruptive step; nothing was sent"
         result = StepResult(
             planned.id,
             planned.no,
@@ -257,17 +272,8 @@ class Engine:
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
     ) -> tuple[Answer, Confirmation]:
-        choices = _CHOICES[purpose]
-        question = {
-            "confirm": "Is the result as the 结果判断 says?",
-            "failure": "Sending failed: tell the departments by phone, then answer yes (recorded); or retry, no "
-            "(stop), skip, abort?"
-            if planned.kind == "notify"
-            else "The step failed. Retry, go on anyway (yes), stop (no), skip it, or abort?",
-            "rollback": "Run the rollback steps now?",
-            "in-flight": "This step was running when the run stopped; its outcome is unknown. Run it again, or "
-            "record it as done by you?",
-        }[purpose]
+        choices = CHOICES[purpose]
+        question = question_for(purpose, planned.kind)
         request = ConfirmRequest(
             purpose,
             planned.id,
@@ -299,6 +305,20 @@ class Engine:
         )
         self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
         return answer, confirmation
+
+    def _needs_live_go_ahead(self, planned: PlannedStep) -> bool:
+        return planned.risk == "disruptive" and self.plan.inventory.inventory.environment == "production"
+
+    def _disruption(self, planned: PlannedStep) -> str:
+        """What the operator is asked to let happen: the hosts and the exact commands."""
+        doing = [
+            f"{t.host_id}: {t.command or '; '.join(x.control_command or x.status_command for x in t.services)}"
+            for t in planned.targets
+        ]
+        return (
+            f"DISRUPTIVE, PRODUCTION: {planned.text.get('action', planned.id)} on {planned.host_column}"
+            + (f" ({'; '.join(doing)})" if doing else "")
+        )
 
     def _exceptions_so_far(self) -> dict[str, str]:
         """Every step so far that did not simply pass, for a person about to sign off."""
@@ -363,33 +383,6 @@ class Engine:
 
     def _cancellable_sleep(self, seconds: float) -> None:
         self.cancel.wait(seconds)
-
-
-_FAILURE_ANSWERS: dict[str, Outcome] = {"yes": "waived", "skip": "skipped", "abort": "aborted"}
-_CHOICES: dict[str, tuple[Answer, ...]] = {
-    "confirm": ("yes", "no", "skip", "abort"),
-    "failure": ("retry", "yes", "no", "skip", "abort"),
-    "rollback": ("yes", "no"),
-    "in-flight": ("rerun", "done", "abort"),
-}
-
-
-def _person_outcome(answer: Answer, planned: PlannedStep) -> tuple[Outcome, str]:
-    return {
-        "yes": ("passed", "confirmed by the operator"),
-        "no": ("failed", "the operator said it was not done as described"),
-        "skip": ("skipped", "skipped by the operator"),
-    }.get(answer, ("aborted", "aborted by the operator"))  # type: ignore[return-value]
-
-
-def _confirmed_outcome(answer: Answer, reason: str) -> tuple[Outcome, str]:
-    if answer == "yes":
-        return "passed", f"{reason}; confirmed by the operator"
-    if answer == "skip":
-        return "skipped", f"{reason}; skipped by the operator"
-    if answer == "abort":
-        return "aborted", f"{reason}; aborted by the operator"
-    return "failed", f"{reason}; the operator judged it not as expected"
 
 
 def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from otcctl import __version__
 from otcctl.connectors.pool import Connections
@@ -24,6 +24,7 @@ from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
 from otcctl.run.journal import Journal, find_run, new_run_id, read_journal
 from otcctl.run.lock import RunLock
+from otcctl.run.preflight import Situation, log_refusal, preflight
 from otcctl.secrets import Masker
 
 RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
@@ -43,23 +44,34 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    terminal: bool = False
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
-    """Plan, check, lock, journal and execute a new run."""
+    """Plan, check everything predictable, lock, journal and execute a new run.
+
+    Nothing is sent, mailed or journaled before preflight, the credential lookup and the lock
+    have passed; a refusal goes to the refusal log instead.
+    """
     plan = prepare_plan(request.plan)
-    _refuse_production_here(plan)
-    calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
-    lock = RunLock(state, plan.runbook.name)
     run_id = new_run_id(plan.runbook.name)
-    lock.acquire(
-        {
-            "run_id": run_id,
-            "operator": _who(request.operator),
-            "machine": request.operator["machine"],
-            "since": _now_text(),
-        }
-    )
+    lock = RunLock(state, plan.runbook.name)
+    try:
+        _refuse_production_here(plan)
+        calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
+        preflight(plan, _situation(plan, request), state)
+        connections = _connections(plan)
+        lock.acquire(
+            {
+                "run_id": run_id,
+                "operator": _who(request.operator),
+                "machine": request.operator["machine"],
+                "since": _now_text(),
+            }
+        )
+    except OtcctlError as exc:
+        log_refusal(state, plan.runbook.name, request.operator, exc)
+        raise
     try:
         journal = Journal.create(state, run_id)
         journal.append(
@@ -78,11 +90,27 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
                 "pre-approval",
                 run_id=run_id,
                 operator=request.operator,
-                statement="--assume-yes: the operator pre-approved every confirmation of this run",
+                statement="--assume-yes: the operator pre-approved every confirmation of this run, except "
+                "disruptive steps against production, which are confirmed live",
             )
-        return _execute(plan, run_id, journal, request, confirmer, listeners)
+        return _execute(plan, run_id, journal, request, confirmer, listeners, connections)
     finally:
         lock.release()
+
+
+def _situation(plan: Plan, request: RunRequest) -> Situation:
+    return Situation(
+        request.terminal, request.assume_yes, request.no_wait, dict(request.plan.overrides), _date(plan.params["date"])
+    )
+
+
+def _connections(plan: Plan) -> Connections:
+    """Every credential of the plan looked up (and known to the masker) before the first record."""
+    connections = Connections(plan.inventory.inventory, Masker())
+    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
+    databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
+    connections.prepare(hosts, databases)
+    return connections
 
 
 def resume_run(
@@ -95,10 +123,35 @@ def resume_run(
 ) -> RunResult:
     """Continue a run after its last finished step; the step in flight is decided, never silently re-run."""
     path = find_run(state, run_id)
-    reading = read_journal(path)
-    header = reading.first("run-started")
+    header = read_journal(path).first("run-started")  # written once when the run began: safe before the lock
     if header is None:
         raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
+    lock = RunLock(state, str(header["runbook"]))
+    lock.acquire(
+        {
+            "run_id": run_id,
+            "operator": _who(request.operator),
+            "machine": request.operator["machine"],
+            "since": _now_text(),
+        }
+    )
+    try:
+        return _resume_locked(path, header, request, state, confirmer, listeners, in_flight)
+    finally:
+        lock.release()
+
+
+def _resume_locked(
+    path: Path,
+    header: dict[str, Any],
+    request: RunRequest,
+    state: Path,
+    confirmer: Confirmer,
+    listeners: Sequence[Listener],
+    in_flight: Literal["rerun", "done"] | None,
+) -> RunResult:
+    """The journal is read only now, under the lock: a run still finishing cannot be raced."""
+    reading = read_journal(path)
     ended = [r.get("outcome") for r in reading.records if r["type"] == "run-finished"]
     if any(outcome in FINAL_OUTCOMES for outcome in ended):
         final = next(o for o in ended if o in FINAL_OUTCOMES)
@@ -115,6 +168,18 @@ def resume_run(
     )
     plan = prepare_plan(plan_request)
     _refuse_production_here(plan)
+    situation = _situation(plan, request)
+    preflight(
+        plan,
+        Situation(
+            situation.terminal,
+            situation.assume_yes,
+            situation.no_wait,
+            dict(header.get("overrides", {})),
+            situation.run_date,
+        ),
+        state,
+    )
     for what, recorded, now in (
         ("runbook", header["runbook_sha256"], plan.runbook_sha256),
         ("inventory", header["inventory_sha256"], plan.inventory.sha256),
@@ -135,29 +200,18 @@ def resume_run(
         if outcome in RESUMABLE_DONE or (outcome == "failed" and policies.get(step) == "continue")
     )
     flying = next((step for step in reversed(started) if step not in finished), None)
-    lock = RunLock(state, plan.runbook.name)
-    lock.acquire(
-        {
-            "run_id": reading.run_id,
-            "operator": _who(request.operator),
-            "machine": request.operator["machine"],
-            "since": _now_text(),
-        }
+    connections = _connections(plan)
+    journal = Journal(path)
+    journal.append(
+        "run-resumed",
+        run_id=reading.run_id,
+        operator=request.operator,
+        done=sorted(done),
+        in_flight=flying,
+        options={"assume_yes": request.assume_yes, "in_flight": in_flight},
     )
-    try:
-        journal = Journal(path)
-        journal.append(
-            "run-resumed",
-            run_id=reading.run_id,
-            operator=request.operator,
-            done=sorted(done),
-            in_flight=flying,
-            options={"assume_yes": request.assume_yes, "in_flight": in_flight},
-        )
-        chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
-        return _execute(plan, reading.run_id, journal, request, chosen, listeners, done=done, in_flight=flying)
-    finally:
-        lock.release()
+    chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
+    return _execute(plan, reading.run_id, journal, request, chosen, listeners, connections, done=done, in_flight=flying)
 
 
 def _execute(
@@ -167,19 +221,10 @@ def _execute(
     request: RunRequest,
     confirmer: Confirmer,
     listeners: Sequence[Listener],
+    connections: Connections,
     done: frozenset[str] = frozenset(),
     in_flight: str | None = None,
 ) -> RunResult:
-    masker = Masker()
-    connections = Connections(plan.inventory.inventory, masker)
-    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
-    databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
-    try:
-        connections.prepare(hosts, databases)
-    except OtcctlError as exc:
-        journal.append("run-stopped", run_id=run_id, reason=str(exc))
-        journal.close()
-        raise
     engine = Engine(
         plan,
         run_id=run_id,
@@ -187,7 +232,7 @@ def _execute(
         connections=connections,
         confirmer=confirmer,
         listeners=listeners,
-        masker=masker,
+        masker=connections.masker,
         options=RunOptions(request.operator, request.assume_yes, request.no_wait),
     )
     for listener in listeners:

@@ -6,8 +6,9 @@ import threading
 import time
 from pathlib import Path
 
-from otcctl.connectors.base import CommandOutput, HostKeyRejected
 from tests.unit.run.harness import hang_until_cancel_or_timeout, make_plan, run_engine
+
+from otcctl.connectors.base import CommandOutput, HostKeyRejected
 
 
 def ok(command: str, timeout: float, cancel: threading.Event | None) -> CommandOutput:
@@ -113,6 +114,7 @@ def test_going_on_after_a_failure_is_waived_with_the_reason(tmp_path: Path) -> N
         tmp_path, plan, lambda c, t, x: CommandOutput(1, "", "", 0.01), [("yes", "已人工核对"), "yes"]
     )
     first, sign = ran.result.steps
+    assert sign.outcome == "passed"
     assert first.outcome == "waived" and "已人工核对" in first.reason
     assert ran.result.outcome == "passed-with-exceptions"
     asked = ran.confirmer.asked[1]
