@@ -154,12 +154,11 @@ def test_confirmation_without_terminal_stops_clearly(lab: Lab, tmp_path: Path) -
     assumption: A06
 """)
     result = otcctl(tmp_path / "s", "run", "needs-person", "--runbooks", str(books), "-i", str(lab.inventory_path))
-    assert result.returncode == 1
-    assert "no terminal" in result.stdout + result.stderr
+    assert result.returncode == 2  # refused before it starts: no journal, a line in the refusal log
+    assert "no terminal" in result.stdout + result.stderr and "--assume-yes" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    (journal,) = journals(tmp_path / "s")
-    finished = next(r for r in records(journal) if r["type"] == "step-finished")
-    assert finished["outcome"] == "failed" and "--assume-yes" in finished["reason"]
+    assert not journals(tmp_path / "s")
+    assert "needs-person" in (tmp_path / "s" / "refusals.jsonl").read_text(encoding="utf-8")
 
 
 def test_assume_yes_is_recorded_as_pre_approval(lab: Lab, tmp_path: Path) -> None:

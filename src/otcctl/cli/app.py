@@ -57,13 +57,20 @@ def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> Non
     from otcctl.model.load import load_runbook
     from otcctl.output.plan_view import print_list, runbook_summary
 
-    loaded = [load_runbook(path) for path in locate.all_runbooks(runbooks)]
+    loaded, broken = [], []
+    for path in locate.all_runbooks(runbooks):
+        try:
+            loaded.append(load_runbook(path))
+        except InputError as exc:  # one bad runbook never hides the others
+            broken.append(exc)
     if as_json:
         json_out([runbook_summary(item) for item in loaded])
-        return
-    from otcctl.output.console import make_console
+    else:
+        from otcctl.output.console import make_console
 
-    print_list(make_console(), loaded)
+        print_list(make_console(), loaded)
+    if broken:
+        raise InputError([problem for exc in broken for problem in exc.problems])
 
 
 @app.command()
