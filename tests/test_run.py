@@ -321,7 +321,9 @@ def test_time_gate_waits_with_a_countdown_in_shanghai_time(lab: Lab, tmp_path: P
     ahead = (now + timedelta(minutes=1)).strftime("%H:%M")
     refused = otcctl(tmp_path / "s1", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
                      "-p", f"at={ahead}", "--no-wait", env={"TZ": "America/New_York"})
-    assert refused.returncode == 1 and f"before {ahead}" in refused.stdout and "--no-wait" in refused.stdout
+    # refused before anything is done (preflight), not at the gate after the steps before it
+    assert refused.returncode == 2 and f"not before {ahead}" in refused.stderr and "--no-wait" in refused.stderr
+    assert not journals(tmp_path / "s1")
     behind = (now - timedelta(minutes=1)).strftime("%H:%M") if now.hour or now.minute else "00:00"
     passed = otcctl(tmp_path / "s2", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
                     "-p", f"at={behind}", "--no-wait", "--json", env={"TZ": "America/New_York"})
