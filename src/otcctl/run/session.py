@@ -180,7 +180,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=masker,
-        options=RunOptions(request.operator, request.assume_yes, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait),
     )
     for listener in listeners:
         listener.on_event(
