@@ -34,7 +34,9 @@ def test_what_is_no_duration_is_refused(written: object) -> None:
         parse_duration(written)
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(5400, "1h30m"), (0.25, "250ms"), (0, "0ms"), (61, "1m1s"), (7200, "2h")])
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(5400, "1h30m"), (0.25, "250ms"), (0, "0ms"), (61, "1m1s"), (7200, "2h")]
+)
 def test_durations_are_shown_back_as_written(seconds: float, shown: str) -> None:
     assert format_duration(seconds) == shown
 
