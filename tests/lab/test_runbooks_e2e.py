@@ -518,8 +518,6 @@ def test_cli_run_completes_in_the_lab(background: Background, name: str) -> None
     assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
     plan_steps = next(r for r in run.records if r["type"] == "run-started")["steps"]
     assert [s["id"] for s in plan_steps] == list(run.outcomes())
-    if name not in ("monthly-restart", "clearing", "failover-drill", "failover-switchback", "market-open"):
-        assert run.seconds < 20, f"{name} took {run.seconds:.1f}s"
 
 
 # -- the PowerShell the runbooks need, pinned with data (no lab: an emulated host in this process) -
