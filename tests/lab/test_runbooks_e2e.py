@@ -49,7 +49,7 @@ from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.confirm import ConfirmRequest, ScriptedConfirmer
 from otcctl.run.engine import PERSON_KINDS
 from otcctl.run.events import RunResult
-from otcctl.run.operator import operator_identity
+from otcctl.run.records import Operator as Identity
 from otcctl.run.session import RunRequest, start_run
 from otcctl_lab import Lab, lab_down
 from otcctl_lab.layout import RUNNING, read_state
@@ -260,7 +260,7 @@ def person_steps(name: str, lab: Lab, runbooks: Path = RUNBOOKS) -> list[str]:
 def run_in_process(lab: Lab, name: str, operator: Operator, state: Path, runbooks: Path = RUNBOOKS,
                    **params: str) -> RunResult:
     day = run_date(lab)
-    request = RunRequest(PlanRequest(name, params, day, lab.inventory_path, runbooks), operator_identity("张三"),
+    request = RunRequest(PlanRequest(name, params, day, lab.inventory_path, runbooks), Identity.current("张三"),
                          allow_non_trading_day=bool(calendar_flags(day)))
     return start_run(request, state, operator, [])
 
