@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from otcctl.errors import OtcctlError
 
@@ -92,6 +92,7 @@ class CommandRunner(Protocol):
         ...
 
 
+@runtime_checkable
 class FileReader(Protocol):
     """Reads files on one host."""
 

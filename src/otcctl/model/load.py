@@ -19,7 +19,7 @@ from otcctl.errors import InputError, Problem
 from otcctl.model import schema as s
 from otcctl.model.inventory import Inventory
 from otcctl.model.quoting import ShellContext, unsafe_placeholders
-from otcctl.model.templates import PLACEHOLDER, placeholders
+from otcctl.model.templates import placeholders
 from otcctl.model.yamlsource import SourceMap, load_yaml, validation_problems
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
@@ -111,8 +111,9 @@ def _placeholder_problems(step: Any, loc: tuple[str | int, ...], known: set[str]
             for name, why in unsafe_placeholders(text, _shell_of(step)):
                 yield src.problem(
                     where,
-                    f"{{{{{name}}}}} stands {why}; otcctl quotes every value for the shell, which is only safe "
-                    "outside quotes: write it bare (e.g. echo x {{p}} y, or \"x\" + {{p}} in PowerShell)",
+                    f"do not put quotes around {{{{...}}}}: {{{{{name}}}}} stands {why}. otcctl quotes every "
+                    "value for its shell, which is only safe outside any quotes: write it bare (echo x {{p}} y; "
+                    "\"x \" + {{p}} in PowerShell)",
                 )
 
 
@@ -192,8 +193,3 @@ def _step_fits(
                     (*loc, "departments", index),
                     f"unknown department {dept!r} (known: {', '.join(inv.departments)}) in {inv_file}",
                 )
-
-
-def used_placeholders(text: str) -> list[str]:
-    """Public alias, for the plan."""
-    return [m.group(1) for m in PLACEHOLDER.finditer(text)]

@@ -24,16 +24,7 @@ from otcctl.model import schema as s
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
-from otcctl.run.events import (
-    EXCEPTION_OUTCOMES,
-    Confirmation,
-    Event,
-    Listener,
-    Outcome,
-    RunOutcome,
-    RunResult,
-    StepResult,
-)
+from otcctl.run.events import EXCEPTION_OUTCOMES, Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
 from otcctl.run.policy import (
     CHOICES,
@@ -42,6 +33,23 @@ from otcctl.run.policy import (
     confirmed_outcome,
     person_outcome,
     question_for,
+)
+from otcctl.run.records import (
+    Answered,
+    Confirmation,
+    Operator,
+    Record,
+    RunFinished,
+    RunInterrupted,
+    RunOutcome,
+    StepFinished,
+    StepInterrupted,
+    StepStarted,
+    TargetOutcome,
+    TargetPlan,
+)
+from otcctl.run.records import (
+    RunStopped as RunStoppedRecord,
 )
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
@@ -56,8 +64,7 @@ class RunStopped(OtcctlError):
 class RunOptions:
     """How this run behaves, decided by the operator on the command line."""
 
-    operator: dict[str, str]
-    assume_yes: bool = False
+    operator: Operator
     no_wait: bool = False
 
 
@@ -126,26 +133,26 @@ class Engine:
                     if policy != "continue":
                         break
         except KeyboardInterrupt:
-            self._record("run-interrupted", {"reason": "Ctrl-C"})
+            self._record(RunInterrupted(reason="Ctrl-C"))
             self._emit("run-finished", {"outcome": "interrupted"})
             raise
         except RunStopped as exc:
             outcome = "failed"
-            self._record("run-stopped", {"reason": str(exc)})
+            self._record(RunStoppedRecord(reason=str(exc)))
             self._emit("note", {"message": f"run stopped: {exc}"})
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if outcome == "passed" and any(r.outcome in EXCEPTION_OUTCOMES for r in results):
             outcome = "passed-with-exceptions"
         final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
-        self._record("run-finished", {"outcome": outcome, "steps": len(results)})
+        self._record(RunFinished(outcome=outcome, steps=len(results)))
         self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
         return final
 
     # -- one step ---------------------------------------------------------------------------
     def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
         started = time.monotonic()
-        self._record("step-started", _step_record(planned))
+        self._record(_step_record(planned))
         self._emit(
             "step-started",
             {
@@ -158,7 +165,7 @@ class Engine:
         )
         attempts = 0
         targets: tuple[TargetResult, ...] = ()
-        confirmation: Confirmation | None = None
+        confirmation: Answered | None = None
         stopped: str | None = None
         try:
             if self._needs_live_go_ahead(planned):
@@ -246,7 +253,7 @@ class Engine:
             self.cancel.set()
             with contextlib.suppress(Exception):  # the interruption is what we report
                 future.result(timeout=15)  # the executor stops the remote command on cancel
-            self._record("step-interrupted", {"step": planned.id, "no": planned.no})
+            self._record(StepInterrupted(step=planned.id, no=planned.no))
             raise
         except HostKeyRejected as exc:
             raise RunStopped(str(exc)) from None
@@ -271,7 +278,7 @@ class Engine:
     # -- people -----------------------------------------------------------------------------
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
-    ) -> tuple[Answer, Confirmation]:
+    ) -> tuple[Answer, Answered]:
         choices = CHOICES[purpose]
         question = question_for(purpose, planned.kind)
         request = ConfirmRequest(
@@ -291,17 +298,20 @@ class Engine:
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
-        confirmation = Confirmation(answer, self.masker.mask(comment), self.options.operator, timestamps(), how)
+        comment = self.masker.mask(comment)
+        confirmation = Answered(answer=answer, comment=comment, operator=self.options.operator, how=how, **timestamps())
         self._record(
-            "confirmation",
-            {
-                "step": planned.id,
-                "no": planned.no,
-                "purpose": purpose,
-                "question": question,
-                "verdict": verdict,
-                **confirmation.to_json(),
-            },
+            Confirmation(
+                step=planned.id,
+                no=planned.no,
+                purpose=purpose,
+                question=question,
+                verdict=verdict,
+                answer=answer,
+                comment=comment,
+                operator=self.options.operator,
+                how=how,
+            )
         )
         self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
         return answer, confirmation
@@ -345,17 +355,16 @@ class Engine:
         """Journal (fsynced) and announce a step's end: the one place a step-finished record is made."""
         targets = [t.to_json() for t in result.targets]
         self._record(
-            "step-finished",
-            {
-                "step": result.step_id,
-                "no": result.no,
-                "outcome": result.outcome,
-                "reason": result.reason,
-                "attempts": result.attempts,
-                "duration": round(result.duration, 3),
-                "targets": targets,
-                **({"confirmation": result.confirmation.to_json()} if result.confirmation else {}),
-            },
+            StepFinished(
+                step=result.step_id,
+                no=result.no,
+                outcome=result.outcome,
+                reason=result.reason,
+                attempts=result.attempts,
+                duration=round(result.duration, 3),
+                targets=[TargetOutcome.model_validate(t) for t in targets],
+                confirmation=result.confirmation,
+            )
         )
         self._emit(
             "step-finished",
@@ -370,8 +379,8 @@ class Engine:
         )
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _record(self, kind: str, data: dict[str, Any]) -> None:
-        self.journal.append(kind, run_id=self.run_id, **self.masker.mask_data(data))
+    def _record(self, record: Record) -> None:
+        self.journal.append(record, mask=self.masker.mask_data)
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
@@ -398,25 +407,26 @@ def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:
     )
 
 
-def _step_record(planned: PlannedStep) -> dict[str, Any]:
+def _step_record(planned: PlannedStep) -> StepStarted:
     """What the journal says about a step before it starts: enough to know what was sent."""
-    return {
-        "step": planned.id,
-        "no": planned.no,
-        "kind": planned.kind,
-        "rollback_step": planned.is_rollback,
-        "action": planned.text.get("action", ""),
-        "targets": [
-            {
-                "host": t.host_id,
-                "address": t.address,
-                "transport": t.transport,
-                **({"command": t.command} if t.command else {}),
-                **({"path": t.path} if t.path else {}),
-                **({"ports": [p for p, _ in t.ports]} if t.ports else {}),
-                **({"services": [x.control_command or x.status_command for x in t.services]} if t.services else {}),
-            }
+    return StepStarted(
+        step=planned.id,
+        no=planned.no,
+        kind=planned.kind,
+        rollback_step=planned.is_rollback,
+        action=planned.text.get("action", ""),
+        targets=[
+            TargetPlan(
+                host=t.host_id,
+                address=t.address,
+                transport=t.transport,
+                command=t.command or None,
+                path=t.path or None,
+                ports=[p for p, _ in t.ports] or None,
+                services=[x.control_command or x.status_command for x in t.services] or None,
+            )
             for t in planned.targets
         ],
-        **({"sql": planned.sql, "binds": planned.binds} if isinstance(planned, PlannedSql) else {}),
-    }
+        sql=planned.sql if isinstance(planned, PlannedSql) else None,
+        binds=planned.binds if isinstance(planned, PlannedSql) else None,
+    )

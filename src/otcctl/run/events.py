@@ -10,26 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from otcctl.run.records import EXCEPTION_OUTCOMES, Answered, Outcome, RunOutcome
 from otcctl.steps.base import TargetResult
 
-Outcome = Literal["passed", "failed", "waived", "skipped", "rolled-back", "aborted", "unknown", "done-by-operator"]
-RunOutcome = Literal["passed", "passed-with-exceptions", "failed", "rolled-back", "aborted", "interrupted"]
-EXCEPTION_OUTCOMES = ("failed", "waived", "skipped", "rolled-back", "unknown")
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """A person's answer, with who, where and when."""
-
-    answer: Literal["yes", "no", "skip", "abort", "retry", "rerun", "done"]
-    comment: str
-    operator: dict[str, str]
-    time: dict[str, str]
-    how: Literal["terminal", "assume-yes", "scripted", "option"]
-
-    def to_json(self) -> dict[str, Any]:
-        """For the journal."""
-        return {"answer": self.answer, "comment": self.comment, "operator": self.operator, **self.time, "how": self.how}
+__all__ = ["EXCEPTION_OUTCOMES", "Event", "Listener", "Outcome", "RunResult", "StepResult"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +27,7 @@ class StepResult:
     targets: tuple[TargetResult, ...] = ()
     attempts: int = 1
     duration: float = 0.0
-    confirmation: Confirmation | None = None
+    confirmation: Answered | None = None
 
     @property
     def failed(self) -> bool:

@@ -7,7 +7,7 @@ disruptive step against production is asked live and "no" means nothing is sent.
 from __future__ import annotations
 
 from otcctl.run.confirm import Answer, Purpose
-from otcctl.run.events import Confirmation, Outcome
+from otcctl.run.records import Answered, Outcome
 
 
 def question_for(purpose: Purpose, kind: str) -> str:
@@ -38,7 +38,7 @@ CHOICES: dict[str, tuple[Answer, ...]] = {
 class NotConfirmed(Exception):
     """The operator said no to a disruptive step: it is not done, and the run stops."""
 
-    def __init__(self, confirmation: Confirmation) -> None:
+    def __init__(self, confirmation: Answered) -> None:
         super().__init__("not confirmed")
         self.confirmation = confirmation
 

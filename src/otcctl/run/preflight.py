@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError, OtcctlError, Problem
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, PlannedNotify, PlannedStep, PlannedTimeGate
+from otcctl.run.records import VERSION, Operator, RunRefused
 
 MIN_FREE_BYTES = 64 * 1024 * 1024
 REFUSALS = "refusals.jsonl"
@@ -67,7 +67,7 @@ def _not_on_trading_day(plan: Plan) -> list[Problem]:
     if not plan.runbook.not_on_trading_day:
         return []
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     day = parse_date(plan.params["date"])
     try:
@@ -189,20 +189,22 @@ def _state_directory(state: Path) -> list[Problem]:
     return []
 
 
-def log_refusal(state: Path, runbook: str, operator: dict[str, str], error: OtcctlError) -> None:
+def log_refusal(state: Path, plan: Plan, operator: Operator, error: OtcctlError) -> None:
     """Append the refusal to the state directory's refusal log (best effort: a refusal stays a refusal)."""
-    record: dict[str, Any] = {
-        "type": "run-refused",
-        "time_utc": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-        "runbook": runbook,
-        "operator": operator,
-        "reason": str(error),
-    }
+    from otcctl.run.journal import timestamps
+
+    record = RunRefused(
+        runbook=plan.runbook.name,
+        environment=plan.inventory.inventory.environment,
+        operator=operator,
+        reason=str(error),
+    )
+    line = {"v": VERSION, **timestamps(), **record.to_json()}
     try:
         state.mkdir(parents=True, exist_ok=True)
         fd = os.open(state / REFUSALS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
-            os.write(fd, (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
             os.fsync(fd)
         finally:
             os.close(fd)

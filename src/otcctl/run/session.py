@@ -1,4 +1,4 @@
-"""Start and resume runs: plan, trading-day check, lock, journal, engine, clean up.
+"""Start and resume runs: plan, preflight, credentials, lock, journal, engine, clean up.
 
 This is the composition root of a run: the only place that builds connections, the
 journal, the lock and the engine together. The CLI calls it with frozen requests.
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from otcctl import __version__
 from otcctl.connectors.pool import Connections
@@ -22,13 +22,21 @@ from otcctl.plan.steps import PlannedSql
 from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
-from otcctl.run.journal import Journal, find_run, new_run_id, read_journal
+from otcctl.run.journal import Journal, find_run, new_run_id, read_journal, timestamps
 from otcctl.run.lock import RunLock
 from otcctl.run.preflight import Situation, log_refusal, preflight
+from otcctl.run.records import (
+    Operator,
+    PreApproval,
+    ResumeFlags,
+    RunFlags,
+    RunResumed,
+    RunStarted,
+    StepLine,
+    TradingDayCheck,
+)
+from otcctl.run.replay import FINAL_OUTCOMES, replay
 from otcctl.secrets import Masker
-
-RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
-FINAL_OUTCOMES = ("passed", "passed-with-exceptions", "rolled-back", "aborted")
 
 
 class ProductionForbidden(OtcctlError):
@@ -40,7 +48,7 @@ class RunRequest:
     """Everything ``otcctl run`` was told."""
 
     plan: PlanRequest
-    operator: dict[str, str]
+    operator: Operator
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
@@ -59,49 +67,30 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
     try:
         _refuse_production_here(plan)
         calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
-        preflight(plan, _situation(plan, request), state)
+        preflight(plan, _situation(plan, request, dict(request.plan.overrides)), state)
         connections = _connections(plan)
-        lock.acquire(
-            {
-                "run_id": run_id,
-                "operator": _who(request.operator),
-                "machine": request.operator["machine"],
-                "since": _now_text(),
-            }
-        )
+        lock.acquire(_holder(run_id, request.operator))
     except OtcctlError as exc:
-        log_refusal(state, plan.runbook.name, request.operator, exc)
+        log_refusal(state, plan, request.operator, exc)
         raise
     try:
         journal = Journal.create(state, run_id)
-        journal.append(
-            "run-started",
-            run_id=run_id,
-            **_run_header(plan, request.plan, request.operator),
-            options={
-                "assume_yes": request.assume_yes,
-                "no_wait": request.no_wait,
-                "allow_non_trading_day": request.allow_non_trading_day,
-            },
-            trading_day=calendar_note,
-        )
+        journal.append(_run_header(plan, request, calendar_note))
         if request.assume_yes:
             journal.append(
-                "pre-approval",
-                run_id=run_id,
-                operator=request.operator,
-                statement="--assume-yes: the operator pre-approved every confirmation of this run, except "
-                "disruptive steps against production, which are confirmed live",
+                PreApproval(
+                    operator=request.operator,
+                    statement="--assume-yes: the operator pre-approved every confirmation of this run, except "
+                    "disruptive steps against production, which are confirmed live",
+                )
             )
         return _execute(plan, run_id, journal, request, confirmer, listeners, connections)
     finally:
         lock.release()
 
 
-def _situation(plan: Plan, request: RunRequest) -> Situation:
-    return Situation(
-        request.terminal, request.assume_yes, request.no_wait, dict(request.plan.overrides), _date(plan.params["date"])
-    )
+def _situation(plan: Plan, request: RunRequest, overrides: dict[str, str]) -> Situation:
+    return Situation(request.terminal, request.assume_yes, request.no_wait, overrides, _date(plan.params["date"]))
 
 
 def _connections(plan: Plan) -> Connections:
@@ -121,68 +110,55 @@ def resume_run(
     listeners: Sequence[Listener],
     in_flight: Literal["rerun", "done"] | None = None,
 ) -> RunResult:
-    """Continue a run after its last finished step; the step in flight is decided, never silently re-run."""
+    """Continue a run after its last finished step; the step in flight is decided, never silently re-run.
+
+    The lock is taken before the journal is read: a run still finishing its last step cannot be
+    raced into running that step twice.
+    """
     path = find_run(state, run_id)
-    header = read_journal(path).first("run-started")  # written once when the run began: safe before the lock
+    first = read_journal(path)
+    first.require_readable()
+    header = replay(first.run_id, first.entries).header  # written once at the start: safe before the lock
     if header is None:
         raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
-    lock = RunLock(state, str(header["runbook"]))
-    lock.acquire(
-        {
-            "run_id": run_id,
-            "operator": _who(request.operator),
-            "machine": request.operator["machine"],
-            "since": _now_text(),
-        }
-    )
+    lock = RunLock(state, header.runbook)
+    lock.acquire(_holder(first.run_id, request.operator))
     try:
-        return _resume_locked(path, header, request, state, confirmer, listeners, in_flight)
+        return _resume_locked(path, request, state, confirmer, listeners, in_flight)
     finally:
         lock.release()
 
 
 def _resume_locked(
     path: Path,
-    header: dict[str, Any],
     request: RunRequest,
     state: Path,
     confirmer: Confirmer,
     listeners: Sequence[Listener],
     in_flight: Literal["rerun", "done"] | None,
 ) -> RunResult:
-    """The journal is read only now, under the lock: a run still finishing cannot be raced."""
     reading = read_journal(path)
-    ended = [r.get("outcome") for r in reading.records if r["type"] == "run-finished"]
-    if any(outcome in FINAL_OUTCOMES for outcome in ended):
-        final = next(o for o in ended if o in FINAL_OUTCOMES)
+    reading.require_readable()
+    story = replay(reading.run_id, reading.entries)
+    header = story.header
+    assert header is not None
+    if story.outcome in FINAL_OUTCOMES:
         raise InputError.at(
             path,
-            f"run {reading.run_id} is over ({final}); it cannot be resumed: a finished or rolled-back run "
-            "must not carry on. Start a new run if the procedure has to be done again.",
+            f"run {reading.run_id} is over ({story.outcome}); it cannot be resumed: a finished or rolled-back "
+            "run must not carry on. Start a new run if the procedure has to be done again.",
         )
     plan_request = PlanRequest(
-        header["runbook_path"],
-        dict(header.get("overrides", {})),
-        _date(header["params"]["date"]),
-        Path(header["inventory"]),
+        header.runbook_path,
+        dict(header.overrides),
+        _date(header.params["date"]),
+        Path(header.inventory),
     )
     plan = prepare_plan(plan_request)
     _refuse_production_here(plan)
-    situation = _situation(plan, request)
-    preflight(
-        plan,
-        Situation(
-            situation.terminal,
-            situation.assume_yes,
-            situation.no_wait,
-            dict(header.get("overrides", {})),
-            situation.run_date,
-        ),
-        state,
-    )
     for what, recorded, now in (
-        ("runbook", header["runbook_sha256"], plan.runbook_sha256),
-        ("inventory", header["inventory_sha256"], plan.inventory.sha256),
+        ("runbook", header.runbook_sha256, plan.runbook_sha256),
+        ("inventory", header.inventory_sha256, plan.inventory.sha256),
     ):
         if recorded != now:
             raise InputError.at(
@@ -191,27 +167,23 @@ def _resume_locked(
                 f"{now[:12]}); finishing it with a different {what} would make the record lie. "
                 "Start a new run instead.",
             )
-    finished = {r["step"]: r["outcome"] for r in reading.of("step-finished")}
-    started = [r["step"] for r in reading.of("step-started")]
-    policies = {p.id: p.on_failure for p in plan.steps}
-    done = frozenset(
-        step
-        for step, outcome in finished.items()
-        if outcome in RESUMABLE_DONE or (outcome == "failed" and policies.get(step) == "continue")
-    )
-    flying = next((step for step in reversed(started) if step not in finished), None)
+    preflight(plan, _situation(plan, request, dict(header.overrides)), state)
     connections = _connections(plan)
+    done = story.done_steps(frozenset(p.id for p in plan.steps if p.on_failure == "continue"))
+    flying = story.in_flight
     journal = Journal(path)
     journal.append(
-        "run-resumed",
-        run_id=reading.run_id,
-        operator=request.operator,
-        done=sorted(done),
-        in_flight=flying,
-        options={"assume_yes": request.assume_yes, "in_flight": in_flight},
+        RunResumed(
+            operator=request.operator,
+            done=sorted(done),
+            in_flight=flying,
+            options=ResumeFlags(assume_yes=request.assume_yes, in_flight=in_flight),
+        )
     )
     chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
-    return _execute(plan, reading.run_id, journal, request, chosen, listeners, connections, done=done, in_flight=flying)
+    return _execute(
+        plan, reading.run_id, journal, request, chosen, listeners, connections, done=done, in_flight=flying
+    )
 
 
 def _execute(
@@ -233,7 +205,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=connections.masker,
-        options=RunOptions(request.operator, request.assume_yes, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait),
     )
     for listener in listeners:
         listener.on_event(
@@ -252,30 +224,41 @@ def _execute(
         journal.close()
 
 
-def _run_header(plan: Plan, request: PlanRequest, operator: dict[str, str]) -> dict[str, object]:
-    return {
-        "runbook": plan.runbook.name,
-        "title": plan.runbook.title,
-        "runbook_version": plan.runbook.version,
-        "runbook_path": str(Path(plan.runbook_path).resolve()),
-        "runbook_sha256": plan.runbook_sha256,
-        "inventory": str(plan.inventory.path.resolve()),
-        "inventory_sha256": plan.inventory.sha256,
-        "environment": plan.inventory.inventory.environment,
-        "params": plan.params,
-        "overrides": dict(request.overrides),
-        "operator": operator,
-        "otcctl_version": __version__,
-        "steps_total": len(plan.steps),
-        "steps": [{"no": p.no, "id": p.id, "kind": p.kind, "host": p.host_column} for p in plan.steps],
-    }
+def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | None) -> RunStarted:
+    return RunStarted(
+        runbook=plan.runbook.name,
+        title=plan.runbook.title,
+        runbook_version=plan.runbook.version,
+        runbook_path=str(Path(plan.runbook_path).resolve()),
+        runbook_sha256=plan.runbook_sha256,
+        inventory=str(plan.inventory.path.resolve()),
+        inventory_sha256=plan.inventory.sha256,
+        environment=plan.inventory.inventory.environment,
+        params=plan.params,
+        overrides=dict(request.plan.overrides),
+        operator=request.operator,
+        otcctl_version=__version__,
+        steps_total=len(plan.steps),
+        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column) for p in plan.steps],
+        options=RunFlags(
+            assume_yes=request.assume_yes,
+            no_wait=request.no_wait,
+            allow_non_trading_day=request.allow_non_trading_day,
+        ),
+        trading_day=trading_day,
+    )
 
 
-def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
+def _holder(run_id: str, operator: Operator) -> dict[str, str]:
+    """What the lock file says about who holds it."""
+    return {"run_id": run_id, "operator": str(operator), "machine": operator.machine, "since": _now_text()}
+
+
+def _check_trading_day(plan: Plan, allowed: bool) -> TradingDayCheck | None:
     if not plan.runbook.trading_day_only:
         return None
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     day = parse_date(plan.params["date"])
     calendar = TradingCalendar()
@@ -285,7 +268,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
     except CalendarUnknownYear as exc:
         if not allowed:
             raise InputError.at("--date", f"{plan.runbook.name} runs on trading days only, and {exc}") from None
-        return {"date": day.isoformat(), "trading": None, "override": True}
+        return TradingDayCheck(date=day.isoformat(), trading=None, override=True)
     if not trades and not allowed:
         raise InputError.at(
             "--date",
@@ -293,7 +276,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
             "on trading days only. Use --date for another day, or --allow-non-trading-day "
             "(recorded in the journal with your name) to run it anyway.",
         )
-    return {"date": day.isoformat(), "trading": trades, "override": not trades}
+    return TradingDayCheck(date=day.isoformat(), trading=trades, override=not trades)
 
 
 def _refuse_production_here(plan: Plan) -> None:
@@ -304,17 +287,11 @@ def _refuse_production_here(plan: Plan) -> None:
         )
 
 
-def _who(operator: dict[str, str]) -> str:
-    return operator.get("operator") or operator.get("sudo_user") or operator["login"]
-
-
 def _now_text() -> str:
-    from otcctl.run.journal import timestamps
-
     return timestamps()["time_shanghai"]
 
 
 def _date(text: str) -> date:
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     return parse_date(text)

@@ -6,9 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from tests.unit.run.harness import hang_until_cancel_or_timeout, make_plan, run_engine
-
 from otcctl.connectors.base import CommandOutput, HostKeyRejected
+from tests.unit.run.harness import hang_until_cancel_or_timeout, make_plan, run_engine
 
 
 def ok(command: str, timeout: float, cancel: threading.Event | None) -> CommandOutput:

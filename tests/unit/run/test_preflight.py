@@ -73,8 +73,10 @@ def test_a_clean_saturday_restart_at_a_terminal_passes(tmp_path: Path) -> None:
 
 def test_refusals_are_logged(tmp_path: Path) -> None:
     from otcctl.errors import InputError
+    from otcctl.run.records import Operator
 
-    log_refusal(tmp_path, "monthly-restart", {"login": "ops"}, InputError.at("-p", "no"))
+    plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY))
+    log_refusal(tmp_path, plan, Operator(login="ops", machine="m1"), InputError.at("-p", "no"))
     line = (tmp_path / "refusals.jsonl").read_text(encoding="utf-8")
     assert '"run-refused"' in line and "monthly-restart" in line
 
