@@ -28,7 +28,7 @@ from otcctl.runbook import schema as s
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
 
-MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注")
+MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注", "来源")
 SIGN_COLUMNS = ("执行人签字", "复核人签字", "完成时间")
 COLUMNS = MANUAL_COLUMNS + SIGN_COLUMNS
 
@@ -66,11 +66,12 @@ class ChecklistRow:
     details: tuple[Detail, ...]
     judge: str
     remark: str
+    source: str = ""
 
     @property
-    def manual_cells(self) -> tuple[str, str, str, str, str, str]:
-        """The six manual columns as plain text (action without its details)."""
-        return (self.no, self.when, self.host, self.action, self.judge, self.remark)
+    def manual_cells(self) -> tuple[str, str, str, str, str, str, str]:
+        """The manual's six columns and where the step comes from (手册 L747 / 假设 A27), as plain text."""
+        return (self.no, self.when, self.host, self.action, self.judge, self.remark, self.source)
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
         details=tuple(details),
         judge=p.text.get("judge") or "",
         remark=p.text.get("remark") or "",
+        source=step.source,
     )
 
 
