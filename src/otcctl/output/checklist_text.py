@@ -70,8 +70,8 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
     fixed = no + when + host + sum(SIGN_WIDTHS)
     free = width - fixed - (3 * len(COLUMNS) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 25 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 20 // 100))
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
     source = min(max(heads[6], _natural([r.source for r in rows])), 14)
     action = free - judge - remark - source
     return (no, when, host, action, judge, remark, source, *SIGN_WIDTHS)
