@@ -1,8 +1,10 @@
 """Generate docs/traceability.md: every procedure item of the manual with the steps that carry it,
 and every step of every runbook with its basis (a manual line or an assumption).
 
-    .venv/bin/python scripts/trace.py          # rewrite docs/traceability.md and the list at the end of docs/assumptions.md
-    .venv/bin/python scripts/trace.py --check  # exit 1 when either is stale (tests/test_traceability.py runs this)
+    .venv/bin/python scripts/trace.py          # rewrite both generated texts
+    .venv/bin/python scripts/trace.py --check  # exit 1 when either is stale (as tests/test_traceability.py does)
+
+The generated texts are docs/traceability.md and the list at the end of docs/assumptions.md.
 
 The manual's procedure items are listed here by hand, with their lines in docs/manual/manual.txt;
 tests/test_traceability.py checks each against that file, so a wrong line cannot slip in.

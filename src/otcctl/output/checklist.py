@@ -201,7 +201,7 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
             if x.control_command:
                 yield Detail("  然后查询", x.status_command, code=True)
     if isinstance(p.step, s.TimeGateStep):
-        yield Detail("时间闸", "等待到点" if p.step.mode == "wait" else "未到点则拒绝继续")
+        yield Detail("时间要求", "未到该时间则等待" if p.step.mode == "wait" else "未到该时间则拒绝执行")
     for key, label in (("instructions", "说明"), ("prompt", "确认"), ("subject", "通知主题")):
         if p.text.get(key):
             yield Detail(label, p.text[key])
