@@ -670,6 +670,9 @@ def powershell(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], tupl
     ("'a.DMP'.ToLower().EndsWith('.dmp'); 'OTCDB_1.dmp' -like 'otcdb_*'; 'x1' -match '\\d'; $Matches[0]", 0,
      "True\nTrue\nTrue\n1\n"),
     ("@(3, 1, 2) | Sort-Object -Descending | Select-Object -First 2; @(1, 2, 3) -gt 1", 0, "3\n2\n2\n3\n"),
+    ("Set-Content -LiteralPath 'D:\\backup\\l.txt' -Value @('D:\\backup\\a.dmp', 'b') -Encoding UTF8; "
+     "@(Get-Content -LiteralPath 'D:\\backup\\l.txt' -Encoding UTF8 | Where-Object { $_ -ne '' }).Count; "
+     "Remove-Item -LiteralPath 'D:\\backup\\l.txt'; Test-Path -LiteralPath 'D:\\backup\\l.txt'", 0, "2\nFalse\n"),
     ("$d = [datetime]::ParseExact('20261127', 'yyyyMMdd', $null); 'x' + $d; $d.ToString()", 0,
      "x11/27/2026 00:00:00\n2026/11/27 0:00:00\n"),
     ("$f = Get-ChildItem -LiteralPath 'D:\\backup' -Filter *.dmp | Sort-Object LastWriteTime -Descending | "
