@@ -387,6 +387,7 @@ def _step_record(planned: PlannedStep) -> dict[str, Any]:
         "kind": planned.kind,
         "rollback_step": planned.is_rollback,
         "action": planned.text.get("action", ""),
+        "source": planned.step.source,
         "targets": [
             {
                 "host": t.host_id,

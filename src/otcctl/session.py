@@ -214,7 +214,10 @@ def _run_header(plan: Plan, request: PlanRequest, operator: dict[str, str]) -> d
         "operator": operator,
         "otcctl_version": __version__,
         "steps_total": len(plan.steps),
-        "steps": [{"no": p.no, "id": p.id, "kind": p.kind, "host": p.host_column} for p in plan.steps],
+        "steps": [
+            {"no": p.no, "id": p.id, "kind": p.kind, "host": p.host_column, "source": p.step.source}
+            for p in plan.steps
+        ],
     }
 
 

@@ -27,9 +27,10 @@ def print_log(console: Console, reading: JournalReading) -> None:
             )
             console.print(f"{'':19}  params: " + escape(", ".join(f"{k}={v}" for k, v in record["params"].items())))
         elif kind == "step-started":
+            source = f"  ({escape(record['source'])})" if "source" in record else ""
             console.print(
                 f"{when}  >> {escape(str(record['no']))} {escape(record['step'])} [{record['kind']}]  "
-                f"{escape(record.get('action', ''))}"
+                f"{escape(record.get('action', ''))}{source}"
             )
             for target in record.get("targets", []):
                 if "command" in target:
