@@ -17,7 +17,7 @@ from typing import Literal
 
 import yaml
 
-from otcctl.lab import DEFAULT_NETWORK, Lab, lab_up_on_free_network, proc, sshd
+from otcctl_lab import DEFAULT_NETWORK, Lab, lab_up_on_free_network, proc, sshd
 
 REPO = Path(__file__).resolve().parents[1]
 PRODUCTION_INVENTORY = REPO / "inventory.yaml"

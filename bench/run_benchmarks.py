@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _lab import REPO, Extras, start_extras, start_lab, variant_inventory
 
 from otcctl.connectors.ssh import SshConnector
-from otcctl.inventory import Host, KeyFileCredential, load_inventory
-from otcctl.journal import Journal, read_journal
-from otcctl.lab import Lab, SshdMissing, lab_down
+from otcctl.model.inventory import Host, KeyFileCredential, load_inventory
+from otcctl.run.journal import Journal, read_journal
+from otcctl_lab import Lab, SshdMissing, lab_down
 
 HEAVY_MODULES = ("paramiko", "winrm", "oracledb")
 PYTHON = sys.executable

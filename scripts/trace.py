@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from otcctl.runbook.load import load_runbook
+from otcctl.model.load import load_runbook
 
 REPO = Path(__file__).resolve().parent.parent
 RUNBOOKS = REPO / "runbooks"
@@ -97,10 +97,10 @@ def traceability() -> str:
         rb = by_name[item.runbook]
         lines = f"L{item.first}" if item.first == item.last else f"L{item.first}-{item.last}"
         if item.heading_only:
-            carried = f"heading only: all {len(rb.all_steps())} steps rest on assumptions"
+            carried = f"heading only: all {len([*rb.steps, *rb.rollback_steps])} steps rest on assumptions"
         else:
             wanted = set(range(item.first, item.last + 1))
-            steps = [s for s in rb.all_steps() if s.manual_ref and wanted & set(_span(s.manual_ref))]
+            steps = [s for s in [*rb.steps, *rb.rollback_steps] if s.manual_ref and wanted & set(_span(s.manual_ref))]
             shown = {s.id: s.no or str(i + 1) for i, s in enumerate(rb.steps)}
             carried = ", ".join(f"{shown.get(s.id, '-')} {s.id}" for s in steps) or "**none**"
         out.append(f"| {item.section} | {lines} | {item.runbook} | {carried} |")
@@ -119,8 +119,8 @@ def traceability() -> str:
             out.append(f"| {step.no or index + 1} | {step.id} | {_cell(step.action)} | {step.source} |")
         for index, step in enumerate(rb.rollback_steps):
             out.append(f"| {step.no or f'R{index + 1}'} | {step.id} | {_cell(step.action)} | {step.source} |")
-        total += len(rb.all_steps())
-        cited += sum(1 for s in rb.all_steps() if s.manual_ref)
+        total += len([*rb.steps, *rb.rollback_steps])
+        cited += sum(1 for s in [*rb.steps, *rb.rollback_steps] if s.manual_ref)
         out.append("")
     out += [f"{total} steps: {cited} quote the manual, {total - cited} rest on an assumption.", ""]
     out += ["## 3. Every assumption, with the steps that rest on it", "", *_assumption_lines(books), ""]
@@ -130,7 +130,7 @@ def traceability() -> str:
 def _assumption_lines(books: list[tuple[str, Any]]) -> list[str]:
     used: dict[str, list[str]] = {}
     for name, rb in books:
-        for step in rb.all_steps():
+        for step in [*rb.steps, *rb.rollback_steps]:
             if step.assumption:
                 used.setdefault(step.assumption, []).append(f"{name}:{step.id}")
     lines = ["| assumption | steps |", "|---|---|"]

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from otcctl.errors import OtcctlError
-from otcctl.inventory import EnvCredential, KeyFileCredential, KeyringCredential
+from otcctl.model.inventory import EnvCredential, KeyFileCredential, KeyringCredential
 
 
 class SecretMissing(OtcctlError):

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from otcctl.connectors.base import CommandRunner, SqlRunner
 from otcctl.connectors.oracle_thin import OracledbRunner
-from otcctl.connectors.sqlplus import SqlplusCommand, SqlplusRunner, sqlplus_command, sqlplus_script
-from otcctl.inventory import Database
+from otcctl.connectors.sqlplus import SqlplusRunner, sqlplus_command, sqlplus_script
+from otcctl.model.inventory import Database
+from otcctl.plan.sql_route import SqlplusCommand
 from otcctl.secrets import Secret
 
 __all__ = [
     "OracledbRunner",
     "SqlplusCommand",
     "SqlplusRunner",
-    "describe_route",
     "make_sql_runner",
     "sqlplus_command",
     "sqlplus_script",
@@ -56,20 +56,3 @@ def make_sql_runner(
     return OracledbRunner(database, host_address, password, thick=database.route == "thick")
 
 
-def describe_route(
-    database: Database,
-    *,
-    host_id: str | None = None,
-    host_address: str | None = None,
-    login_user: str | None = None,
-) -> str:
-    """One line saying how otcctl will reach the database, for the dry run and ``doctor``."""
-    host = host_id or database.primary_host
-    if database.route == "sqlplus-ssh":
-        return SqlplusCommand.for_database(database, login_user).describe(host, login_user)
-    endpoint = f"{host_address or host}:{database.port}/{database.service_name}"
-    user = database.db_user or "(no db_user set)"
-    if database.route == "thin":
-        return f"python-oracledb thin mode to {endpoint} as {user} (needs Oracle 12.1+)"
-    client = database.instant_client_dir or "the system library path"
-    return f"python-oracledb thick mode to {endpoint} as {user} with Oracle Client from {client}"

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from otcctl.connectors.base import SqlFailed, SqlResult
-from otcctl.inventory import Database
+from otcctl.model.inventory import Database
 from otcctl.secrets import Secret
 
 _thick_lock = threading.Lock()

@@ -13,9 +13,7 @@ query sees a real bind variable. The output settings are the ones SQL*Plus 10g h
 from __future__ import annotations
 
 import re
-import shlex
 import time
-from dataclasses import dataclass
 
 from otcctl.connectors.base import CommandOutput, CommandRunner, SqlFailed, SqlResult
 from otcctl.connectors.sqlplus_output import (
@@ -26,9 +24,9 @@ from otcctl.connectors.sqlplus_output import (
     error_lines,
     parse_rows,
 )
-from otcctl.inventory import Database
+from otcctl.model.inventory import Database
+from otcctl.plan.sql_route import HEREDOC_TAG, SqlplusCommand
 
-HEREDOC_TAG = "OTCCTL_SQL"
 MAX_LINE = 2499  # SQL*Plus 10g rejects longer input lines (SP2-0027)
 MAX_BIND_LENGTH = 4000  # VARIABLE ... VARCHAR2(4000) is the 10g maximum
 DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
@@ -61,54 +59,6 @@ SETTINGS = (
     "whenever sqlerror exit failure",
     "whenever oserror exit failure",
 )
-
-
-@dataclass(frozen=True)
-class SqlplusCommand:
-    """How sqlplus is started on the database host; printed verbatim by the dry run.
-
-    ``become_user`` set means the SSH login user differs from the Oracle software owner, so
-    the command goes through ``sudo -n -u USER -i``: ``-i`` loads that user's login profile
-    (ORACLE_HOME, PATH), ``-n`` fails at once instead of waiting for a password prompt nobody
-    can answer. The site then needs a sudoers rule such as ``otcops ALL=(oracle) NOPASSWD: ALL``;
-    with ``-i`` sudo runs the target's login shell, so a rule narrowed to sqlplus needs the
-    ``sudo`` template without ``-i`` and ``oracle_home`` set (the dry run shows the result).
-    """
-
-    become_user: str | None = None
-    oracle_home: str | None = None
-    oracle_sid: str | None = None
-    logon: str = "/ as sysdba"
-    nls_lang: str = "AMERICAN_AMERICA.AL32UTF8"
-    sudo: str = "sudo -n -u {user} -i"
-
-    @classmethod
-    def for_database(cls, database: Database, login_user: str | None) -> SqlplusCommand:
-        """The command shape the inventory implies for a login as ``login_user``."""
-        owner = database.os_user
-        become = owner if owner and owner != login_user else None
-        return cls(become_user=become, oracle_home=database.oracle_home, oracle_sid=database.oracle_sid)
-
-    def prefix(self) -> str:
-        """The shell words before the here-document: sudo, environment, sqlplus and its logon."""
-        words: list[str] = []
-        if self.become_user:
-            words.append(self.sudo.format(user=shlex.quote(self.become_user)))
-        env = [f"NLS_LANG={self.nls_lang}"]
-        if self.oracle_sid:
-            env.insert(0, f"ORACLE_SID={self.oracle_sid}")
-        if self.oracle_home:
-            env.insert(0, f"ORACLE_HOME={self.oracle_home}")
-        words.append("env " + " ".join(shlex.quote(e) for e in env))
-        program = f"{self.oracle_home.rstrip('/')}/bin/sqlplus" if self.oracle_home else "sqlplus"
-        words.append(f"{shlex.quote(program)} -S -L {shlex.quote(self.logon)}")
-        return " ".join(words)
-
-    def describe(self, host_id: str, login_user: str | None = None) -> str:
-        """One line for the dry run and ``doctor``."""
-        who = self.become_user or login_user or "the SSH login user"
-        how = "OS authentication (no password)" if self.logon.startswith("/") else f"logon {self.logon}"
-        return f"sqlplus on {host_id} as {who} with {how}: {self.prefix()} <<'{HEREDOC_TAG}' ... {HEREDOC_TAG}"
 
 
 def sqlplus_script(sql: str, binds: dict[str, str]) -> str:

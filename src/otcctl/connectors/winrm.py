@@ -23,15 +23,22 @@ import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
 
-from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
-from otcctl.inventory import Host, WinrmSettings
+from otcctl.connectors.base import (
+    OUTPUT_LIMIT,
+    CommandOutput,
+    CommandRunner,
+    ConnectionFailed,
+    Shell,
+    UnsupportedStep,
+)
+from otcctl.model.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
     from winrm.protocol import Protocol
 
     from otcctl.secrets import Secret
 
-Shell = Literal["cmd", "powershell"]
+
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
 MAX_OPERATION_SECONDS = 20

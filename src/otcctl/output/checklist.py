@@ -3,7 +3,7 @@
 The manual's procedures are paper tables (序号, 时间, 主机, 操作内容, 结果判断, 备注); compliance
 audits who did what, so a printout adds signature columns and ties itself to the exact runbook
 file (its sha256) and to the plan it came from. Everything printed comes from the same
-:class:`~otcctl.plan.Plan` the dry run shows, so the paper and the run cannot disagree.
+:class:`~otcctl.plan.build.Plan` the dry run shows, so the paper and the run cannot disagree.
 
 This module turns a plan into a format-neutral :class:`Checklist`; the text/md/html renderers
 live in ``checklist_text`` and the PDF in ``checklist_pdf`` (imported only when asked for, so
@@ -21,9 +21,9 @@ from typing import Literal
 
 from rich.cells import cell_len
 
-from otcctl.params import SHANGHAI
-from otcctl.plan import Plan, PlannedStep, PlannedTarget
-from otcctl.runbook import schema as s
+from otcctl.domain.clock import SHANGHAI
+from otcctl.model import schema as s
+from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
 
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
@@ -68,11 +68,6 @@ class ChecklistRow:
     remark: str
     source: str = ""
 
-    @property
-    def manual_cells(self) -> tuple[str, str, str, str, str, str, str]:
-        """The manual's six columns and where the step comes from (手册 L747 / 假设 A27), as plain text."""
-        return (self.no, self.when, self.host, self.action, self.judge, self.remark, self.source)
-
 
 @dataclass(frozen=True)
 class Checklist:
@@ -92,34 +87,6 @@ class Checklist:
         return (*(f"{label}: {value}" for label, value in self.header), PEOPLE_LINE)
 
 
-def render_checklist(
-    plan: Plan,
-    fmt: Format,
-    *,
-    printed_at: datetime | None = None,
-    width: int = 160,
-) -> bytes:
-    """The signed-on-paper checklist of ``plan`` as ``text``, ``md``, ``html`` (UTF-8) or ``pdf``.
-
-    ``printed_at`` is shown in Asia/Shanghai (now, when not given; a naive value is taken as
-    Shanghai time). ``width`` is the text format's line width in terminal cells.
-    """
-    checklist = build_checklist(plan, printed_at=printed_at)
-    if fmt == "pdf":
-        from otcctl.output.checklist_pdf import render_pdf
-
-        return render_pdf(checklist, created_at=_in_shanghai(printed_at))
-    from otcctl.output import checklist_text
-
-    if fmt == "text":
-        return checklist_text.render_text(checklist, width=width).encode("utf-8")
-    if fmt == "md":
-        return checklist_text.render_markdown(checklist).encode("utf-8")
-    if fmt == "html":
-        return checklist_text.render_html(checklist).encode("utf-8")
-    raise ValueError(f"unknown checklist format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
 def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checklist:
     """Word the plan once for every format: header, rows, rollback rows and footer."""
     rb = plan.runbook
@@ -133,7 +100,7 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
         ("版本 (version)", rb.version),
         ("手册章节 (manual section)", rb.manual_section),
         ("执行日期 (run date)", run_date),
-        ("打印时间 (printed at)", _in_shanghai(printed_at).strftime("%Y-%m-%d %H:%M Asia/Shanghai")),
+        ("打印时间 (printed at)", in_shanghai(printed_at).strftime("%Y-%m-%d %H:%M Asia/Shanghai")),
         ("环境 (environment)", f"{ENVIRONMENT_ZH.get(env, env)} {env} · {inventory.name}"),
     ]
     shown = {k: v for k, v in plan.params.items() if k in rb.params}
@@ -154,7 +121,7 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
     )
 
 
-def _in_shanghai(moment: datetime | None) -> datetime:
+def in_shanghai(moment: datetime | None) -> datetime:
     if moment is None:
         return datetime.now(tz=SHANGHAI)
     if moment.tzinfo is None:

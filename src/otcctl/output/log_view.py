@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.markup import escape
 
-from otcctl.journal import JournalReading
 from otcctl.output.run_view import MARK, describe_run
+from otcctl.run.journal import JournalReading
 
 
 def print_log(console: Console, reading: JournalReading) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from otcctl.plan import Plan, PlannedStep
-from otcctl.runbook import schema as s
-from otcctl.runbook.durations import format_duration
-from otcctl.runbook.load import LoadedRunbook
+from otcctl.model import schema as s
+from otcctl.model.durations import format_duration
+from otcctl.model.load import LoadedRunbook
+from otcctl.plan.build import Plan, PlannedStep
 
 CADENCE_ZH = {
     "daily": "日操作",

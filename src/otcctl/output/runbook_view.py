@@ -6,9 +6,9 @@ from typing import Any
 
 from rich.console import Console
 
+from otcctl.model.load import LoadedRunbook
 from otcctl.output.console import make_table
 from otcctl.output.plan_view import CADENCE_ZH, runbook_summary, step_fields
-from otcctl.runbook.load import LoadedRunbook
 
 
 def runbook_to_json(loaded: LoadedRunbook) -> dict[str, Any]:

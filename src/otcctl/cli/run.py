@@ -1,0 +1,200 @@
+"""CLI commands that execute and inspect runs: run, resume, runs, log.
+
+Registered on the main Typer app; they parse, choose the confirmer and renderers, call
+:mod:`otcctl.run.session` and map the result to an exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+import typer
+
+from otcctl.cli.app import app
+from otcctl.cli.options import DateOpt, InventoryOpt, JsonOpt, ParamOpt, RunbooksOpt, json_out, plan_request
+from otcctl.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from otcctl.run.doctor import Finding
+
+OperatorOpt = Annotated[
+    str | None, typer.Option("--operator", help="your name as it goes into the record (besides your OS login)")
+]
+AssumeYesOpt = Annotated[
+    bool,
+    typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
+]
+
+
+def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
+    from otcctl.output.console import make_console
+    from otcctl.output.run_view import ConsoleRenderer, JsonRenderer
+    from otcctl.run.confirm import AssumeYesConfirmer, RefusingConfirmer, TerminalConfirmer
+
+    if as_json:
+        listeners: list[Any] = [JsonRenderer()]
+        renderer = ConsoleRenderer(make_console(stderr=True))
+    else:
+        renderer = ConsoleRenderer(make_console())
+        listeners = [renderer]
+    if assume_yes:
+        confirmer: Any = AssumeYesConfirmer()
+    elif sys.stdin.isatty():
+        confirmer = TerminalConfirmer(renderer.prompt)
+    else:
+        confirmer = RefusingConfirmer()
+    return confirmer, listeners
+
+
+def _exit(result: Any) -> None:
+    if result.outcome == "passed":
+        raise typer.Exit(ExitCode.OK)
+    raise typer.Exit(ExitCode.FAILED)
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    param: ParamOpt = None,
+    run_date: DateOpt = None,
+    inventory: InventoryOpt = None,
+    runbooks: RunbooksOpt = None,
+    operator: OperatorOpt = None,
+    assume_yes: AssumeYesOpt = False,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    allow_non_trading_day: Annotated[
+        bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Execute a runbook step by step, judging each result and recording everything in the journal."""
+    from otcctl.run.journal import state_dir
+    from otcctl.run.operator import operator_identity
+    from otcctl.run.session import RunRequest, start_run
+
+    request = RunRequest(
+        plan_request(name, param, run_date, inventory, runbooks),
+        operator_identity(operator),
+        assume_yes,
+        no_wait,
+        allow_non_trading_day,
+    )
+    confirmer, listeners = _wiring(as_json, assume_yes)
+    _exit(start_run(request, state_dir(), confirmer, listeners))
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="the run to continue (see `otcctl runs`)")],
+    operator: OperatorOpt = None,
+    assume_yes: AssumeYesOpt = False,
+    in_flight: Annotated[
+        str | None,
+        typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
+    ] = None,
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
+    from otcctl.plan.prepare import PlanRequest
+    from otcctl.run.journal import state_dir
+    from otcctl.run.operator import operator_identity
+    from otcctl.run.session import RunRequest, resume_run
+
+    if in_flight not in (None, "rerun", "done"):
+        raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
+    decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
+    request = RunRequest(PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait)
+    confirmer, listeners = _wiring(as_json, assume_yes)
+    _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
+
+
+@app.command("runs")
+def list_runs(as_json: JsonOpt = False) -> None:
+    """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
+    from otcctl.output.run_view import describe_run
+    from otcctl.run.journal import list_runs as journals
+    from otcctl.run.journal import read_journal, state_dir
+
+    rows = [describe_run(read_journal(path).records) for path in journals(state_dir())]
+    if as_json:
+        json_out(rows)
+        return
+    from otcctl.output.console import make_console, make_table
+
+    console = make_console()
+    table = make_table(console, "run", "runbook", "started (Asia/Shanghai)", "operator", "outcome", "steps")
+    for row in rows:
+        who = row["operator"].get("operator") or row["operator"].get("login", "")
+        steps = f"{row['steps_finished']}/{row['steps_total']}"
+        outcome = row["outcome"] + (f" (in flight: {row['in_flight']})" if row["in_flight"] else "")
+        table.add_row(row["run_id"] or "?", row["runbook"] or "?", row["started_shanghai"] or "", who, outcome, steps)
+    console.print(table)
+
+
+@app.command()
+def log(
+    run_id: Annotated[str, typer.Argument(help="the run to show")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one run's journal: every step, what it found, who confirmed what and when."""
+    from otcctl.output.log_view import print_log
+    from otcctl.run.journal import find_run, read_journal, state_dir
+
+    reading = read_journal(find_run(state_dir(), run_id))
+    if as_json:
+        json_out(
+            {
+                "run_id": reading.run_id,
+                "journal": str(reading.path),
+                "torn_lines": reading.torn_lines,
+                "records": reading.records,
+            }
+        )
+        return
+    from otcctl.output.console import make_console
+
+    print_log(make_console(), reading)
+
+
+@app.command()
+def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+    """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
+    import os
+
+    from otcctl.plan.prepare import load_default_inventory
+    from otcctl.run.doctor import run_doctor
+
+    loaded = load_default_inventory(inventory)
+    if os.environ.get("OTCCTL_FORBID_PRODUCTION") == "1" and loaded.inventory.environment == "production":
+        raise InputError.at(
+            loaded.path,
+            "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
+            "to the production estate; use the lab's inventory",
+        )
+    findings = [*run_doctor(loaded), _font_finding()]
+    if as_json:
+        json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
+    else:
+        from otcctl.output.console import make_console, make_table
+
+        console = make_console()
+        table = make_table(console, "check", "target", "result", "detail")
+        for f in findings:
+            table.add_row(f.check, f.target, "ok" if f.ok else "FAIL", f.detail)
+        console.print(table)
+    raise typer.Exit(ExitCode.OK if all(f.ok for f in findings) else ExitCode.FAILED)
+
+
+def _font_finding() -> Finding:
+    """The printouts' CJK font: a local prerequisite of ``checklist`` and ``report``."""
+    from otcctl.errors import OtcctlError
+    from otcctl.output.checklist_pdf import find_cjk_font
+    from otcctl.run.doctor import Finding
+
+    try:
+        path = find_cjk_font()
+    except OtcctlError as exc:
+        return Finding("pdf font", "CJK", False, str(exc))
+    return Finding("pdf font", "CJK", True, str(path))

@@ -1,0 +1,123 @@
+"""The run's connections: one per host, opened when a step first needs it, reused after.
+
+Transports load lazily: paramiko on the first SSH step, pywinrm on the first WinRM step,
+oracledb on the first thin/thick SQL step. Credentials are looked up here, registered with
+the run's masker, and handed to the library; they are never stored anywhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from otcctl.connectors.base import CommandRunner, FileReader, SqlRunner, UnsupportedStep
+from otcctl.model.inventory import Inventory
+from otcctl.secrets import Masker, lookup_password
+
+
+class Connections:
+    """Connection pool for one run."""
+
+    def __init__(self, inventory: Inventory, masker: Masker, *, environ: dict[str, str] | None = None) -> None:
+        self.inventory = inventory
+        self.masker = masker
+        self.environ = dict(os.environ if environ is None else environ)
+        self._hosts: dict[str, CommandRunner] = {}
+        self._sql: dict[tuple[str, str], SqlRunner] = {}
+        self._lock = threading.Lock()
+        self._secrets: dict[tuple[str, str], Any] = {}
+
+    def prepare(self, host_ids: set[str], database_ids: set[str]) -> None:
+        """Look up every credential the run will need before its first record is written.
+
+        A missing password is then found before anything is done, and every secret is known to
+        the masker before a command that might print it reaches the journal.
+        """
+        for host_id in sorted(host_ids):
+            self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
+        for database_id in sorted(database_ids):
+            self._secret(("db", database_id), self.inventory.databases[database_id].credential)
+
+    def _secret(self, key: tuple[str, str], credential: object) -> Any:
+        if key not in self._secrets:
+            self._secrets[key] = lookup_password(credential, self.masker, environ=self.environ)
+        return self._secrets[key]
+
+    def known_hosts(self) -> Path:
+        """The known_hosts file every SSH host key is checked against."""
+        return Path(os.path.expanduser(self.inventory.known_hosts))
+
+    def runner(self, host_id: str) -> CommandRunner:
+        """The command runner of a host (SSH or WinRM)."""
+        with self._lock:
+            if host_id not in self._hosts:
+                self._hosts[host_id] = self._open(host_id)
+            return self._hosts[host_id]
+
+    def files(self, host_id: str) -> FileReader:
+        """File access on a host (SFTP over SSH)."""
+        runner = self.runner(host_id)
+        if not isinstance(runner, FileReader):
+            raise UnsupportedStep(f"{host_id}: file checks are done over SFTP, which {host_id} does not offer")
+        return runner
+
+    def _open(self, host_id: str) -> CommandRunner:
+        host = self.inventory.hosts[host_id]
+        secret = self._secret(("host", host_id), host.credential)
+        if host.transport == "ssh":
+            from otcctl.connectors.ssh import SshConnector
+
+            return SshConnector(host_id, host, self.known_hosts(), passphrase=secret)
+        try:
+            from otcctl.connectors.winrm import WinrmConnector
+        except ImportError:
+            raise UnsupportedStep(f"{host_id}: WinRM steps are not available in this build of otcctl") from None
+        return WinrmConnector(host, secret)
+
+    def drop(self, host_id: str) -> None:
+        """Forget a host's connection (it rebooted); the next step reconnects."""
+        with self._lock:
+            runner = self._hosts.pop(host_id, None)
+        if runner is not None:
+            runner.close()
+
+    def sql(self, database_id: str, host_id: str) -> SqlRunner:
+        """A query runner for a database, by the route the inventory chose."""
+        key = (database_id, host_id)
+        with self._lock:
+            existing = self._sql.get(key)
+        if existing is not None:
+            return existing
+        database = self.inventory.databases[database_id]
+        try:
+            from otcctl.connectors import oracle
+        except ImportError:
+            raise UnsupportedStep("SQL steps are not available in this build of otcctl") from None
+        host = self.inventory.hosts[host_id]
+        created = oracle.make_sql_runner(
+            database,
+            host_id=host_id,
+            host_address=host.address,
+            login_user=host.user,
+            command_runner=self.runner(host_id) if database.route == "sqlplus-ssh" else None,
+            password=None
+            if database.route == "sqlplus-ssh"
+            else self._secret(("db", database_id), database.credential),
+        )
+        with self._lock:
+            self._sql[key] = created
+        return created
+
+    def close_all(self) -> None:
+        """Close every connection of the run."""
+        with self._lock:
+            runners = list(self._hosts.values()) + list(self._sql.values())
+            self._hosts.clear()
+            self._sql.clear()
+        for runner in runners:
+            try:
+                runner.close()
+            except Exception:
+                continue

@@ -1,0 +1,1 @@
+"""What operators write: inventory, runbook schema, YAML with line marks, validation."""

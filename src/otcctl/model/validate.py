@@ -1,0 +1,108 @@
+"""``otcctl validate``: check runbooks and the inventory, every problem located by file and line.
+
+With no paths it checks everything shipped: the inventory and every runbook, each runbook also
+against the inventory (hosts, groups, services, databases, data files, departments).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from otcctl.errors import InputError, Problem
+from otcctl.model import locate
+from otcctl.model.inventory import LoadedInventory, load_inventory
+from otcctl.model.load import check_against_inventory, load_runbook
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """One file's verdict."""
+
+    path: str
+    kind: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong with the file."""
+        return not self.problems
+
+
+@dataclass
+class ValidationReport:
+    """All files checked and every problem found."""
+
+    files: list[FileVerdict] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem in every file."""
+        return [p for f in self.files for p in f.problems]
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``--json``."""
+        return {
+            "ok": not self.problems,
+            "files": [
+                {
+                    "path": f.path,
+                    "kind": f.kind,
+                    "ok": f.ok,
+                    "problems": [
+                        {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in f.problems
+                    ],
+                }
+                for f in self.files
+            ],
+        }
+
+
+def validate_files(paths: list[Path], inventory_option: Path | None, runbooks_option: Path | None) -> ValidationReport:
+    """Validate the given files, or the shipped inventory and all runbooks when none are given."""
+    report = ValidationReport()
+    runbook_paths = [p for p in paths if not _looks_like_inventory(p)]
+    inventory_paths = [p for p in paths if _looks_like_inventory(p)]
+    if not paths:
+        inventory_paths = [locate.inventory_path(inventory_option)]
+        runbook_paths = locate.all_runbooks(runbooks_option)
+    elif inventory_option is not None:
+        inventory_paths.append(inventory_option)
+    inventory: LoadedInventory | None = None
+    for path in inventory_paths:
+        try:
+            inventory = load_inventory(path)
+            report.files.append(FileVerdict(str(path), "inventory"))
+        except InputError as exc:
+            report.files.append(FileVerdict(str(path), "inventory", tuple(exc.problems)))
+    if inventory is None and not inventory_paths:
+        try:
+            inventory = load_inventory(locate.inventory_path(inventory_option))
+        except InputError as exc:
+            report.files.append(
+                FileVerdict(str(locate.inventory_path(inventory_option)), "inventory", tuple(exc.problems))
+            )
+    for path in runbook_paths:
+        try:
+            loaded = load_runbook(path)
+            problems = check_against_inventory(loaded, inventory.inventory, str(inventory.path)) if inventory else []
+        except InputError as exc:
+            problems = exc.problems
+        report.files.append(FileVerdict(str(path), "runbook", tuple(problems)))
+    return report
+
+
+def _looks_like_inventory(path: Path) -> bool:
+    """An inventory has hosts and no steps; decided from the text so broken files still get a kind."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return path.name.startswith("inventory")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return path.name.startswith("inventory")
+    return isinstance(data, dict) and "hosts" in data and "steps" not in data

@@ -1,0 +1,1 @@
+"""Runbook x inventory x parameters -> the typed plan; no network."""

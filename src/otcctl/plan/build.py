@@ -1,0 +1,336 @@
+"""Runbook x inventory x parameters -> the exact plan: every command, host and check, no network.
+
+The dry run renders this plan and stops; a real run executes the same plan. Building it opens
+no connection and imports no transport library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from otcctl.errors import InputError
+from otcctl.model import schema as s
+from otcctl.model.durations import parse_clock
+from otcctl.model.inventory import Host, LoadedInventory, Service
+from otcctl.model.load import LoadedRunbook, check_against_inventory
+from otcctl.model.templates import Context, TemplateError, render
+from otcctl.plan.params import resolve_params
+from otcctl.plan.sql_route import describe_route
+
+
+@dataclass(frozen=True)
+class PlannedService:
+    """A service on a host with the exact commands that query and change it."""
+
+    name: str
+    title: str
+    port: int | None
+    status_command: str
+    control_command: str | None
+
+
+@dataclass(frozen=True)
+class PlannedTarget:
+    """What a step does on one host."""
+
+    host_id: str
+    address: str
+    transport: str
+    port: int
+    command: str | None = None
+    ports: tuple[tuple[int, str], ...] = ()
+    path: str | None = None
+    services: tuple[PlannedService, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """One step, fully rendered."""
+
+    index: int
+    no: str
+    step: Any
+    targets: tuple[PlannedTarget, ...]
+    condition: str
+    is_rollback: bool = False
+    sql: str | None = None
+    binds: dict[str, str] = field(default_factory=dict)
+    database_route: str | None = None
+    where: str | None = None
+    text: dict[str, str] = field(default_factory=dict)
+    recipients: tuple[str, ...] = ()
+    gate: str | None = None
+    route_detail: str | None = None
+
+    @property
+    def id(self) -> str:
+        """The step's id."""
+        return str(self.step.id)
+
+    @property
+    def kind(self) -> str:
+        """The step's kind."""
+        return str(self.step.kind)
+
+    @property
+    def host_column(self) -> str:
+        """主机 column: the hosts it acts on, or where a person acts."""
+        if self.targets:
+            return ", ".join(t.host_id for t in self.targets)
+        return self.where or "-"
+
+    @property
+    def rollback(self) -> tuple[str, ...]:
+        """Ids of the rollback steps offered when this step fails."""
+        policy = self.step.on_failure
+        return tuple(policy.rollback) if isinstance(policy, s.Rollback) else ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A runbook ready to execute or to show."""
+
+    runbook: s.Runbook
+    runbook_path: str
+    runbook_sha256: str
+    inventory: LoadedInventory
+    params: dict[str, str]
+    steps: tuple[PlannedStep, ...]
+    rollback_steps: tuple[PlannedStep, ...]
+    skipped: tuple[str, ...] = ()
+
+    def rollback_step(self, step_id: str) -> PlannedStep:
+        """The planned rollback step of that id."""
+        return next(p for p in self.rollback_steps if p.id == step_id)
+
+
+def build_plan(loaded: LoadedRunbook, inventory: LoadedInventory, overrides: dict[str, str], run_date: date) -> Plan:
+    """Validate the runbook against the inventory, resolve parameters and render every step."""
+    problems = check_against_inventory(loaded, inventory.inventory, str(inventory.path))
+    if problems:
+        raise InputError(problems)
+    params = resolve_params(loaded, overrides, run_date)
+    rb = loaded.runbook
+    builder = _StepRenderer(inventory, params, loaded)
+    steps = tuple(builder.render(i, step, ("steps", i)) for i, step in enumerate(rb.steps) if _enabled(step, params))
+    rollback = tuple(
+        builder.render(i, step, ("rollback_steps", i), is_rollback=True)
+        for i, step in enumerate(rb.rollback_steps)
+        if _enabled(step, params)
+    )
+    skipped = tuple(
+        f"{step.id} ({step.enabled_by}={params.get(str(step.enabled_by))})"
+        for step in [*rb.steps, *rb.rollback_steps]
+        if not _enabled(step, params)
+    )
+    return Plan(rb, str(loaded.path), loaded.sha256, inventory, params, steps, rollback, skipped)
+
+
+def _enabled(step: Any, params: dict[str, str]) -> bool:
+    """An opt-in step (``enabled_by``) is planned only when its parameter is 'yes'."""
+    return step.enabled_by is None or params.get(step.enabled_by) == "yes"
+
+
+class _StepRenderer:
+    def __init__(self, inventory: LoadedInventory, params: dict[str, str], loaded: LoadedRunbook) -> None:
+        self.inv = inventory.inventory
+        self.params = params
+        self.loaded = loaded
+
+    def render(self, index: int, step: Any, loc: tuple[str | int, ...], is_rollback: bool = False) -> PlannedStep:
+        try:
+            return self._render(index, step, is_rollback)
+        except TemplateError as exc:
+            raise InputError(self.loaded.source.problem(loc, str(exc))) from None
+
+    def _t(self, text: str | None, context: Context) -> str:
+        return render(text or "", self.params, context)
+
+    def _render(self, index: int, step: Any, is_rollback: bool) -> PlannedStep:
+        no = step.no or (f"R{index + 1}" if is_rollback else str(index + 1))
+        expect = getattr(step, "expect", None)
+        common: dict[str, Any] = {
+            "index": index,
+            "no": no,
+            "step": step,
+            "is_rollback": is_rollback,
+            "condition": expect.describe() if expect is not None else _implicit_condition(step),
+            "text": {
+                k: self._t(getattr(step, k), "raw").strip() for k in ("action", "judge", "remark") if getattr(step, k)
+            },
+        }
+        hosts = self.inv.resolve_targets(getattr(step, "targets", []) or [])
+        if isinstance(step, s.ShellStep | s.WinrmStep):
+            context: Context = "sh"
+            if isinstance(step, s.WinrmStep):
+                context = "powershell" if step.shell == "powershell" else "cmd"
+            return PlannedStep(
+                **common,
+                targets=tuple(self._target(h, command=self._per_host(step.command, h, context)) for h in hosts),
+            )
+        if isinstance(step, s.LocalStep):
+            local = PlannedTarget("local", "localhost", "local", 0, command=self._t(step.command, "sh"))
+            return PlannedStep(**common, targets=(local,))
+        if isinstance(step, s.PortStep):
+            return PlannedStep(**common, targets=tuple(self._target(h, ports=self._ports(step, h)) for h in hosts))
+        if isinstance(step, s.FileStep):
+            return self._file(step, common)
+        if isinstance(step, s.ServiceStep):
+            return PlannedStep(**common, targets=tuple(self._services(step, h) for h in hosts))
+        if isinstance(step, s.RebootStep):
+            return PlannedStep(**common, targets=tuple(self._target(h, command=self._reboot(h)) for h in hosts))
+        if isinstance(step, s.SqlStep):
+            db = self.inv.databases[step.database]
+            host_id = db.primary_host if step.on_host == "primary" else (db.standby_host or db.primary_host)
+            binds = {k: self._t(v, "raw") for k, v in step.binds.items()}
+            return PlannedStep(
+                **common,
+                targets=(self._target(host_id),),
+                sql=step.sql.strip(),
+                binds=binds,
+                database_route=db.route,
+                route_detail=describe_route(
+                    db,
+                    host_id=host_id,
+                    host_address=self.inv.hosts[host_id].address,
+                    login_user=self.inv.hosts[host_id].user,
+                ),
+            )
+        if isinstance(step, s.NotifyStep):
+            text = {
+                **common.pop("text"),
+                "subject": self._t(step.subject, "raw").strip(),
+                "message": self._t(step.message, "raw").strip(),
+            }
+            recipients = tuple(
+                f"{self.inv.departments[d].name} <{', '.join(self.inv.departments[d].email) or '电话'}>"
+                for d in step.departments
+            )
+            return PlannedStep(
+                **common,
+                text=text,
+                targets=(),
+                where="、".join(self.inv.departments[d].name for d in step.departments),
+                recipients=recipients,
+            )
+        if isinstance(step, s.ManualStep):
+            text = {**common.pop("text"), "instructions": self._t(step.instructions, "raw").strip()}
+            return PlannedStep(**common, text=text, targets=(), where=self._where(step.where))
+        if isinstance(step, s.PauseStep):
+            text = {**common.pop("text"), "prompt": self._t(step.prompt, "raw").strip()}
+            return PlannedStep(**common, text=text, targets=(), where="操作员")
+        if isinstance(step, s.TimeGateStep):
+            try:
+                gate = parse_clock(self._t(step.not_before, "raw")).strftime("%H:%M")
+            except ValueError as exc:
+                raise TemplateError(str(exc)) from None
+            common["condition"] = f"北京时间不早于 {gate}"
+            return PlannedStep(**common, targets=(), where="-", gate=gate)
+        raise AssertionError(f"no renderer for step kind {step.kind}")
+
+    def _per_host(self, text: str, host_id: str, context: Context) -> str:
+        """A command for one host: ``{{host_id}}`` and ``{{host_address}}`` name the host it runs on."""
+        values = {**self.params, "host_id": host_id, "host_address": self.inv.hosts[host_id].address}
+        return render(text, values, context)
+
+    def _target(self, host_id: str, **extra: Any) -> PlannedTarget:
+        host = self.inv.hosts[host_id]
+        return PlannedTarget(host_id, host.address, host.transport, host.port, **extra)
+
+    def _where(self, where: str) -> str:
+        if where in self.inv.manual_only:
+            return f"{where} ({self.inv.manual_only[where].role})"
+        if where in self.inv.hosts:
+            return f"{where} ({self.inv.hosts[where].role})"
+        return where
+
+    def _ports(self, step: s.PortStep, host_id: str) -> tuple[tuple[int, str], ...]:
+        host = self.inv.hosts[host_id]
+        found: dict[int, str] = {p: f"port {p}" for p in step.ports}
+        for name in step.services:
+            for service in _named_services(host, name):
+                if service.port is not None:
+                    found.setdefault(service.port, service.title)
+        return tuple(sorted(found.items()))
+
+    def _file(self, step: s.FileStep, common: dict[str, Any]) -> PlannedStep:
+        if step.data_file is not None:
+            data_file = self.inv.data_files[step.data_file]
+            values = {**self.params, "type": step.file_type or ""}
+            path = render(data_file.path, values, "path")
+            hosts = [data_file.host]
+        else:
+            path = self._t(step.path, "path")
+            hosts = self.inv.resolve_targets(step.targets)
+        return PlannedStep(**common, targets=tuple(self._target(h, path=path) for h in hosts))
+
+    def _services(self, step: s.ServiceStep, host_id: str) -> PlannedTarget:
+        host = self.inv.hosts[host_id]
+        chosen: list[Service] = []
+        for name in step.services:
+            chosen.extend(x for x in _named_services(host, name) if x not in chosen)
+        chosen.sort(key=lambda x: x.start_order or 0, reverse=step.operation == "stop")
+        planned = tuple(
+            PlannedService(
+                x.name,
+                x.title,
+                x.port,
+                service_command(host, x, "status"),
+                None if step.operation == "status" else service_command(host, x, step.operation),
+            )
+            for x in chosen
+        )
+        return self._target(host_id, services=planned)
+
+    def _reboot(self, host_id: str) -> str:
+        host = self.inv.hosts[host_id]
+        if host.reboot_command:
+            return host.reboot_command
+        return "shutdown /r /t 0 /d p:4:1 /c otcctl" if host.os == "windows" else "sudo /sbin/shutdown -r now"
+
+
+def _named_services(host: Host, name: str) -> list[Service]:
+    if name == "all":
+        return list(host.services)
+    if name == "middleware":
+        return [x for x in host.services if x.middleware]
+    found = host.service(name)
+    return [found] if found else []
+
+
+def service_command(host: Host, service: Service, operation: str) -> str:
+    """The exact command that queries, stops or starts a service on its host."""
+    if host.os == "windows":
+        name = service.windows_service or service.name
+        return f"sc {'query' if operation == 'status' else operation} {name}"
+    override = {"status": service.status_command, "start": service.start_command, "stop": service.stop_command}
+    if override[operation]:
+        return str(override[operation])
+    unit = service.unit or service.name
+    return f"systemctl is-active {unit}" if operation == "status" else f"sudo systemctl {operation} {unit}"
+
+
+def _implicit_condition(step: Any) -> str:
+    """How steps without an ``expect`` are judged."""
+    if isinstance(step, s.PortStep):
+        return f"每个端口 {'在监听' if step.state == 'open' else '已关闭'} (TCP connect)"
+    if isinstance(step, s.FileStep):
+        parts = ["存在" if step.exists else "不存在"]
+        if step.min_size is not None:
+            parts.append(f">= {step.min_size} 字节")
+        if step.max_age is not None:
+            parts.append(f"修改于 {step.max_age:g}s 内")
+        if step.ofd:
+            parts.append("OFD 格式校验通过")
+        return "、".join(parts)
+    if isinstance(step, s.ServiceStep):
+        state = step.expect_state or {"status": "running", "stop": "stopped", "start": "running"}[step.operation]
+        return f"服务状态 = {state}"
+    if isinstance(step, s.RebootStep):
+        return "主机重启后恢复应答" + ("，自启服务端口在监听" if step.check_services else "")
+    if isinstance(step, s.NotifyStep):
+        sent = "每个通知渠道均已发出 (邮件服务器接受了发给每个部门的邮件)"
+        return sent + ("，并由操作员确认" if step.confirm else "")
+    return "操作员确认"

@@ -1,0 +1,1 @@
+"""A run: session, engine, confirmations, events, the journal and the lock."""

@@ -1,0 +1,404 @@
+"""Runs a plan step by step: journal first, then the work, the verdict, the person, the journal.
+
+For every step: ``step-started`` is fsynced before anything is sent; the step is executed in a
+worker thread (so Ctrl-C in the main thread can cancel it cleanly and the remote command is
+killed); its result is judged, a person confirms where the runbook asks for one, and
+``step-finished`` is fsynced before the next step starts. Listeners only ever see masked data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
+from otcctl.connectors.pool import Connections
+from otcctl.errors import OtcctlError
+from otcctl.model import schema as s
+from otcctl.plan.build import Plan, PlannedStep
+from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
+from otcctl.run.events import Confirmation, Event, Listener, Outcome, RunResult, StepResult
+from otcctl.run.journal import Journal, timestamps
+from otcctl.secrets import Masker
+from otcctl.steps.base import StepContext, TargetResult
+from otcctl.steps.executors import SINGLE_RESULT_KINDS, execute
+
+PERSON_KINDS = ("manual", "pause")
+
+
+class RunStopped(OtcctlError):
+    """A condition that stops the whole run whatever the step's policy (host key, missing secret)."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How this run behaves, decided by the operator on the command line."""
+
+    operator: dict[str, str]
+    no_wait: bool = False
+
+
+class Engine:
+    """Executes one plan; everything it touches is passed in."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        run_id: str,
+        journal: Journal,
+        connections: Connections,
+        confirmer: Confirmer,
+        listeners: Sequence[Listener],
+        masker: Masker,
+        options: RunOptions,
+        now: Callable[[], datetime] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.run_id = run_id
+        self.journal = journal
+        self.connections = connections
+        self.confirmer = confirmer
+        self.listeners = list(listeners)
+        self.masker = masker
+        self.options = options
+        self.cancel = threading.Event()
+        self._now = now or (lambda: datetime.now(tz=UTC))
+        self._sleep = sleep or self._cancellable_sleep
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otcctl-step")
+
+    # -- public -----------------------------------------------------------------------------
+    def run(self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None) -> RunResult:
+        """Run every step not already done; a step found in flight is decided by the operator first."""
+        results: list[StepResult] = []
+        outcome: str = "passed"
+        try:
+            for planned in self.plan.steps:
+                if planned.id in done:
+                    continue
+                if planned.id == in_flight:
+                    decided = self._decide_in_flight(planned)
+                    if decided is not None:
+                        results.append(decided)
+                        if decided.outcome == "aborted":
+                            outcome = "aborted"
+                            break
+                        continue
+                result = self._step(planned)
+                results.append(result)
+                if result.outcome == "aborted":
+                    outcome = "aborted"
+                    break
+                if result.failed:
+                    outcome = "failed"
+                    policy = planned.step.on_failure
+                    if isinstance(policy, s.Rollback):
+                        results.extend(self._rollback(planned))
+                        break
+                    if policy != "continue":
+                        break
+        except KeyboardInterrupt:
+            self._record("run-interrupted", {"reason": "Ctrl-C"})
+            self._emit("run-finished", {"outcome": "interrupted"})
+            raise
+        except RunStopped as exc:
+            outcome = "failed"
+            self._record("run-stopped", {"reason": str(exc)})
+            self._emit("note", {"message": f"run stopped: {exc}"})
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))  # type: ignore[arg-type]
+        self._record("run-finished", {"outcome": outcome, "steps": len(results)})
+        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
+        return final
+
+    # -- one step ---------------------------------------------------------------------------
+    def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
+        step = planned.step
+        started = time.monotonic()
+        self._record("step-started", _step_record(planned))
+        self._emit(
+            "step-started",
+            {
+                "no": planned.no,
+                "id": planned.id,
+                "kind": planned.kind,
+                "host": planned.host_column,
+                "action": planned.text.get("action", ""),
+            },
+        )
+        attempts = 0
+        targets: tuple[TargetResult, ...] = ()
+        confirmation: Confirmation | None = None
+        stopped: str | None = None
+        try:
+            while True:
+                if planned.kind in PERSON_KINDS:
+                    answer, confirmation = self._ask(planned, "confirm", (), "done as described?")
+                    outcome, reason = _person_outcome(answer, planned)
+                    if confirmation.how == "assume-yes" and outcome == "passed":
+                        reason = "pre-approved by the operator (--assume-yes)"
+                    break
+                attempts += 1
+                targets, passed, reason = self._execute(planned)
+                while not passed and attempts < step.retry.attempts and not self.cancel.is_set():
+                    self._emit(
+                        "step-progress",
+                        {
+                            "id": planned.id,
+                            "message": f"attempt {attempts} failed: {reason}; retrying in {step.retry.delay:g}s",
+                        },
+                    )
+                    self._sleep(step.retry.delay)
+                    attempts += 1
+                    targets, passed, reason = self._execute(planned)
+                if passed and step.confirm:
+                    answer, confirmation = self._ask(planned, "confirm", targets, reason)
+                    outcome, reason = _confirmed_outcome(answer, reason)
+                elif passed:
+                    outcome = "passed"
+                elif step.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
+                    answer, confirmation = self._ask(planned, "failure", targets, reason)
+                    if answer == "retry":
+                        continue
+                    outcome = _FAILURE_ANSWERS.get(answer, "failed")
+                    if answer == "yes":
+                        reason = f"failed ({reason}), accepted by the operator"
+                else:
+                    outcome = "failed"
+                break
+        except NeedsOperator as exc:
+            outcome, reason, stopped = "failed", str(exc), str(exc)
+        result = StepResult(
+            planned.id,
+            planned.no,
+            outcome,
+            reason,
+            targets,
+            attempts,
+            time.monotonic() - started,
+            confirmation,
+        )
+        self._finish(result)
+        if stopped is not None:
+            raise RunStopped(stopped)
+        return result
+
+    def _execute(self, planned: PlannedStep) -> tuple[tuple[TargetResult, ...], bool, str]:
+        ctx = StepContext(
+            self.connections,
+            self.plan.params,
+            self.cancel,
+            self._now,
+            self._sleep,
+            lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
+            self.options.no_wait,
+        )
+        future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
+        try:
+            while True:
+                try:
+                    results = future.result(timeout=0.2)
+                    break
+                except TimeoutError:
+                    continue
+        except KeyboardInterrupt:
+            self.cancel.set()
+            with contextlib.suppress(Exception):  # the interruption is what we report
+                future.result(timeout=15)  # the executor stops the remote command on cancel
+            self._record("step-interrupted", {"step": planned.id, "no": planned.no})
+            raise
+        except HostKeyRejected as exc:
+            raise RunStopped(str(exc)) from None
+        except UnsupportedStep as exc:
+            raise RunStopped(f"step {planned.no} ({planned.id}): {exc}") from None
+        except ConnectionFailed as exc:
+            return (TargetResult(planned.host_column, False, str(exc)),), False, str(exc)
+        except OtcctlError as exc:  # a missing secret and the like: nothing on this path can work
+            raise RunStopped(str(exc)) from None
+        masked = tuple(_masked_target(t, self.masker) for t in results)
+        expected = len(planned.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
+        passed = bool(masked) and all(t.passed for t in masked) and len(masked) >= expected
+        failed = [t for t in masked if not t.passed]
+        if failed:
+            reason = "; ".join(f"{t.host}: {t.reason}" for t in failed)
+        elif len(masked) < expected:
+            reason = "stopped before the remaining hosts"
+        else:
+            reason = "; ".join(f"{t.host}: {t.reason}" for t in masked) if len(masked) > 1 else masked[0].reason
+        return masked, passed, reason
+
+    # -- people -----------------------------------------------------------------------------
+    def _ask(
+        self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
+    ) -> tuple[Answer, Confirmation]:
+        choices = _CHOICES[purpose]
+        question = {
+            "confirm": "Is the result as the 结果判断 says?",
+            "failure": "Sending failed: tell the departments by phone, then answer yes (recorded); or retry, no "
+            "(stop), skip, abort?"
+            if planned.kind == "notify"
+            else "The step failed. Retry, go on anyway (yes), stop (no), skip it, or abort?",
+            "rollback": "Run the rollback steps now?",
+            "in-flight": "This step was running when the run stopped; its outcome is unknown. Run it again, or "
+            "record it as done by you?",
+        }[purpose]
+        request = ConfirmRequest(
+            purpose,
+            planned.id,
+            planned.no,
+            planned.text.get("action", ""),
+            question,
+            choices,
+            planned.text.get("judge"),
+            verdict,
+            tuple(t.to_json() for t in targets),
+            {k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+        )
+        self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
+        answer, comment, how = self.confirmer.ask(request)
+        confirmation = Confirmation(answer, self.masker.mask(comment), self.options.operator, timestamps(), how)
+        self._record(
+            "confirmation",
+            {
+                "step": planned.id,
+                "no": planned.no,
+                "purpose": purpose,
+                "question": question,
+                "verdict": verdict,
+                **confirmation.to_json(),
+            },
+        )
+        self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
+        return answer, confirmation
+
+    def _decide_in_flight(self, planned: PlannedStep) -> StepResult | None:
+        answer, confirmation = self._ask(planned, "in-flight", (), "outcome unknown")
+        if answer == "rerun":
+            return None
+        outcome: Outcome = "done-by-operator" if answer == "done" else "aborted"
+        reason = "recorded as done by the operator after the interruption" if answer == "done" else "aborted"
+        result = StepResult(planned.id, planned.no, outcome, reason, attempts=0, confirmation=confirmation)
+        self._finish(result)
+        return result
+
+    def _rollback(self, failed: PlannedStep) -> list[StepResult]:
+        answer, _ = self._ask(failed, "rollback", (), f"rollback: {', '.join(failed.rollback)}")
+        if answer != "yes":
+            return []
+        return [self._step(self.plan.rollback_step(step_id)) for step_id in failed.rollback]
+
+    def _finish(self, result: StepResult) -> None:
+        """Journal (fsynced) and announce a step's end: the one place a step-finished record is made."""
+        targets = [t.to_json() for t in result.targets]
+        self._record(
+            "step-finished",
+            {
+                "step": result.step_id,
+                "no": result.no,
+                "outcome": result.outcome,
+                "reason": result.reason,
+                "attempts": result.attempts,
+                "duration": round(result.duration, 3),
+                "targets": targets,
+                **({"confirmation": result.confirmation.to_json()} if result.confirmation else {}),
+            },
+        )
+        self._emit(
+            "step-finished",
+            {
+                "no": result.no,
+                "id": result.step_id,
+                "outcome": result.outcome,
+                "reason": result.reason,
+                "duration": result.duration,
+                "targets": targets,
+            },
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _record(self, kind: str, data: dict[str, Any]) -> None:
+        self.journal.append(kind, run_id=self.run_id, **self.masker.mask_data(data))
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
+        for listener in self.listeners:
+            try:
+                listener.on_event(event)
+            except Exception:
+                continue
+
+    def _cancellable_sleep(self, seconds: float) -> None:
+        self.cancel.wait(seconds)
+
+
+_FAILURE_ANSWERS: dict[str, Outcome] = {"yes": "passed", "skip": "skipped", "abort": "aborted"}
+_CHOICES: dict[str, tuple[Answer, ...]] = {
+    "confirm": ("yes", "no", "skip", "abort"),
+    "failure": ("retry", "yes", "no", "skip", "abort"),
+    "rollback": ("yes", "no"),
+    "in-flight": ("rerun", "done", "abort"),
+}
+
+
+def _person_outcome(answer: Answer, planned: PlannedStep) -> tuple[Outcome, str]:
+    return {
+        "yes": ("passed", "confirmed by the operator"),
+        "no": ("failed", "the operator said it was not done as described"),
+        "skip": ("skipped", "skipped by the operator"),
+    }.get(answer, ("aborted", "aborted by the operator"))  # type: ignore[return-value]
+
+
+def _confirmed_outcome(answer: Answer, reason: str) -> tuple[Outcome, str]:
+    if answer == "yes":
+        return "passed", f"{reason}; confirmed by the operator"
+    if answer == "skip":
+        return "skipped", f"{reason}; skipped by the operator"
+    if answer == "abort":
+        return "aborted", f"{reason}; aborted by the operator"
+    return "failed", f"{reason}; the operator judged it not as expected"
+
+
+def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:
+    return TargetResult(
+        t.host,
+        t.passed,
+        masker.mask(t.reason),
+        t.exit_code,
+        masker.mask(t.stdout),
+        masker.mask(t.stderr),
+        t.duration,
+        masker.mask_data(t.details),
+    )
+
+
+def _step_record(planned: PlannedStep) -> dict[str, Any]:
+    """What the journal says about a step before it starts: enough to know what was sent."""
+    return {
+        "step": planned.id,
+        "no": planned.no,
+        "kind": planned.kind,
+        "rollback_step": planned.is_rollback,
+        "action": planned.text.get("action", ""),
+        "source": planned.step.source,
+        "targets": [
+            {
+                "host": t.host_id,
+                "address": t.address,
+                "transport": t.transport,
+                **({"command": t.command} if t.command else {}),
+                **({"path": t.path} if t.path else {}),
+                **({"ports": [p for p, _ in t.ports]} if t.ports else {}),
+                **({"services": [x.control_command or x.status_command for x in t.services]} if t.services else {}),
+            }
+            for t in planned.targets
+        ],
+        **({"sql": planned.sql, "binds": planned.binds} if planned.sql else {}),
+    }

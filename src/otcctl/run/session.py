@@ -1,0 +1,270 @@
+"""Start and resume runs: plan, trading-day check, lock, journal, engine, clean up.
+
+This is the composition root of a run: the only place that builds connections, the
+journal, the lock and the engine together. The CLI calls it with frozen requests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from otcctl import __version__
+from otcctl.connectors.pool import Connections
+from otcctl.errors import InputError, OtcctlError
+from otcctl.plan.build import Plan
+from otcctl.plan.prepare import PlanRequest, prepare_plan
+from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
+from otcctl.run.engine import Engine, RunOptions
+from otcctl.run.events import Event, Listener, RunResult
+from otcctl.run.journal import Journal, find_run, new_run_id, read_journal
+from otcctl.run.lock import RunLock
+from otcctl.secrets import Masker
+
+RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
+
+
+class ProductionForbidden(OtcctlError):
+    """This machine must never connect to the production estate (tests, CI, the demo)."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """Everything ``otcctl run`` was told."""
+
+    plan: PlanRequest
+    operator: dict[str, str]
+    assume_yes: bool = False
+    no_wait: bool = False
+    allow_non_trading_day: bool = False
+
+
+def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
+    """Plan, check, lock, journal and execute a new run."""
+    plan = prepare_plan(request.plan)
+    _refuse_production_here(plan)
+    calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
+    lock = RunLock(state, plan.runbook.name)
+    run_id = new_run_id(plan.runbook.name)
+    lock.acquire(
+        {
+            "run_id": run_id,
+            "operator": _who(request.operator),
+            "machine": request.operator["machine"],
+            "since": _now_text(),
+        }
+    )
+    try:
+        journal = Journal.create(state, run_id)
+        journal.append(
+            "run-started",
+            run_id=run_id,
+            **_run_header(plan, request.plan, request.operator),
+            options={
+                "assume_yes": request.assume_yes,
+                "no_wait": request.no_wait,
+                "allow_non_trading_day": request.allow_non_trading_day,
+            },
+            trading_day=calendar_note,
+        )
+        if request.assume_yes:
+            journal.append(
+                "pre-approval",
+                run_id=run_id,
+                operator=request.operator,
+                statement="--assume-yes: the operator pre-approved every confirmation of this run",
+            )
+        return _execute(plan, run_id, journal, request, confirmer, listeners)
+    finally:
+        lock.release()
+
+
+def resume_run(
+    run_id: str,
+    request: RunRequest,
+    state: Path,
+    confirmer: Confirmer,
+    listeners: Sequence[Listener],
+    in_flight: Literal["rerun", "done"] | None = None,
+) -> RunResult:
+    """Continue a run after its last finished step; the step in flight is decided, never silently re-run."""
+    path = find_run(state, run_id)
+    reading = read_journal(path)
+    header = reading.first("run-started")
+    if header is None:
+        raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
+    if any(r["type"] == "run-finished" and r.get("outcome") == "passed" for r in reading.records):
+        raise InputError.at(path, f"run {reading.run_id} already finished successfully; nothing to resume")
+    plan_request = PlanRequest(
+        header["runbook_path"],
+        dict(header.get("overrides", {})),
+        _date(header["params"]["date"]),
+        Path(header["inventory"]),
+    )
+    plan = prepare_plan(plan_request)
+    _refuse_production_here(plan)
+    for what, recorded, now in (
+        ("runbook", header["runbook_sha256"], plan.runbook_sha256),
+        ("inventory", header["inventory_sha256"], plan.inventory.sha256),
+    ):
+        if recorded != now:
+            raise InputError.at(
+                path,
+                f"the {what} changed since run {reading.run_id} started ({recorded[:12]} -> "
+                f"{now[:12]}); finishing it with a different {what} would make the record lie. "
+                "Start a new run instead.",
+            )
+    finished = {r["step"]: r["outcome"] for r in reading.of("step-finished")}
+    started = [r["step"] for r in reading.of("step-started")]
+    policies = {p.id: p.step.on_failure for p in plan.steps}
+    done = frozenset(
+        step
+        for step, outcome in finished.items()
+        if outcome in RESUMABLE_DONE or (outcome == "failed" and policies.get(step) == "continue")
+    )
+    flying = next((step for step in reversed(started) if step not in finished), None)
+    lock = RunLock(state, plan.runbook.name)
+    lock.acquire(
+        {
+            "run_id": reading.run_id,
+            "operator": _who(request.operator),
+            "machine": request.operator["machine"],
+            "since": _now_text(),
+        }
+    )
+    try:
+        journal = Journal(path)
+        journal.append(
+            "run-resumed",
+            run_id=reading.run_id,
+            operator=request.operator,
+            done=sorted(done),
+            in_flight=flying,
+            options={"assume_yes": request.assume_yes, "in_flight": in_flight},
+        )
+        chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
+        return _execute(plan, reading.run_id, journal, request, chosen, listeners, done=done, in_flight=flying)
+    finally:
+        lock.release()
+
+
+def _execute(
+    plan: Plan,
+    run_id: str,
+    journal: Journal,
+    request: RunRequest,
+    confirmer: Confirmer,
+    listeners: Sequence[Listener],
+    done: frozenset[str] = frozenset(),
+    in_flight: str | None = None,
+) -> RunResult:
+    masker = Masker()
+    connections = Connections(plan.inventory.inventory, masker)
+    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
+    databases = {p.step.database for p in (*plan.steps, *plan.rollback_steps) if p.kind == "sql"}
+    try:
+        connections.prepare(hosts, databases)
+    except OtcctlError as exc:
+        journal.append("run-stopped", run_id=run_id, reason=str(exc))
+        journal.close()
+        raise
+    engine = Engine(
+        plan,
+        run_id=run_id,
+        journal=journal,
+        connections=connections,
+        confirmer=confirmer,
+        listeners=listeners,
+        masker=masker,
+        options=RunOptions(request.operator, request.no_wait),
+    )
+    for listener in listeners:
+        listener.on_event(
+            Event(
+                "note",
+                {
+                    "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
+                    f"({plan.inventory.inventory.environment}); journal {journal.path}"
+                },
+            )
+        )
+    try:
+        return engine.run(done=done, in_flight=in_flight)
+    finally:
+        connections.close_all()
+        journal.close()
+
+
+def _run_header(plan: Plan, request: PlanRequest, operator: dict[str, str]) -> dict[str, object]:
+    return {
+        "runbook": plan.runbook.name,
+        "title": plan.runbook.title,
+        "runbook_version": plan.runbook.version,
+        "runbook_path": str(Path(plan.runbook_path).resolve()),
+        "runbook_sha256": plan.runbook_sha256,
+        "inventory": str(plan.inventory.path.resolve()),
+        "inventory_sha256": plan.inventory.sha256,
+        "environment": plan.inventory.inventory.environment,
+        "params": plan.params,
+        "overrides": dict(request.overrides),
+        "operator": operator,
+        "otcctl_version": __version__,
+        "steps_total": len(plan.steps),
+        "steps": [
+            {"no": p.no, "id": p.id, "kind": p.kind, "host": p.host_column, "source": p.step.source}
+            for p in plan.steps
+        ],
+    }
+
+
+def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
+    if not plan.runbook.trading_day_only:
+        return None
+    from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
+    from otcctl.domain.clock import parse_date
+
+    day = parse_date(plan.params["date"])
+    calendar = TradingCalendar()
+    try:
+        trades = calendar.is_trading_day(day)
+        reason = None if trades else calendar.closure_reason(day)
+    except CalendarUnknownYear as exc:
+        if not allowed:
+            raise InputError.at("--date", f"{plan.runbook.name} runs on trading days only, and {exc}") from None
+        return {"date": day.isoformat(), "trading": None, "override": True}
+    if not trades and not allowed:
+        raise InputError.at(
+            "--date",
+            f"{day.isoformat()} is not a trading day ({reason}); {plan.runbook.name} runs "
+            "on trading days only. Use --date for another day, or --allow-non-trading-day "
+            "(recorded in the journal with your name) to run it anyway.",
+        )
+    return {"date": day.isoformat(), "trading": trades, "override": not trades}
+
+
+def _refuse_production_here(plan: Plan) -> None:
+    if os.environ.get("OTCCTL_FORBID_PRODUCTION") == "1" and plan.inventory.inventory.environment == "production":
+        raise ProductionForbidden(
+            f"{plan.inventory.path} describes the production estate, and this machine is marked "
+            "OTCCTL_FORBID_PRODUCTION=1 (tests, CI, demos): it must never connect there. Use the lab's inventory."
+        )
+
+
+def _who(operator: dict[str, str]) -> str:
+    return operator.get("operator") or operator.get("sudo_user") or operator["login"]
+
+
+def _now_text() -> str:
+    from otcctl.run.journal import timestamps
+
+    return timestamps()["time_shanghai"]
+
+
+def _date(text: str) -> date:
+    from otcctl.domain.clock import parse_date
+
+    return parse_date(text)
