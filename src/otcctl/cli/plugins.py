@@ -8,7 +8,7 @@ name is typed. A group whose package is not installed answers with how to instal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -37,11 +37,12 @@ class PluginGroup(TyperGroup):
 
 def placeholders() -> dict[str, typer.Typer]:
     """One Typer per plugin carrying only its help line, for the command list."""
-    return {name: _missing(name, help_line, "") for name, (help_line, _) in PLUGINS.items()}
+    return {name: typer.Typer(name=name, help=help_line, add_completion=False)
+            for name, (help_line, _) in PLUGINS.items()}
 
 
 def _load(name: str) -> Any:
-    """The plugin's click group from its entry point, or a group that says how to install it."""
+    """The plugin's click group from its entry point, or a command that says how to install it."""
     from importlib.metadata import entry_points
 
     help_line, install = PLUGINS[name]
@@ -52,15 +53,11 @@ def _load(name: str) -> Any:
             break
         if isinstance(loaded, typer.Typer):
             return typer.main.get_group(loaded)
-    return typer.main.get_group(_missing(name, help_line, install))
 
+    missing = typer.Typer(name=name, help=help_line, add_completion=False)
 
-def _missing(name: str, help_line: str, install: str) -> typer.Typer:
-    group = typer.Typer(name=name, help=help_line, add_completion=False)
-
-    @group.callback(invoke_without_command=True,
-                    context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-    def not_installed() -> None:
+    @missing.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+    def not_installed(words: Annotated[list[str] | None, typer.Argument()] = None) -> None:
         raise OtcctlError(f"otcctl {name} is not installed with this otcctl: install it with {install}")
 
-    return group
+    return typer.main.get_command(missing)
