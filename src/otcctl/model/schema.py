@@ -57,6 +57,10 @@ class StepBase(_Strict):
     retry: Retry = Retry()
     on_failure: OnFailure = "stop"
     confirm: bool = Field(default=False, description="a person confirms the result, with the evidence shown")
+    enabled_by: Identifier | None = Field(
+        default=None,
+        description="opt-in: a parameter with choices [yes, no]; the step is planned only when it is 'yes'",
+    )
 
     @model_validator(mode="after")
     def _has_provenance(self) -> StepBase:
@@ -66,6 +70,11 @@ class StepBase(_Strict):
                 "behind it (assumption: Axx, explained in docs/assumptions.md), not both and not neither"
             )
         return self
+
+    @property
+    def source(self) -> str:
+        """Where the step comes from, as the printouts show it: 手册 L747 or 假设 A27."""
+        return f"手册 {self.manual_ref}" if self.manual_ref else f"假设 {self.assumption}"
 
 
 class TargetedStep(StepBase):

@@ -406,6 +406,7 @@ def _step_record(planned: PlannedStep) -> StepStarted:
         kind=planned.kind,
         rollback_step=planned.is_rollback,
         action=planned.text.get("action", ""),
+        source=planned.step.source,
         targets=[
             TargetPlan(
                 host=t.host_id,

@@ -116,6 +116,7 @@ class StepLine(_Frozen):
     id: str
     kind: str
     host: str
+    source: str = ""  # 手册 L747 or 假设 A27: where the step comes from
 
 
 class RunFlags(_Frozen):
@@ -233,6 +234,7 @@ class StepStarted(Record):
     kind: str
     rollback_step: bool = False
     action: str = ""
+    source: str = ""  # 手册 L747 or 假设 A27
     targets: list[TargetPlan] = Field(default_factory=list)
     sql: str | None = None
     binds: dict[str, str] | None = None

@@ -195,7 +195,7 @@ def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | 
         operator=request.operator,
         otcctl_version=__version__,
         steps_total=len(plan.steps),
-        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column) for p in plan.steps],
+        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column, source=p.step.source) for p in plan.steps],
         options=RunFlags(
             assume_yes=request.assume_yes,
             no_wait=request.no_wait,
