@@ -90,6 +90,11 @@ class WinrmSettings(_Strict):
     auth: Literal["ntlm", "kerberos"] = "ntlm"
     cert_validation: bool = True
     ca_bundle: str | None = None
+    server_name: str | None = Field(
+        default=None,
+        description="the host name the WinRM certificate is issued to, when otcctl connects by IP address "
+        "(the certificate is checked against this name; the connection still goes to the address)",
+    )
     path: str = "/wsman"
 
 
