@@ -195,7 +195,8 @@ class Session:
                 self.print("", "Session altered.", "")
             return
         query = translate(text, self.schemas, self._date_columns())
-        if self.mounted and any(not t.lower().startswith(("v$", "gv$")) and t.lower() != "dual" for t in query.tables):
+        if self.mounted and any(t in self.declared and not t.startswith(("v$", "gv$")) and t != "dual"
+                                for t in query.tables):
             raise OraError("ORA-01219", "database not open: queries allowed on fixed tables/views only")
         missing = [b for b in query.binds if b not in self.variables]
         if missing:
