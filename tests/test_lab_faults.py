@@ -121,7 +121,7 @@ def test_fault_cli_sets_and_clears_and_refuses_what_does_not_fit(lab_state: Lab)
 def test_dependents_running_stops_the_step_at_once_with_error_1051(lab_state: Lab) -> None:
     faults.inject(lab_state.layout, lab_state.spec, "M5", "dependents-running", service="OTCTranSZT")
     started = time.monotonic()
-    result, operator = run(lab_state, "failover-drill")
+    result, _ = run(lab_state, "failover-drill")
     stop = step(result, "stop-report-program")
     assert result.outcome == "failed" and stop.outcome == "failed"
     assert "1051" in reasons(stop) and "sc enumdepend OTCTranSZT" in reasons(stop)

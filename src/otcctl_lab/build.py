@@ -324,6 +324,8 @@ def _install_databases(layout: LabLayout, spec: LabSpec, inventory: Inventory) -
     from otcctl_lab.oracle_standin import create_lab_database, install_sqlplus_standin
 
     day = datetime.strptime(spec.date, "%Y%m%d").date()
+    from otcctl_lab.sudo_standin import install_sudo_standin
+
     for database in inventory.databases.values():
         roles = ((database.primary_host, ("M5", "M3")), (database.standby_host, ("M6", "M4")))
         for host_id, clients in roles:
@@ -333,6 +335,9 @@ def _install_databases(layout: LabLayout, spec: LabSpec, inventory: Inventory) -
             db_path = create_lab_database(root / "otcdb.sqlite", day, host_name=host_id.lower(), client_hosts=clients)
             install_sqlplus_standin(root / "bin", db_path, service_state_dir=layout.state_dir,
                                     faults_file=layout.faults_file(host_id))
+            if database.route == "sqlplus-ssh" and database.os_user and database.os_user != spec.user:
+                install_sudo_standin(root, layout.faults_file(host_id), login_user=spec.user,
+                                     target=database.os_user, oracle_bin=root / "bin")
 
 
 def _start(layout: LabLayout, spec: LabSpec) -> None:

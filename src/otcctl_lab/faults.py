@@ -42,6 +42,9 @@ FAULTS = {f.name: f for f in (
     FaultKind("standby-mounted", "database", False, None,
               "the host's OTCDB is a MOUNTED physical standby: fixed views answer, application tables give "
               "ORA-01219"),
+    FaultKind("sudo-requiretty", "database", False, None,
+              "the host's sudoers says 'Defaults requiretty' (Red Hat 5/6's default): sudo refuses without a tty"),
+    FaultKind("sudo-1.6", "database", False, None, "the host's sudo is older than 1.7 and has no -n option"),
 )}
 
 

@@ -79,9 +79,8 @@ def lab_inventory(production: Inventory, spec: LabSpec, layout: LabLayout) -> In
     # notifications go to the lab's own SMTP sink (DIR/mail/*.eml), never to a real mail server
     data["notification"] = {"smtp_host": mail_address(spec), "smtp_port": MAIL_PORT, "starttls": False,
                             "sender": "otcctl-lab@otc.example"}
-    for database in data["databases"].values():
-        if database["route"] == "sqlplus-ssh":
-            database["os_user"] = spec.user  # the lab's sqlplus runs as the lab user, no sudo
+    # databases keep production's os_user: sqlplus goes through the database host's sudo (the lab's
+    # stand-in, see otcctl_lab.sudo_standin), exactly the command production sends
     return Inventory.model_validate(data)
 
 
