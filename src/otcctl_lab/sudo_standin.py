@@ -101,6 +101,11 @@ def _has_terminal() -> bool:
 def main(argv: list[str], host_root: Path, faults_file: Path | None) -> int:
     """Decide as sudo would, then exec the command with the target's login environment."""
     faults = _faults(faults_file)
+    if argv[:1] == ["-V"]:
+        print("Sudo version 1.6.9p17" if "sudo-1.6" in faults else "Sudo version 1.8.6p3")
+        return 0
+    if argv[:2] in (["-n", "-l"], ["-l"]):
+        return _list(host_root, faults)
     args, target, login, non_interactive = list(argv), "root", False, False
     while args and args[0].startswith("-"):
         option = args.pop(0)
@@ -143,6 +148,22 @@ def main(argv: list[str], host_root: Path, faults_file: Path | None) -> int:
         os.execve("/bin/bash", ["-bash", "-c", script], env)
     os.execvpe(args[0], args, {**os.environ, "USER": target, "LOGNAME": target, "SUDO_USER": user})
     return 1  # not reached
+
+
+def _list(host_root: Path, faults: dict[str, object]) -> int:
+    """``sudo -l``: the invoking user's defaults and rules, as sudo 1.8 prints them."""
+    user = os.environ.get("USER") or "unknown"
+    sudoers = parse_sudoers((host_root / "etc" / "sudoers").read_text(encoding="utf-8"))
+    host = os.environ.get("OTCLAB_HOST", "localhost")
+    tty = sudoers.needs_tty(user) or "sudo-requiretty" in faults
+    if tty and not _has_terminal():
+        return _say("sudo: sorry, you must have a tty to run sudo", 1)
+    print(f"Matching Defaults entries for {user} on this host:\n    {'requiretty, ' if tty else ''}env_reset\n")
+    print(f"User {user} may run the following commands on this host ({host}):")
+    for rule in sudoers.rules:
+        if rule.user in (user, "ALL"):
+            print(f"    ({', '.join(rule.runas)}) {'NOPASSWD: ' if rule.nopasswd else ''}{', '.join(rule.commands)}")
+    return 0
 
 
 def _faults(path: Path | None) -> dict[str, object]:

@@ -76,7 +76,8 @@ class Peer:
             faults=self.faults,
         )
         self.log = CommandLog(options.state_dir / "commands.jsonl")
-        machine = Machine(self.host, Drives(options.state_dir / "drives"), options.hostname, self.rights)
+        machine = Machine(self.host, Drives(options.state_dir / "drives"), options.hostname, self.rights,
+                          options.winrm_version)
         self.wsman = WsmanService(machine, self.log, self.url, quotas_for(options.winrm_version))
         self._booted = False
         self._tls = _tls_context(options)

@@ -74,6 +74,7 @@ class Machine:
     drives: Drives
     hostname: str
     rights: Rights = field(default_factory=lambda: Rights(None))
+    winrm_version: str = "3.0"
 
 
 class RunningCommand:

@@ -221,13 +221,49 @@ def hostname(inv: Invocation, args: list[str]) -> int:
 
 
 def whoami(inv: Invocation, args: list[str]) -> int:
+    """``whoami`` and ``whoami /groups`` (the groups follow the user's role in the lab)."""
+    if [a.lower() for a in args] == ["/groups"]:
+        role = inv.machine.rights.role(inv.user)
+        rows = [("Everyone", "已知组", "必需的组, 启用于默认, 启用的组")]
+        if role == "administrator":
+            rows.append(("BUILTIN\\Administrators", "别名", "必需的组, 启用于默认, 启用的组, 组的所有者"))
+        if role == "remote-management":
+            rows.append(("BUILTIN\\Remote Management Users", "别名", "必需的组, 启用于默认, 启用的组"))
+        rows.append(("NT AUTHORITY\\NETWORK", "已知组", "必需的组, 启用于默认, 启用的组"))
+        inv.cmd.out("\n组信息\n-----------------\n\n" + f"{'组名':<40} {'类型':<8} 属性\n"
+                    + "".join(f"{name:<40} {kind:<8} {attrs}\n" for name, kind, attrs in rows))
+        return 0
     if args:
         return not_emulated(inv, "whoami " + " ".join(args))
     inv.cmd.out(inv.user.lower() + "\n")
     return 0
 
 
+def chcp(inv: Invocation, args: list[str]) -> int:
+    """``chcp``: the shell's code page (changing it is not emulated)."""
+    if args:
+        return not_emulated(inv, "chcp " + " ".join(args))
+    inv.cmd.out(f"活动代码页: {inv.cmd.codepage}\n")
+    return 0
+
+
+def winrm(inv: Invocation, args: list[str]) -> int:
+    """``winrm get winrm/config/winrs``: the shell quotas this peer enforces."""
+    if [a.lower() for a in args] != ["get", "winrm/config/winrs"]:
+        return not_emulated(inv, "winrm " + " ".join(args))
+    from otcctl_lab.winrm_peer.wsman import quotas_for
+
+    quotas = quotas_for(inv.machine.winrm_version)
+    idle = 900000 if quotas.version == "2.0" else 7200000
+    inv.cmd.out(f"Winrs\n    AllowRemoteShellAccess = true\n    IdleTimeout = {idle}\n"
+                f"    MaxConcurrentUsers = {quotas.max_concurrent_users}\n    MaxShellRunTime = 2147483647\n"
+                f"    MaxProcessesPerShell = {15 if quotas.version == '2.0' else 25}\n"
+                f"    MaxMemoryPerShellMB = {quotas.max_memory_per_shell_mb}\n"
+                f"    MaxShellsPerUser = {quotas.max_shells_per_user}\n\n")
+    return 0
+
+
 PROGRAMS: dict[str, Program] = {
     "sc": sc, "net": net, "shutdown": shutdown, "ping": ping, "timeout": timeout,
-    "hostname": hostname, "whoami": whoami,
+    "hostname": hostname, "whoami": whoami, "chcp": chcp, "winrm": winrm,
 }
