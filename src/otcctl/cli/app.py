@@ -24,10 +24,12 @@ from otcctl.cli.options import (
     json_out,
     plan_request,
 )
+from otcctl.cli.plugins import PluginGroup
 from otcctl.errors import ExitCode, InputError
 
 app = typer.Typer(
     name="otcctl",
+    cls=PluginGroup,
     help="Run the OTC trading system's operations manual as runbooks: preview, print, execute, record.",
     no_args_is_help=True,
     add_completion=False,

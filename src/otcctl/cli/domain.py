@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,19 +18,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from otcctl.domain.clock import parse_date
+from otcctl.domain.holiday_notice import RANGES_FORMAT, ranges_error, read_ranges
 from otcctl.errors import ExitCode, InputError, Problem
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from otcctl.domain.calendar import CalendarDataError, CalendarUnknownYear
+    from otcctl.domain.calendar import CalendarUnknownYear
     from otcctl.domain.ofd import OfdReport
 
 CREATE_SOURCE = "State Council notice via otcctl calendar create"
-RANGES_FORMAT = "a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"
 _YEAR = re.compile(r"\d{4}")
-_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
-_RANGE_KEYS = ("from", "to", "name")
 
 
 class _CalendarGroup(TyperGroup):
@@ -68,16 +67,6 @@ DataDirOpt = Annotated[
     typer.Option("--data-dir", help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
 ]
 YearArg = Annotated[int, typer.Argument(metavar="YEAR", min=1000, max=9999, help="the calendar year, e.g. 2027")]
-
-
-@dataclass(frozen=True)
-class _HolidayRange:
-    """One closure range from the operator's ranges file, with its line for error messages."""
-
-    start: date
-    end: date
-    name: str
-    line: int
 
 
 @calendar_app.callback()
@@ -156,11 +145,11 @@ def calendar_create(
     from otcctl.domain.calendar import CalendarDataError, TradingCalendar, derive_year, write_year
 
     folder = _data_dir(ctx, data_dir)
-    ranges = _read_ranges(ranges_file)
+    ranges = read_ranges(ranges_file)
     try:
         derived = derive_year(year, [(r.start, r.end, r.name) for r in ranges], source=CREATE_SOURCE)
     except CalendarDataError as exc:
-        raise _ranges_error(exc, ranges_file, ranges) from None
+        raise ranges_error(exc, ranges_file, ranges) from None
     target = TradingCalendar(folder).year_path(year)
     if target.exists():
         raise InputError.at(target, f"already exists: otcctl calendar create never replaces a reviewed year. "
@@ -246,125 +235,11 @@ def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit
     return typer.Exit(int(ExitCode.BAD_INPUT))
 
 
-def _read_ranges(path: Path) -> list[_HolidayRange]:
-    """The operator's ranges file: YAML (a list of mappings) or the runbook's one-range-per-line text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.at(path, f"no such file; write the closure ranges there first ({RANGES_FORMAT})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.at(path, f"cannot read: {exc}") from None
-    content = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    if not content:
-        raise InputError.at(path, f"no closure ranges in the file; expected {RANGES_FORMAT}")
-    ranges = _yaml_ranges(path, text) if content[0].startswith(("-", "[")) else _line_ranges(path, text)
-    problems = [Problem(str(path), r.line, "to", f"{r.end} is before {r.start}") for r in ranges if r.end < r.start]
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _yaml_ranges(path: Path, text: str) -> list[_HolidayRange]:
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = None if exc.problem_mark is None else exc.problem_mark.line + 1
-        raise InputError.at(path, f"not valid YAML: {exc.problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise InputError.at(path, f"not valid YAML: {exc}") from None
-    if not isinstance(root, yaml.SequenceNode) or not root.value:
-        raise InputError.at(path, f"expected {RANGES_FORMAT}", 1)
-    problems: list[Problem] = []
-    ranges: list[_HolidayRange] = []
-    for item in root.value:
-        line = item.start_mark.line + 1
-        if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(str(path), line, None, "expected {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"))
-            continue
-        values: dict[str, tuple[str, int]] = {}
-        seen: set[str] = set()
-        for key_node, value_node in item.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            at = key_node.start_mark.line + 1
-            if key not in _RANGE_KEYS:
-                problems.append(Problem(str(path), at, key, f"unknown key; expected {', '.join(_RANGE_KEYS)}"))
-            elif key in seen:
-                problems.append(Problem(str(path), at, key, "listed twice"))
-            elif not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
-                problems.append(Problem(str(path), at, key, "needs a value"))
-            else:
-                values[key] = (str(value_node.value).strip(), at)
-            seen.add(key)
-        problems.extend(Problem(str(path), line, key, "missing") for key in _RANGE_KEYS if key not in seen)
-        if all(key in values for key in _RANGE_KEYS):
-            parsed = _range_from(path, values, line, problems)
-            if parsed is not None:
-                ranges.append(parsed)
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _line_ranges(path: Path, text: str) -> list[_HolidayRange]:
-    problems: list[Problem] = []
-    ranges: list[_HolidayRange] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        parts = stripped.split(maxsplit=2)
-        if len(parts) < 3:
-            problems.append(Problem(str(path), number, None, "expected 'YYYY-MM-DD YYYY-MM-DD 名称' (first day, "
-                                    f"last day, name), e.g. '2027-02-06 2027-02-14 春节'; or use {RANGES_FORMAT}"))
-            continue
-        values = {key: (value, number) for key, value in zip(_RANGE_KEYS, parts, strict=True)}
-        parsed = _range_from(path, values, number, problems)
-        if parsed is not None:
-            ranges.append(parsed)
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _range_from(path: Path, values: dict[str, tuple[str, int]], line: int,
-                problems: list[Problem]) -> _HolidayRange | None:
-    days: list[date] = []
-    for key in ("from", "to"):
-        text, at = values[key]
-        try:
-            days.append(_strict_date(text))
-        except ValueError as exc:
-            problems.append(Problem(str(path), at, key, str(exc)))
-    if len(days) != 2:
-        return None
-    return _HolidayRange(days[0], days[1], values["name"][0], line)
-
-
-def _ranges_error(exc: CalendarDataError, path: Path, ranges: list[_HolidayRange]) -> InputError:
-    """derive_year names a range by its position; point at the line the operator wrote it on."""
-    entry = exc.entry or ""
-    match = re.match(r"holiday range (\d+)", entry)
-    line = ranges[int(match.group(1)) - 1].line if match else None
-    message = f"{entry}: {exc.problem}" if entry else str(exc.problem)
-    return InputError(Problem(str(path), line, None, message))
-
-
 def _parse_day(text: str, what: str) -> date:
     try:
-        return _strict_date(text)
+        return parse_date(text)
     except ValueError as exc:
         raise InputError.at(what, str(exc)) from None
-
-
-def _strict_date(text: str) -> date:
-    """Exactly YYYYMMDD or YYYY-MM-DD: strptime alone reads '2026101' as 2026-10-01, a guess."""
-    from otcctl.plan.params import parse_date
-
-    if not _DATE.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
-    return parse_date(text)
 
 
 def _json_wanted(ctx: typer.Context, flag: bool) -> bool:

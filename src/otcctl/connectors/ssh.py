@@ -23,6 +23,8 @@ from otcctl.connectors.base import (
     ConnectionFailed,
     FileStat,
     HostKeyRejected,
+    Shell,
+    UnsupportedStep,
     tail,
 )
 from otcctl.model.inventory import Host, KeyFileCredential
@@ -133,8 +135,12 @@ class SshConnector:
         self.close()
 
     # -- commands ---------------------------------------------------------------------------
-    def run(self, command: str, timeout: float, cancel: threading.Event | None = None) -> CommandOutput:
+    def run(
+        self, command: str, timeout: float, *, cancel: threading.Event | None = None, shell: Shell | None = None
+    ) -> CommandOutput:
         """Run a command; past the timeout (or on cancel) kill its process group on the host."""
+        if shell is not None:
+            raise UnsupportedStep(f"{self.host_id}: a POSIX host has no {shell}; use a shell step")
         client = self._connect()
         started = time.monotonic()
         transport = client.get_transport()

@@ -23,7 +23,14 @@ import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
 
-from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
+from otcctl.connectors.base import (
+    OUTPUT_LIMIT,
+    CommandOutput,
+    CommandRunner,
+    ConnectionFailed,
+    Shell,
+    UnsupportedStep,
+)
 from otcctl.model.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
@@ -31,7 +38,7 @@ if TYPE_CHECKING:
 
     from otcctl.secrets import Secret
 
-Shell = Literal["cmd", "powershell"]
+
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
 MAX_OPERATION_SECONDS = 20

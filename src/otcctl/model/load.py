@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from otcctl.errors import InputError, Problem
 from otcctl.model import schema as s
 from otcctl.model.inventory import Inventory
-from otcctl.model.templates import PLACEHOLDER, QUOTED_PLACEHOLDER, placeholders
+from otcctl.model.templates import QUOTED_PLACEHOLDER, placeholders
 from otcctl.model.yamlsource import SourceMap, load_yaml, validation_problems
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
@@ -180,8 +180,3 @@ def _step_fits(
                     (*loc, "departments", index),
                     f"unknown department {dept!r} (known: {', '.join(inv.departments)}) in {inv_file}",
                 )
-
-
-def used_placeholders(text: str) -> list[str]:
-    """Public alias, for the plan."""
-    return [m.group(1) for m in PLACEHOLDER.finditer(text)]

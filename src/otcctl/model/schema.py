@@ -9,7 +9,7 @@ department asks why each step is there.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,7 +18,6 @@ from otcctl.model.durations import Duration, parse_clock
 from otcctl.model.templates import PLACEHOLDER
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)]
-SCHEMA_URL = "https://otcctl.invalid/schema/runbook.schema.json"
 
 
 class _Strict(BaseModel):
@@ -67,11 +66,6 @@ class StepBase(_Strict):
                 "behind it (assumption: Axx, explained in docs/assumptions.md), not both and not neither"
             )
         return self
-
-    @property
-    def needs_person(self) -> bool:
-        """True when the step cannot finish without a person answering."""
-        return self.confirm
 
 
 class TargetedStep(StepBase):
@@ -309,7 +303,3 @@ class Runbook(_Strict):
     params: dict[Identifier, Param] = Field(default_factory=dict)
     steps: list[Step] = Field(min_length=1)
     rollback_steps: list[Step] = Field(default_factory=list)
-
-    def all_steps(self) -> list[Any]:
-        """Main steps, then rollback steps."""
-        return [*self.steps, *self.rollback_steps]

@@ -67,11 +67,6 @@ class ChecklistRow:
     judge: str
     remark: str
 
-    @property
-    def manual_cells(self) -> tuple[str, str, str, str, str, str]:
-        """The six manual columns as plain text (action without its details)."""
-        return (self.no, self.when, self.host, self.action, self.judge, self.remark)
-
 
 @dataclass(frozen=True)
 class Checklist:

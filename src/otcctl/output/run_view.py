@@ -58,14 +58,12 @@ class ConsoleRenderer:
         self.live = console.is_terminal
         self._status: Live | None = None
         self._live_step: _LiveStep | None = None
-        self._step_started = 0.0
         self._current = ""
 
     def on_event(self, event: Event) -> None:
         """Render one event."""
         data = event.data
         if event.kind == "step-started":
-            self._step_started = time.monotonic()
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:

@@ -41,7 +41,6 @@ class RunOptions:
     """How this run behaves, decided by the operator on the command line."""
 
     operator: dict[str, str]
-    assume_yes: bool = False
     no_wait: bool = False
 
 

@@ -180,7 +180,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=masker,
-        options=RunOptions(request.operator, request.assume_yes, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait),
     )
     for listener in listeners:
         listener.on_event(
@@ -222,7 +222,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
     if not plan.runbook.trading_day_only:
         return None
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     day = parse_date(plan.params["date"])
     calendar = TradingCalendar()
@@ -262,6 +262,6 @@ def _now_text() -> str:
 
 
 def _date(text: str) -> date:
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     return parse_date(text)

@@ -80,9 +80,9 @@ def _run_remote(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCon
     runner = ctx.connections.runner(target.host_id)
     step = planned.step
     if isinstance(step, s.WinrmStep):
-        output = runner.run(target.command, step.timeout, shell=step.shell, cancel=ctx.cancel)  # type: ignore[call-arg]
+        output = runner.run(target.command, step.timeout, shell=step.shell, cancel=ctx.cancel)
     else:
-        output = runner.run(target.command, step.timeout, cancel=ctx.cancel)  # type: ignore[call-arg]
+        output = runner.run(target.command, step.timeout, cancel=ctx.cancel)
     return _command_result(target.host_id, output, step.expect, step.timeout)
 
 

@@ -44,6 +44,7 @@ import pytest
 
 from otcctl.connectors.winrm import clixml_to_text
 from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
+from otcctl.domain.clock import SHANGHAI
 from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.confirm import ConfirmRequest, ScriptedConfirmer
 from otcctl.run.engine import PERSON_KINDS
@@ -54,7 +55,7 @@ from otcctl_lab import Lab, lab_down
 from otcctl_lab.layout import RUNNING, read_state
 from otcctl_lab.oracle_standin.alertlog import ALERT_LOG, header
 from otcctl_lab.power import set_service
-from otcctl_lab.winrm_peer.drives import GIB, SHANGHAI, Drives
+from otcctl_lab.winrm_peer.drives import GIB, Drives
 from otcctl_lab.winrm_peer.host import EmulatedHost, ServiceSpec
 from otcctl_lab.winrm_peer.powershell import run as run_powershell
 from otcctl_lab.winrm_peer.process import CommandLog, CommandRecord, Invocation, Machine, RunningCommand

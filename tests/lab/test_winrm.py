@@ -329,7 +329,7 @@ def test_peer_runs_as_a_command_for_the_lab(estate: Estate, tmp_path: Path) -> N
     address = f"{NETWORK}.19"
     services = tmp_path / "services.json"
     services.write_text(json.dumps([{"name": "BLS", "port": 9009, "autostart": True, "display_name": "BLS 业务逻辑"}]))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     child = subprocess.Popen(
         [sys.executable, "-m", "otcctl_lab.winrm_peer", "--address", address, "--state-dir", str(tmp_path / "state"),
          "--users-file", str(estate.users_file), "--services-json", str(services), "--hostname", "OTC-M5",

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from otcctl.cli.lab import lab_app
 from typer.testing import CliRunner
 
 from otcctl.domain.ofd import check_ofd_file
 from otcctl.model.inventory import load_inventory
 from otcctl_lab import PASSPHRASE_ENV, Lab, LabError, LabOptions, lab_status, lab_up, open_lab
+from otcctl_lab.cli import lab_app
 from otcctl_lab.layout import loopback_address
 from otcctl_lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
 from tests.conftest import PRODUCTION_INVENTORY, start_lab
