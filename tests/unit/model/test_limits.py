@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import copy_shipped
-
 from otcctl.connectors.winrm import MAX_COMMAND_LINE, powershell_line
 from otcctl.model.limits import CMD_LINE_LIMIT, PLACEHOLDER_LENGTH, windows_line_length
 from otcctl.model.validate import validate_files
+from tests.helpers import copy_shipped
 
 
 def test_the_estimate_is_the_line_the_connector_sends() -> None:
@@ -36,7 +35,8 @@ def test_validate_warns_for_a_step_too_long_for_cmd_and_still_passes(tmp_path: P
     assert not report.problems, report.problems
     (warning,) = report.warnings
     assert "too-long-for-cmd" in warning.message and "8191" in warning.message and warning.line is not None
-    assert report.to_json()["files"][0]["warnings"][0]["message"] == warning.message
+    (listed,) = [w for f in report.to_json()["files"] for w in f["warnings"]]
+    assert listed["message"] == warning.message
 
 
 def test_shipped_runbooks_stay_within_the_limit() -> None:
