@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from otcctl.plan.prepare import PlanRequest
-from otcctl.run.confirm import ConfirmRequest, How
+from otcctl.run.confirm import Answer, ConfirmRequest, How
 from otcctl.run.events import RunResult, StepResult
 from otcctl.run.operator import operator_identity
 from otcctl.run.session import RunRequest, start_run
@@ -76,9 +76,10 @@ class StopOnFailure:
     def __init__(self) -> None:
         self.asked: list[ConfirmRequest] = []
 
-    def ask(self, request: ConfirmRequest) -> tuple[str, str, How]:
+    def ask(self, request: ConfirmRequest) -> tuple[Answer, str, How]:
         self.asked.append(request)
-        answer = {"confirm": "yes", "failure": "no", "rollback": "no"}.get(request.purpose, "abort")
+        answers: dict[str, Answer] = {"confirm": "yes", "failure": "no", "rollback": "no"}
+        answer = answers.get(request.purpose, "abort")
         return answer, "test operator", "scripted"
 
     def offered_rollback(self) -> list[str]:
