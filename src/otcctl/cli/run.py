@@ -152,7 +152,13 @@ def log(
 
 
 @app.command()
-def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+def doctor(
+    inventory: InventoryOpt = None,
+    as_json: JsonOpt = False,
+    first_run: Annotated[bool, typer.Option(
+        "--first-run", help="Also read on each host what the lab cannot rehearse (WinRM quotas, UAC, code page, "
+        "PowerShell, services, sudo, SQL*Plus output); changes nothing.")] = False,
+) -> None:
     """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
     import os
 
@@ -166,7 +172,7 @@ def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
             "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
             "to the production estate; use the lab's inventory",
         )
-    findings = [*run_doctor(loaded), _font_finding()]
+    findings = [*run_doctor(loaded, first_run=first_run), _font_finding()]
     if as_json:
         json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
     else:

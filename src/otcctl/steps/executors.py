@@ -206,6 +206,10 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
         if service.control_command is not None:
             out = runner.run(service.control_command, min(step.timeout, 120))
             log.append(f"$ {service.control_command} -> exit {out.exit_code}")
+            refusal = _refusal(out, service, target, ctx) if windows else None
+            if refusal is not None:  # waiting cannot help: say why now instead of polling until settle
+                return TargetResult(target.host_id, False, refusal, out.exit_code, "\n".join(log),
+                                    out.stdout + out.stderr, time.monotonic() - started)
         deadline = time.monotonic() + (step.settle if service.control_command else 0)
         while True:
             state = _service_state(runner, service, windows)
@@ -213,6 +217,12 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
                 break
             ctx.sleep(1.0)
         states[service.name] = state
+    died = _died_after_start(runner, target, states, want, windows, ctx) if step.operation == "start" else []
+    if died:
+        return TargetResult(target.host_id, False, f"started, then stopped again within {STABLE_SECONDS:g}s: "
+                            f"{', '.join(died)}; it dies right after starting: read its log on the host",
+                            duration=time.monotonic() - started, stdout="\n".join(log),
+                            details={"services": {**states, **dict.fromkeys(died, "stopped")}})
     wrong = {k: v for k, v in states.items() if v != want}
     listing = ", ".join(f"{k} {v}" for k, v in states.items())
     reason = f"all {want}: {listing}" if not wrong else f"expected {want}: {listing}"
@@ -224,6 +234,25 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
         stdout="\n".join(log),
         details={"services": states},
     )
+
+
+STABLE_SECONDS = 3.0  # a started service must still run this long after: some die right after start
+
+
+def _refusal(out: Any, service: PlannedService, target: PlannedTarget, ctx: StepContext) -> str | None:
+    from otcctl.connectors.winrm_failures import sc_refusal
+
+    user = ctx.connections.inventory.hosts[target.host_id].user
+    return sc_refusal(out.exit_code, out.stdout + out.stderr, service=service.name, host=target.host_id, user=user)
+
+
+def _died_after_start(runner: Any, target: PlannedTarget, states: dict[str, str], want: str, windows: bool,
+                      ctx: StepContext) -> list[str]:
+    started = [s for s in target.services if s.control_command is not None and states.get(s.name) == want]
+    if not started or ctx.cancel.is_set():
+        return []
+    ctx.sleep(STABLE_SECONDS)
+    return [s.name for s in started if _service_state(runner, s, windows) != want]
 
 
 def _service_state(runner: Any, service: PlannedService, windows: bool) -> str:
