@@ -5,8 +5,9 @@ key to these sshds, and checks host keys against one known_hosts file:
 
 - M1-M4: the lab's own hosts, each served again by an sshd that passes SHLVL=1 (same host key, see
   ``_lab.start_extra_sshd``), so bash skips ~/.bashrc as a lean service account's shell would;
-- H01-H50: four more sshds listening on 50 addresses (16 each at most, sshd's limit) (``OTCBENCH_FLEET``, default 127.0.60.1-50), with
-  the same settings, ``SHLVL=1`` and ``MaxStartups`` raised so 50 simultaneous logins are not dropped.
+- H01-H50: four more sshds listening on 50 addresses (``OTCBENCH_FLEET``, default 127.0.60.1-50; 16 each
+  at most, sshd's limit), with the same settings, ``SHLVL=1`` and ``MaxStartups`` raised so that 50
+  simultaneous logins are not dropped.
   sshd forks a process per connection, so a listener for 16 addresses costs a connection what 16
   listeners would.
 
@@ -106,7 +107,8 @@ def _start_many(lab: Lab, addresses: list[str], port: int, workdir: Path, name: 
     """One sshd with M3's host key and settings on every address in ``addresses``; its pid."""
     busy = [a for a in addresses if not proc.port_free(a, port)]
     if busy:
-        raise RuntimeError(f"port {port} is taken on {', '.join(busy[:3])}; set OTCBENCH_FLEET=127.0.K to move the fleet")
+        raise RuntimeError(f"port {port} is taken on {', '.join(busy[:3])}; "
+                           "set OTCBENCH_FLEET=127.0.K to move the fleet")
     config = lab.layout.sshd_config("M3").read_text(encoding="utf-8")
     config = re.sub(r"(?m)^(Port|ListenAddress) .*\n", "", config)
     pid_file = workdir / f"{name}.pid"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,8 @@ class Invocations:
         hosts = self.fleet.pick(list(case.hosts))
         folder = self.root / case.key
         folder.mkdir(exist_ok=True)
-        return getattr(self, "_" + tool.lower())(case, hosts, folder)
+        make: Callable[[Case, list[FleetHost], Path], Invocation] = getattr(self, "_" + tool.lower())
+        return make(case, hosts, folder)
 
     # -- each tool ----------------------------------------------------------------------------
     def _spec(self, hosts: list[FleetHost], commands: int, folder: Path) -> Path:

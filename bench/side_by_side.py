@@ -44,10 +44,12 @@ class Plan:
     d_commands: int
     winrm_commands: int
     journals: int
+    ansible_cases: tuple[str, ...]  # the slowest tool by far; --quick runs it on A only
 
 
-FULL = Plan(runs=7, warm_up=True, b_commands=10, d_commands=100, winrm_commands=20, journals=10_000)
-QUICK = Plan(runs=1, warm_up=False, b_commands=3, d_commands=10, winrm_commands=5, journals=1_000)
+FULL = Plan(runs=7, warm_up=True, b_commands=10, d_commands=100, winrm_commands=20, journals=10_000,
+            ansible_cases=("A", "B", "C", "D", "E"))
+QUICK = Plan(runs=1, warm_up=False, b_commands=3, d_commands=10, winrm_commands=5, journals=300, ansible_cases=("A",))
 
 
 def cases(plan: Plan) -> list[Case]:
@@ -113,8 +115,9 @@ def sample_all(runners: dict[str, Invocation], runs: int, warm_up: bool = True) 
 def ssh_cases(fleet: Fleet, invocations: Invocations, plan: Plan, tools: list[str]) -> dict[str, dict[str, Sample]]:
     results = {}
     for case in cases(plan):
-        print(f"  {case.label} ...", file=sys.stderr, flush=True)
-        results[case.key] = sample_all({t: invocations.of(t, case) for t in tools}, plan.runs, plan.warm_up)
+        print(f"  {case.label} ... ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
+        chosen = [t for t in tools if t != "Ansible" or case.key in plan.ansible_cases]
+        results[case.key] = sample_all({t: invocations.of(t, case) for t in chosen}, plan.runs, plan.warm_up)
     return results
 
 
@@ -129,8 +132,8 @@ def startup(plan: Plan) -> dict[str, dict[str, Sample]]:
     rows = {"otcctl --help": (light, cmd("--help")), "otcctl --version": (light, cmd("--version")),
             "otcctl list": (heavy, cmd("list")),
             "otcctl dry-run monthly-restart": (heavy, cmd("dry-run", "monthly-restart"))}
-    runs = max(plan.runs, 3)
-    return {label: sample_all({"floor": f, "otcctl": o}, runs) for label, (f, o) in rows.items()}
+    runs = max(plan.runs, 3) if plan.warm_up else 1
+    return {label: sample_all({"floor": f, "otcctl": o}, runs, plan.warm_up) for label, (f, o) in rows.items()}
 
 
 def winrm(fleet: Fleet, workdir: Path, plan: Plan) -> dict[str, Sample]:
@@ -151,7 +154,7 @@ def winrm(fleet: Fleet, workdir: Path, plan: Plan) -> dict[str, Sample]:
     return sample_all(runners, max(1, plan.runs // 2), plan.warm_up)
 
 
-def many_journals(workdir: Path, source_state: Path, count: int, runs: int) -> dict[str, Sample]:
+def many_journals(workdir: Path, source_state: Path, count: int, plan: Plan) -> dict[str, Sample]:
     """``otcctl runs`` over ``count`` journals (copies of a real one, each with its own run id)."""
     journals = sorted((source_state / "runs").glob("*.jsonl"))
     if not journals:
@@ -165,7 +168,8 @@ def many_journals(workdir: Path, source_state: Path, count: int, runs: int) -> d
         (target / f"{other}.jsonl").write_text(text.replace(run_id, other), encoding="utf-8")
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "160", "OTCCTL_STATE_DIR": str(target.parent)}
     floor = Invocation([PYTHON, "-c", "import typer, rich, pydantic, yaml"], dict(os.environ))
-    return sample_all({"floor": floor, "otcctl": Invocation([*OTCCTL, "runs"], env)}, max(3, runs // 2))
+    runs = max(3, plan.runs // 2) if plan.warm_up else 1
+    return sample_all({"floor": floor, "otcctl": Invocation([*OTCCTL, "runs"], env)}, runs, plan.warm_up)
 
 
 # -- printing -------------------------------------------------------------------------------
@@ -176,7 +180,7 @@ def seconds(sample: Sample) -> str:
 def cell(sample: Sample | None, floor: Sample, value: Callable[[Sample], float] = lambda s: s.median,
          unit: Callable[[Sample], str] = seconds) -> str:
     if sample is None:
-        return "-"
+        return "skipped"
     if sample.error or not sample.walls:
         return "failed" if sample.error else "-"
     if sample is floor:
@@ -262,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     missing = peers_missing()
     tools = [t for t in TOOLS if t not in missing]
-    print(f"# otcctl side by side ({'quick' if args.quick else 'full'}: {plan.runs} runs each after a warm-up)")
+    how = "1 run each, no warm-up; Ansible on A only" if args.quick else f"{plan.runs} runs each after a warm-up"
+    print(f"# otcctl side by side ({'quick' if args.quick else 'full'}: {how})")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start; {versions()}", flush=True)
     if missing:
         print(f"not installed (bench/run.sh installs them into {PEERS}): {', '.join(missing)}")
@@ -273,10 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             invocations = Invocations(fleet, workdir)
             ssh = ssh_cases(fleet, invocations, plan, tools)
-            print("  start-up, WinRM, runs ...", file=sys.stderr, flush=True)
+            print(f"  start-up, WinRM, runs ... ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
             starts = startup(plan)
             win = winrm(fleet, workdir, plan)
-            runs = many_journals(workdir, workdir / "tools" / "A" / "state", plan.journals, plan.runs)
+            runs = many_journals(workdir, workdir / "tools" / "A" / "state", plan.journals, plan)
         finally:
             fleet.stop()
     print_table(ssh, starts, win, runs, plan, tools)
