@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,6 +125,12 @@ class Invocations:
         tasks = "".join(f"    - name: command {i}\n      shell: 'true'\n" for i in range(case.commands))
         play.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}", encoding="utf-8")
         return Invocation([str(PEERS / "bin" / "ansible-playbook"), "-i", str(inventory), str(play)], env)
+
+    def stop(self) -> None:
+        """Ansible's ControlPersist masters outlive its runs by 60 s: ask each of ours to exit now."""
+        for socket_path in (self.root / "ansible-cp").glob("*"):
+            subprocess.run(["ssh", "-O", "exit", "-S", str(socket_path), "bench"], capture_output=True, timeout=10,
+                           check=False, stdin=subprocess.DEVNULL)
 
     def _write_ansible_cfg(self) -> Path:
         control = self.root / "ansible-cp"

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -274,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="otcctl-side-") as temp:
         workdir = Path(temp)
         print("building the fleet (lab + SHLVL=1 sshds + 50 addresses) ...", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still take the fleet down
         fleet = build_fleet(workdir)
+        invocations: Invocations | None = None
         try:
             invocations = Invocations(fleet, workdir)
             ssh = ssh_cases(fleet, invocations, plan, tools)
@@ -283,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
             win = winrm(fleet, workdir, plan)
             runs = many_journals(workdir, workdir / "tools" / "A" / "state", plan.journals, plan)
         finally:
+            if invocations is not None:
+                invocations.stop()
             fleet.stop()
     print_table(ssh, starts, win, runs, plan, tools)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end (2 cores shared: figures are noisy; compare ratios "
