@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from _lab import Extras, start_extra_sshd, start_lab, variant_inventory
 
-from otcctl.lab import Lab, lab_down, proc, sshd
+from otcctl_lab import Lab, lab_down, proc, sshd
 
 FLEET_SIZE = 50
 LISTEN_MAX = 16
