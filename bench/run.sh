@@ -20,6 +20,9 @@ if [ ! -x "$PEERS/bin/ansible-playbook" ] || [ ! -x "$PEERS/bin/pyinfra" ] || [ 
     "$PEERS/bin/python" -m pip install -q --disable-pip-version-check ansible-core pyinfra fabric 2>&1 |
       grep -v '^WARNING: Location' >&2; } || echo "bench: could not install the peers; their columns stay empty" >&2
 fi
+# As a wheel install would have it: compiled modules. (An editable install under PYTHONDONTWRITEBYTECODE=1
+# would otherwise compile otcctl's sources on every start, a cost no installed otcctl pays.)
+"$VENV/bin/python" -m compileall -q "$ROOT/src" >/dev/null || true
 export OTCBENCH_NETWORK="${OTCBENCH_NETWORK:-${OTCLAB_NETWORK:-127.0.40}}"
 export OTCBENCH_PEERS_VENV="$PEERS"
 exec "$VENV/bin/python" "$ROOT/bench/side_by_side.py" "$@"

@@ -39,29 +39,46 @@ def main() -> None:
         sys.exit(int(ExitCode.FAILED))
 
 
-def _mount_subcommands() -> None:
+def _mount_subcommands(argv: list[str] | None = None) -> None:
     """Add the command groups: the domain ones from this package, the rest from entry points.
 
     The lab lives in its own package (``otcctl_lab``) that otcctl never imports by name: it
     offers its commands under the ``otcctl.commands`` entry point group. Where it is not
     installed, ``otcctl lab`` still answers, with how to install it.
-    """
-    from importlib.metadata import entry_points
 
+    Entry points are looked up only when the command word may name one of their groups: reading
+    every installed package's metadata and importing the lab costs more than the whole start-up of
+    ``--version``, ``list`` or ``dry-run``. Top-level help lists ``lab`` with a short line instead.
+    """
     from otcctl.cli.domain import calendar_app, ofd_app
 
     groups: dict[str, typer.Typer] = {"calendar": calendar_app, "ofd": ofd_app}
-    for point in entry_points(group="otcctl.commands"):
-        try:
-            loaded = point.load()
-        except ImportError:
-            continue
-        if isinstance(loaded, typer.Typer):
-            groups.setdefault(point.name, loaded)
-    groups.setdefault("lab", _lab_missing)
+    word = _command_word(sys.argv[1:] if argv is None else argv)
+    builtin = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    if word is None:
+        groups["lab"] = _lab_listed
+    elif word not in builtin and word not in groups:
+        from importlib.metadata import entry_points
+
+        for point in entry_points(group="otcctl.commands"):
+            try:
+                loaded = point.load()
+            except ImportError:
+                continue
+            if isinstance(loaded, typer.Typer):
+                groups.setdefault(point.name, loaded)
+        groups.setdefault("lab", _lab_missing)
     for name, sub in groups.items():
         if not any(g.name == name for g in app.registered_groups):
             app.add_typer(sub, name=name)
+
+
+def _command_word(args: list[str]) -> str | None:
+    """The sub-command named on the command line (the first word that is not an option), if any."""
+    return next((arg for arg in args if not arg.startswith("-")), None)
+
+
+_lab_listed = typer.Typer(name="lab", help="The rehearsal estate on loopback (otcctl lab --help).")
 
 
 _lab_missing = typer.Typer(
