@@ -20,6 +20,10 @@ from otcctl.model.templates import PLACEHOLDER
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)]
 
 
+
+FAN_OUT_LIMIT = 64
+"""The most hosts a parallel step acts on at once, whatever a runbook or the command line asks."""
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -310,5 +314,12 @@ class Runbook(_Strict):
     description: str | None = None
     trading_day_only: bool = Field(default=False, description="runs only on SSE/SZSE trading days")
     params: dict[Identifier, Param] = Field(default_factory=dict)
+    max_parallel: int | None = Field(
+        default=None,
+        ge=1,
+        le=FAN_OUT_LIMIT,
+        description="how many hosts a parallel step acts on at once (default: all of the step's hosts, "
+        f"at most {FAN_OUT_LIMIT}); `otcctl run --max-parallel` overrides it",
+    )
     steps: list[Step] = Field(min_length=1)
     rollback_steps: list[Step] = Field(default_factory=list)

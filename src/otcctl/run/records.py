@@ -125,6 +125,7 @@ class RunFlags(_Frozen):
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    max_parallel: int | None = None
 
 
 class TradingDayCheck(_Frozen):

@@ -51,6 +51,7 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    max_parallel: int | None = None
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
@@ -161,7 +162,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=masker,
-        options=RunOptions(request.operator, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait, request.max_parallel),
     )
     for listener in listeners:
         listener.on_event(
@@ -200,6 +201,7 @@ def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | 
             assume_yes=request.assume_yes,
             no_wait=request.no_wait,
             allow_non_trading_day=request.allow_non_trading_day,
+            max_parallel=request.max_parallel,
         ),
         trading_day=trading_day,
     )
