@@ -118,6 +118,8 @@ def validate(
             console.print(f"{mark} {item.kind:<9} {item.path}", markup=False)
         for problem in report.problems:
             error_paragraph(str(problem))
+        for warning in report.warnings:
+            sys.stderr.write(f"warning: {warning}\n")
     if report.problems:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

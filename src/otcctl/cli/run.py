@@ -26,6 +26,12 @@ AssumeYesOpt = Annotated[
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
 
+MaxParallelOpt = Annotated[
+    int | None,
+    typer.Option("--max-parallel", min=1, help="hosts a parallel step acts on at once, at most 64 "
+                 "(default: the runbook's max_parallel, else all of the step's hosts)"),
+]
+
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
     from otcctl.output.console import make_console
@@ -66,6 +72,7 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a runbook step by step, judging each result and recording everything in the journal."""
@@ -79,6 +86,7 @@ def run(
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        max_parallel=max_parallel,
         terminal=sys.stdin.isatty(),
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
@@ -95,6 +103,7 @@ def resume(
         typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
@@ -107,7 +116,8 @@ def resume(
         raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
     request = RunRequest(
-        PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait, terminal=sys.stdin.isatty()
+        PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
+        max_parallel=max_parallel, terminal=sys.stdin.isatty(),
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
@@ -155,7 +165,13 @@ def log(
 
 
 @app.command()
-def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+def doctor(
+    inventory: InventoryOpt = None,
+    as_json: JsonOpt = False,
+    first_run: Annotated[bool, typer.Option(
+        "--first-run", help="Also read on each host what the lab cannot rehearse (WinRM quotas, UAC, code page, "
+        "PowerShell, services, sudo, SQL*Plus output); changes nothing.")] = False,
+) -> None:
     """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
     import os
 
@@ -169,7 +185,7 @@ def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
             "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
             "to the production estate; use the lab's inventory",
         )
-    findings = [*run_doctor(loaded), _font_finding()]
+    findings = [*run_doctor(loaded, first_run=first_run), _font_finding()]
     if as_json:
         json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import socket
 import threading
 import time
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 _PGID_MARK = "__OTCCTL_PGID="
 _PGID_LINE = re.compile(rb"^__OTCCTL_PGID=(\d+)\n")
+_CANCEL_POLL = 0.05
+"""How often a waiting command looks at its cancel event (Ctrl-C, a failed sibling host)."""
 
 
 class SshConnector:
@@ -199,14 +202,15 @@ class SshConnector:
                 continue
             if channel.exit_status_ready() or channel.closed:
                 break
+            now = time.monotonic()
             if cancel is not None and cancel.is_set():
                 cancelled = True
-            elif time.monotonic() > deadline:
+            elif now > deadline:
                 timed_out = True
             if timed_out or cancelled:
                 kill_delivered = self._kill(pgid)
                 break
-            time.sleep(0.001)
+            _wait(channel, deadline - now if cancel is None else min(deadline - now, _CANCEL_POLL))
         lost = False
         exit_code: int | None = None
         if not (timed_out or cancelled):
@@ -280,6 +284,20 @@ class SshConnector:
         except Exception as exc:
             self.drop()
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
+
+
+def _wait(channel: paramiko.Channel, seconds: float) -> None:
+    """Sleep until the channel has output, reaches its end or gets its exit status, at most ``seconds``.
+
+    Output and end of output wake ``select`` on the channel's pipe (paramiko sets it for stdout and
+    stderr alike); after the end of output, only the exit status is still to come.
+    """
+    if seconds <= 0:
+        return
+    if channel.eof_received:
+        channel.status_event.wait(seconds)
+    else:
+        select.select([channel], [], [], seconds)
 
 
 def _clean(exc: BaseException) -> str:

@@ -72,7 +72,8 @@ def _lines(record: object) -> list[str]:
             "params: " + escape(", ".join(f"{k}={v}" for k, v in record.params.items())),
         ]
     if isinstance(record, StepStarted):
-        lines = [f">> {escape(record.no)} {escape(record.step)} [{record.kind}]  {escape(record.action)}"]
+        source = f"  ({escape(record.source)})" if record.source else ""
+        lines = [f">> {escape(record.no)} {escape(record.step)} [{record.kind}]  {escape(record.action)}{source}"]
         lines += [f"   {escape(t.host)}$ {escape(t.command)}" for t in record.targets if t.command]
         return lines
     if isinstance(record, StepFinished):

@@ -66,6 +66,8 @@ class RunOptions:
 
     operator: Operator
     no_wait: bool = False
+    max_parallel: int | None = None
+    """--max-parallel; None: the runbook's max_parallel, else all of a step's hosts."""
 
 
 class Engine:
@@ -240,6 +242,7 @@ class Engine:
             self._sleep,
             lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
             self.options.no_wait,
+            self.options.max_parallel or self.plan.runbook.max_parallel,
         )
         future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
         try:
@@ -415,6 +418,7 @@ def _step_record(planned: PlannedStep) -> StepStarted:
         kind=planned.kind,
         rollback_step=planned.is_rollback,
         action=planned.text.get("action", ""),
+        source=planned.step.source,
         targets=[
             TargetPlan(
                 host=t.host_id,

@@ -137,7 +137,7 @@ def _people(plan: Plan, situation: Situation) -> list[Problem]:
         )
     disruptive = [p for p in plan.steps if p.risk == "disruptive"]
     if disruptive and production(plan):
-        listed = ", ".join(f"{p.no} {p.id} ({p.host_column})" for p in disruptive[:8])
+        listed = ", ".join(f"{p.no} {p.id} ({p.host_column})" for p in disruptive)
         problems.append(
             Problem(
                 "stdin",

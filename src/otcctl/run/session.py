@@ -52,6 +52,7 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    max_parallel: int | None = None
     terminal: bool = False
 
 
@@ -205,7 +206,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=connections.masker,
-        options=RunOptions(request.operator, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait, request.max_parallel),
     )
     for listener in listeners:
         listener.on_event(
@@ -239,11 +240,12 @@ def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | 
         operator=request.operator,
         otcctl_version=__version__,
         steps_total=len(plan.steps),
-        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column) for p in plan.steps],
+        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column, source=p.step.source) for p in plan.steps],
         options=RunFlags(
             assume_yes=request.assume_yes,
             no_wait=request.no_wait,
             allow_non_trading_day=request.allow_non_trading_day,
+            max_parallel=request.max_parallel,
         ),
         trading_day=trading_day,
     )

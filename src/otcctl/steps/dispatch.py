@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
+from otcctl.model.schema import FAN_OUT_LIMIT
 from otcctl.plan.steps import (
     PlannedFile,
     PlannedLocal,
@@ -40,7 +41,6 @@ from otcctl.steps.service import control_services
 from otcctl.steps.sql import run_query
 from otcctl.steps.time_gate import wait_for_gate
 
-MAX_PARALLEL = 8
 P = TypeVar("P", PlannedShell, PlannedWinrm, PlannedPort, PlannedFile, PlannedServiceStep, PlannedReboot)
 PerHost = Callable[[P, PlannedTarget, StepContext, Budget], TargetResult]
 
@@ -95,5 +95,6 @@ def _per_host(planned: P, one: PerHost[P], ctx: StepContext) -> list[TargetResul
             if not result.passed:
                 break
         return results
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(planned.targets))) as pool:
+    width = min(len(planned.targets), ctx.max_parallel or len(planned.targets), FAN_OUT_LIMIT)
+    with ThreadPoolExecutor(max_workers=width) as pool:
         return list(pool.map(guarded, planned.targets))

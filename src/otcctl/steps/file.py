@@ -6,6 +6,7 @@ import time
 from pathlib import PurePosixPath
 from typing import Any
 
+from otcctl.connectors.base import ConnectionFailed, UnsupportedStep
 from otcctl.plan.steps import PlannedFile, PlannedTarget
 from otcctl.steps.base import Budget, StepContext, TargetResult
 
@@ -37,7 +38,10 @@ def check_file(planned: PlannedFile, target: PlannedTarget, ctx: StepContext, bu
         if age > planned.max_age:
             problems.append(f"last modified {age:.0f}s ago, more than {planned.max_age:g}s")
     if planned.stable_for > 0 and not problems:
-        if planned.stable_for > budget.left():
+        quiet = _unchanged_for(ctx, target.host_id, first.mtime, budget)
+        if quiet is not None and quiet >= planned.stable_for:
+            details["unchanged_for"] = round(quiet, 1)  # the host's own clock: no need to watch it
+        elif planned.stable_for > budget.left():
             problems.append(f"no time left within the step's {planned.timeout:g}s to see the size settle")
         else:
             ctx.sleep(planned.stable_for)
@@ -68,3 +72,19 @@ def check_file(planned: PlannedFile, target: PlannedTarget, ctx: StepContext, bu
         + (f", valid OFD with {details.get('records', 0)} records" if planned.ofd else "")
     )
     return TargetResult(target.host_id, not problems, reason, duration=time.monotonic() - started, details=details)
+
+
+def _unchanged_for(ctx: StepContext, host_id: str, mtime: float, budget: Budget) -> float | None:
+    """Seconds since the file's modification time by the host's clock; None when that clock cannot be read.
+
+    The host's clock, not this machine's: a host running behind would otherwise make a file
+    still being written look old. ``date +%s`` truncates, so the figure errs on the short side.
+    """
+    try:
+        output = ctx.connections.runner(host_id).run("date +%s", max(1.0, min(10.0, budget.left())), cancel=ctx.cancel)
+    except (ConnectionFailed, UnsupportedStep):
+        return None
+    try:
+        return float(output.stdout.strip()) - mtime if output.exit_code == 0 else None
+    except ValueError:
+        return None

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 
-from otcctl.connectors.base import CommandRunner
+from otcctl.connectors.base import CommandOutput, CommandRunner
 from otcctl.plan.steps import PlannedService, PlannedServiceStep, PlannedTarget
 from otcctl.steps.base import Budget, StepContext, TargetResult
 
 STATUS_TIMEOUT = 30.0
+STABLE_SECONDS = 3.0  # a started service must still run this long after: some die right after start
 
 
 def control_services(
@@ -37,6 +38,10 @@ def control_services(
                 states[service.name] = "unknown"
                 continue
             log.append(f"$ {service.control_command} -> exit {out.exit_code}")
+            refusal = _refusal(out, service, target, ctx) if windows else None
+            if refusal is not None:  # waiting cannot help: say why now instead of polling until settle
+                return TargetResult(target.host_id, False, refusal, out.exit_code, "\n".join(log),
+                                    out.stdout + out.stderr, time.monotonic() - started)
         settle_until = time.monotonic() + (planned.settle if service.control_command else 0)
         while True:
             state = service_state(runner, service, windows, ctx, budget)
@@ -44,6 +49,12 @@ def control_services(
                 break
             ctx.sleep(1.0)
         states[service.name] = state
+    died = _died_after_start(runner, target, states, planned, windows, ctx, budget)
+    if died:
+        return TargetResult(target.host_id, False, f"started, then stopped again within {STABLE_SECONDS:g}s: "
+                            f"{', '.join(died)}; it dies right after starting: read its log on the host",
+                            duration=time.monotonic() - started, stdout="\n".join(log),
+                            details={"services": {**states, **dict.fromkeys(died, "stopped")}})
     wrong = {k: v for k, v in states.items() if v != want}
     listing = ", ".join(f"{k} {v}" for k, v in states.items())
     reason = f"all {want}: {listing}" if not wrong else f"expected {want}: {listing}"
@@ -71,3 +82,28 @@ def service_state(
 
         return str(parse_sc_state(out.stdout))
     return "running" if out.exit_code == 0 else "stopped"
+
+
+def _refusal(out: CommandOutput, service: PlannedService, target: PlannedTarget, ctx: StepContext) -> str | None:
+    from otcctl.connectors.winrm_failures import sc_refusal
+
+    user = ctx.connections.inventory.hosts[target.host_id].user
+    return sc_refusal(out.exit_code, out.stdout + out.stderr, service=service.name, host=target.host_id, user=user)
+
+
+def _died_after_start(
+    runner: CommandRunner,
+    target: PlannedTarget,
+    states: dict[str, str],
+    planned: PlannedServiceStep,
+    windows: bool,
+    ctx: StepContext,
+    budget: Budget,
+) -> list[str]:
+    if planned.operation != "start":
+        return []
+    started = [s for s in target.services if s.control_command is not None and states.get(s.name) == planned.want]
+    if not started or ctx.cancel.is_set() or budget.left() < STABLE_SECONDS:
+        return []
+    ctx.sleep(STABLE_SECONDS)
+    return [s.name for s in started if service_state(runner, s, windows, ctx, budget) != planned.want]

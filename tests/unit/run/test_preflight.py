@@ -54,7 +54,7 @@ def test_assume_yes_never_covers_disruptive_steps_against_production(tmp_path: P
     said = _refusal(
         "monthly-restart", _situation(terminal=False, assume_yes=True, run_date=SATURDAY), tmp_path, run_date=SATURDAY
     )
-    assert "disruptive" in said and "reboot-servers" in said and "stop-middleware" in said
+    assert "disruptive" in said and "reboot-db-servers" in said and "stop-middleware" in said
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
