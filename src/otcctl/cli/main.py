@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -25,9 +26,12 @@ def main() -> None:
         else:
             error_paragraph(str(exc))
         sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted; the journal records where the run stopped (otcctl runs)\n")
-        sys.exit(int(ExitCode.INTERRUPTED))
+    except KeyboardInterrupt as exc:
+        code = int(getattr(exc, "exit_code", ExitCode.INTERRUPTED))  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
+        with contextlib.suppress(OSError):
+            why = exc or "Ctrl-C"
+            sys.stderr.write(f"interrupted ({why}); the journal records where the run stopped (otcctl runs)\n")
+        sys.exit(code)
     except Exception as exc:  # an otcctl bug: say so in one paragraph, keep the traceback for OTCCTL_DEBUG
         if os.environ.get("OTCCTL_DEBUG"):
             raise

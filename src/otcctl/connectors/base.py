@@ -135,4 +135,4 @@ class SqlFailed(OtcctlError):
 def tail(data: bytes, encoding: str, limit: int = OUTPUT_LIMIT) -> tuple[str, bool]:
     """The last ``limit`` bytes decoded, and whether anything was cut."""
     cut = len(data) > limit
-    return data[-limit:].decode(encoding, errors="replace"), cut
+    return data[-limit:].decode(encoding, errors="backslashreplace"), cut  # undecodable bytes kept, escaped

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.text import Text
 
+from otcctl.output.sanitize import shown
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
 
@@ -82,7 +83,7 @@ class ConsoleRenderer:
                 self._status.start()
         elif event.kind == "step-progress":
             if self._live_step is not None:
-                self._live_step.message = str(data["message"])
+                self._live_step.message = shown(str(data["message"]))
             else:
                 self._line(f"   .. {escape(data['message'])}")
         elif event.kind == "step-finished":
@@ -106,7 +107,7 @@ class ConsoleRenderer:
             self._line(escape(data.get("message", "")))
 
     def _line(self, text: str) -> None:
-        self.console.print(text, highlight=False, soft_wrap=True)
+        self.console.print(shown(text), highlight=False, soft_wrap=True)
 
     def _stop_status(self) -> None:
         if self._status is not None:
@@ -119,19 +120,20 @@ class ConsoleRenderer:
         self._stop_status()
         c = self.console
         c.rule(f"{request.no} {request.step_id}: {request.purpose}", style="bold")
-        c.print(f"操作内容: {escape(request.action)}")
+        c.print(shown(f"操作内容: {escape(request.action)}"))
         for key, value in request.extra.items():
-            c.print(f"{key}: {escape(value)}")
+            c.print(shown(f"{key}: {escape(value)}"))
         if request.judge:
-            c.print(f"结果判断: {escape(request.judge)}")
+            c.print(shown(f"结果判断: {escape(request.judge)}"))
         if request.verdict:
-            c.print(f"verdict: {escape(request.verdict)}")
+            c.print(shown(f"verdict: {escape(request.verdict)}"))
         for item in request.evidence:
-            c.print(f"  [{escape(item['host'])}] {'ok' if item['passed'] else 'NOT OK'}: {escape(item['reason'])}")
+            state = "ok" if item["passed"] else "NOT OK"
+            c.print(shown(f"  [{escape(item['host'])}] {state}: {escape(item['reason'])}"))
             output = (item.get("stdout") or "").strip()
             if output:
                 for line in output.splitlines()[-15:]:
-                    c.print(f"    | {escape(line)}", soft_wrap=True)
+                    c.print(shown(f"    | {escape(line)}"), soft_wrap=True)
         choices = "/".join(request.choices)
         while True:
             answer = c.input(escape(f"{request.question} [{choices}] ")).strip().lower()

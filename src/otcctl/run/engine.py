@@ -8,14 +8,13 @@ killed); its result is judged, a person confirms where the runbook asks for one,
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
 from otcctl.connectors.pool import Connections
@@ -23,6 +22,7 @@ from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
+from otcctl.run import signals
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
 from otcctl.run.events import EXCEPTION_OUTCOMES, Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
@@ -54,6 +54,8 @@ from otcctl.run.records import (
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.dispatch import execute
+
+STOP_WAIT = 15.0
 
 
 class RunStopped(OtcctlError):
@@ -134,8 +136,8 @@ class Engine:
                         break
                     if policy != "continue":
                         break
-        except KeyboardInterrupt:
-            self._record(RunInterrupted(reason="Ctrl-C"))
+        except KeyboardInterrupt as exc:
+            self._record(RunInterrupted(reason=signals.reason(exc)))
             self._emit("run-finished", {"outcome": "interrupted"})
             raise
         except RunStopped as exc:
@@ -252,11 +254,11 @@ class Engine:
                     break
                 except TimeoutError:
                     continue
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             self.cancel.set()
-            with contextlib.suppress(Exception):  # the interruption is what we report
-                future.result(timeout=15)  # the executor stops the remote command on cancel
-            self._record(StepInterrupted(step=planned.id, no=planned.no))
+            stopped, detail = _stop_outcome(future)  # the executor stops the remote command on cancel
+            name = exc.name if isinstance(exc, signals.Interrupted) else "SIGINT"
+            self._record(StepInterrupted(step=planned.id, no=planned.no, signal=name, stopped=stopped, detail=detail))
             raise
         except HostKeyRejected as exc:
             raise RunStopped(str(exc)) from None
@@ -395,6 +397,28 @@ class Engine:
 
     def _cancellable_sleep(self, seconds: float) -> None:
         self.cancel.wait(seconds)
+
+
+def _stop_outcome(future: Future[list[TargetResult]]) -> tuple[Literal["yes", "no", "unknown"], str]:
+    """Wait (up to 15 s) for the cancelled step to end and say whether its commands were stopped."""
+    deadline = time.monotonic() + STOP_WAIT
+    while True:
+        try:
+            results = future.result(timeout=max(0.0, deadline - time.monotonic()))
+            break
+        except KeyboardInterrupt:
+            continue  # a second Ctrl-C while stopping: the record must still be written
+        except TimeoutError:
+            return "unknown", f"the step did not end within {STOP_WAIT:g}s of the interruption"
+        except Exception as exc:
+            return "unknown", f"the step ended with {type(exc).__name__}"
+    delivered = [t.details.get("kill_delivered") for t in results if "kill_delivered" in t.details]
+    if any(d is False for d in delivered):
+        hosts = ", ".join(t.host for t in results if t.details.get("kill_delivered") is False)
+        return "no", f"the stop could not be delivered to {hosts}: the command may still be running there"
+    if delivered:
+        return "yes", "the command was stopped on the host(s)"
+    return "unknown", "; ".join(t.reason for t in results)[:300]
 
 
 def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:

@@ -278,11 +278,15 @@ class StepFinished(Record):
 
 @record_kind
 class StepInterrupted(Record):
-    """Ctrl-C while a step ran; its remote command was cancelled."""
+    """Ctrl-C, SIGHUP or SIGTERM while a step ran; whether its command was stopped on the hosts."""
 
     type: Literal["step-interrupted"] = "step-interrupted"
     step: str
     no: str
+    signal: str = "SIGINT"
+    stopped: Literal["yes", "no", "unknown"] = "unknown"
+    """Whether the step's command was confirmed stopped on every host (``no``: it may still run)."""
+    detail: str = ""
 
 
 @record_kind

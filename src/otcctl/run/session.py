@@ -6,6 +6,7 @@ journal, the lock and the engine together. The CLI calls it with frozen requests
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from otcctl.run.records import (
     TradingDayCheck,
 )
 from otcctl.run.replay import FINAL_OUTCOMES, replay
+from otcctl.run.signals import signals_interrupt
 from otcctl.secrets import Masker
 
 
@@ -208,18 +210,19 @@ def _execute(
         masker=connections.masker,
         options=RunOptions(request.operator, request.no_wait, request.max_parallel),
     )
+    note = Event(
+        "note",
+        {
+            "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
+            f"({plan.inventory.inventory.environment}); journal {journal.path}"
+        },
+    )
     for listener in listeners:
-        listener.on_event(
-            Event(
-                "note",
-                {
-                    "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
-                    f"({plan.inventory.inventory.environment}); journal {journal.path}"
-                },
-            )
-        )
+        with contextlib.suppress(Exception):  # a closed stdout never stops a run
+            listener.on_event(note)
     try:
-        return engine.run(done=done, in_flight=in_flight)
+        with signals_interrupt():  # SIGHUP and SIGTERM stop the step and write the record, like Ctrl-C
+            return engine.run(done=done, in_flight=in_flight)
     finally:
         connections.close_all()
         journal.close()
