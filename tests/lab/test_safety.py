@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
@@ -138,3 +144,73 @@ def test_a_changed_host_key_stops_the_run_even_with_on_failure_continue(lab: Lab
     started_steps = [r["step"] for r in records(journals(tmp_path / "s")[0]) if r["type"] == "step-started"]
     assert started_steps == ["everywhere"] and "run-stopped" in kinds, kinds
     assert time.monotonic() - started < 60
+
+
+def _popen_run(state: Path, books: Path, lab: Lab, name: str, **kw: object) -> subprocess.Popen[str]:
+    env = {**os.environ, "OTCCTL_STATE_DIR": str(state), "NO_COLOR": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "otcctl", "run", name, "--runbooks", str(books), "-i", str(lab.inventory_path)],
+        env=env, stdin=subprocess.DEVNULL, text=True, **kw,  # type: ignore[call-overload]
+    )
+
+
+def _wait_for_record(state: Path, kind: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = journals(state)
+        if found and any(r["type"] == kind for r in records(found[0])):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no {kind} record within {timeout}s")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_and_sighup_stop_the_remote_command_and_write_the_record(
+    lab: Lab, tmp_path: Path, sig: int, code: int
+) -> None:
+    marker = f"sleep 7{int(time.time() * 1000) % 1000:03d}"
+    books = tmp_path / "books"
+    write_runbook(books, "long", f"""\
+  - id: hangs
+    kind: shell
+    targets: [M3]
+    command: {marker}
+    timeout: 5m
+    action: 长时间命令
+    assumption: A01
+""")
+    state = tmp_path / "s"
+    proc = _popen_run(state, books, lab, "long", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_record(state, "step-started")
+    time.sleep(1.5)
+    proc.send_signal(sig)
+    proc.communicate(timeout=60)
+    assert proc.returncode == code
+    recs = records(journals(state)[0])
+    interrupted = next(r for r in recs if r["type"] == "step-interrupted")
+    assert interrupted["signal"] == signal.Signals(sig).name and interrupted["stopped"] == "yes", interrupted
+    assert any(r["type"] == "run-interrupted" for r in recs)
+    time.sleep(0.5)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert left.stdout.strip() == "", f"left running on the host: {left.stdout}"
+
+
+def test_a_closed_stdout_pipe_never_ends_a_run(lab: Lab, tmp_path: Path) -> None:
+    books = tmp_path / "books"
+    steps = "".join(f"""\
+  - id: step-{n}
+    kind: shell
+    targets: [M3]
+    command: echo line-{n}; sleep 0.3
+    action: 第{n}步
+    assumption: A01
+""" for n in range(1, 4))
+    write_runbook(books, "piped", steps)
+    state = tmp_path / "s"
+    proc = _popen_run(state, books, lab, "piped", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # `otcctl run ... | head -0`
+    proc.wait(timeout=120)
+    recs = records(journals(state)[0])
+    assert [r["step"] for r in recs if r["type"] == "step-finished"] == ["step-1", "step-2", "step-3"]
+    assert recs[-1]["type"] == "run-finished" and recs[-1]["outcome"] == "passed"

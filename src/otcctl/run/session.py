@@ -19,7 +19,7 @@ from otcctl.connectors.pool import Connections
 from otcctl.errors import InputError, OtcctlError
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
-from otcctl.plan.steps import PlannedSql
+from otcctl.plan.steps import PlannedNotify, PlannedSql
 from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
@@ -102,6 +102,8 @@ def _connections(plan: Plan) -> Connections:
     hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
     databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
     connections.prepare(hosts, databases)
+    channels = {c for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedNotify) for c in p.channels}
+    connections.prepare_notification(channels)
     return connections
 
 
