@@ -79,11 +79,13 @@ class CommandRunner(Protocol):
         cancel: threading.Event | None = None,
         shell: Shell | None = None,
         observe: Observe | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> CommandOutput:
         """Run ``command``; past ``timeout`` seconds, or once ``cancel`` is set, stop it on the host.
 
         ``shell`` chooses cmd.exe or PowerShell on Windows hosts; other hosts refuse it.
         ``observe`` is handed every chunk of raw output as it arrives (the whole output, in order).
+        ``on_sent`` is called once the command has left for the host (before its output comes back).
         """
         ...
 
@@ -118,7 +120,14 @@ class SqlRunner(Protocol):
     """Runs one query with bind variables against a database."""
 
     def query(
-        self, sql: str, binds: dict[str, str], timeout: float, max_rows: int, *, cancel: threading.Event | None = None
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> SqlResult:
         """Execute and fetch up to ``max_rows`` rows; past ``timeout`` or on ``cancel`` stop; errors raise SqlFailed."""
         ...

@@ -16,6 +16,7 @@ import contextlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from otcctl.connectors.base import SqlFailed, SqlResult
@@ -51,7 +52,14 @@ class OracledbRunner:
         )
 
     def query(
-        self, sql: str, binds: dict[str, str], timeout: float, max_rows: int, *, cancel: threading.Event | None = None
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> SqlResult:
         """Execute with bind variables under a call timeout, fetch at most ``max_rows`` rows.
 
@@ -67,6 +75,8 @@ class OracledbRunner:
         try:
             connection.call_timeout = max(1, int(timeout * 1000))
             with connection.cursor() as cursor:
+                if on_sent is not None:
+                    on_sent()
                 cursor.execute(sql.strip().rstrip(";"), binds)
                 if cursor.description is None:
                     raise SqlFailed(f"{self.where()}: the statement returned no rows to judge (not a query)")

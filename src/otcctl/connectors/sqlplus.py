@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 
 from otcctl.connectors.base import CommandOutput, CommandRunner, SqlFailed, SqlResult
 from otcctl.connectors.sqlplus_output import (
@@ -132,12 +133,19 @@ class SqlplusRunner:
         return sqlplus_command(self.command, sql, binds)
 
     def query(
-        self, sql: str, binds: dict[str, str], timeout: float, max_rows: int, *, cancel: threading.Event | None = None
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> SqlResult:
         """Run one query; rows beyond ``max_rows`` are dropped; every failure is SqlFailed."""
         command = self.command_for(sql, binds)
         started = time.monotonic()
-        output = self.runner.run(command, timeout, cancel=cancel)
+        output = self.runner.run(command, timeout, cancel=cancel, on_sent=on_sent)
         duration = time.monotonic() - started
         self._check(output, timeout)
         try:

@@ -15,6 +15,7 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +148,7 @@ class SshConnector:
         cancel: threading.Event | None = None,
         shell: Shell | None = None,
         observe: Observe | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> CommandOutput:
         """Run a command; past the timeout (or on cancel) kill its process group on the host.
 
@@ -165,6 +167,8 @@ class SshConnector:
         except Exception as exc:
             self.drop()
             raise ConnectionFailed(f"{self.host_id}: the SSH connection failed: {_clean(exc)}") from None
+        if on_sent is not None:
+            on_sent()
         out, err = bytearray(), bytearray()
         timed_out = cancelled = False
         kill_delivered: bool | None = None

@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, cast
 
 from otcctl.connectors.base import (
@@ -64,7 +65,8 @@ class WinrmConnector:
         self._password = password
 
     def run(self, command: str, timeout: float, *, cancel: threading.Event | None = None,
-            shell: Shell | None = None, observe: Observe | None = None) -> CommandOutput:
+            shell: Shell | None = None, observe: Observe | None = None,
+            on_sent: Callable[[], None] | None = None) -> CommandOutput:
         """Run ``command``; past ``timeout`` seconds (or once ``cancel`` is set) it is terminated on the host.
 
         Both end as ``timed_out``, like the SSH connector. With ``cancel`` the output is polled
@@ -79,7 +81,7 @@ class WinrmConnector:
         except Exception as exc:
             raise self._failure(exc, "opening a remote shell") from None
         try:
-            return self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe)
+            return self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe, on_sent)
         finally:
             try:
                 protocol.close_shell(shell_id)
@@ -90,13 +92,16 @@ class WinrmConnector:
         """Nothing stays open between runs; present for the CommandRunner protocol."""
 
     def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float, started: float,
-                 cancel: threading.Event | None, observe: Observe | None) -> CommandOutput:
+                 cancel: threading.Event | None, observe: Observe | None,
+                 on_sent: Callable[[], None] | None = None) -> CommandOutput:
         from winrm.exceptions import WinRMOperationTimeoutError
 
         try:
             command_id = protocol.run_command(shell_id, line)
         except Exception as exc:
             raise self._failure(exc, "starting the command") from None
+        if on_sent is not None:
+            on_sent()
         stdout, stderr = bytearray(), bytearray()
         exit_code: int | None = None
         timed_out = truncated = cancelled = False

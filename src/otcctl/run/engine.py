@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
 from otcctl.plan.build import Plan
-from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
+from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedNotify, PlannedStep
 from otcctl.run import signals
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
 from otcctl.run.events import EXCEPTION_OUTCOMES, Event, Listener, Outcome, RunResult, StepResult
@@ -31,12 +31,17 @@ from otcctl.run.policy import (
     FAILURE_ANSWERS,
     NotConfirmed,
     confirmed_outcome,
+    disruption,
+    exceptions_so_far,
+    in_flight_verdict,
     person_outcome,
     question_for,
 )
 from otcctl.run.records import (
     Answered,
+    CommandSent,
     Confirmation,
+    HostFinished,
     Operator,
     Record,
     RunFinished,
@@ -44,18 +49,16 @@ from otcctl.run.records import (
     RunOutcome,
     StepFinished,
     StepInterrupted,
-    StepStarted,
     TargetOutcome,
-    TargetPlan,
 )
 from otcctl.run.records import (
     RunStopped as RunStoppedRecord,
 )
+from otcctl.run.replay import InFlight
+from otcctl.run.step_facts import hosts_done, masked_target, step_record, stop_outcome
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.dispatch import execute
-
-STOP_WAIT = 15.0
 
 
 class RunStopped(OtcctlError):
@@ -102,25 +105,32 @@ class Engine:
         self._sleep = sleep or self._cancellable_sleep
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otcctl-step")
         self._results: list[StepResult] = []
+        self._journal_lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------------------
-    def run(self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None) -> RunResult:
-        """Run every step not already done; a step found in flight is decided by the operator first."""
+    def run(
+        self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None, progress: InFlight | None = None
+    ) -> RunResult:
+        """Run every step not already done; a step found in flight is decided by the operator first.
+
+        ``progress`` says what the journal knows of the step in flight: hosts done, commands sent.
+        """
         results = self._results
         outcome: RunOutcome = "passed"
         try:
             for planned in self.plan.steps:
                 if planned.id in done:
                     continue
+                keep: dict[str, TargetResult] | None = None
                 if planned.id == in_flight:
-                    decided = self._decide_in_flight(planned)
+                    decided, keep = self._decide_in_flight(planned, progress or InFlight(planned.id))
                     if decided is not None:
                         results.append(decided)
                         if decided.outcome == "aborted":
                             outcome = "aborted"
                             break
                         continue
-                result = self._step(planned)
+                result = self._step(planned, keep=keep)
                 results.append(result)
                 if result.outcome == "aborted":
                     outcome = "aborted"
@@ -154,9 +164,9 @@ class Engine:
         return final
 
     # -- one step ---------------------------------------------------------------------------
-    def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
+    def _step(self, planned: PlannedStep, *, keep: Mapping[str, TargetResult] | None = None) -> StepResult:
         started = time.monotonic()
-        self._record(_step_record(planned))
+        self._record(step_record(planned))
         self._emit(
             "step-started",
             {
@@ -173,7 +183,7 @@ class Engine:
         stopped: str | None = None
         try:
             if self._needs_live_go_ahead(planned):
-                answer, confirmation = self._ask(planned, "disruptive", (), self._disruption(planned))
+                answer, confirmation = self._ask(planned, "disruptive", (), disruption(planned))
                 if answer != "yes":
                     raise NotConfirmed(confirmation)
             while True:
@@ -184,7 +194,7 @@ class Engine:
                         reason = "pre-approved by the operator (--assume-yes)"
                     break
                 attempts += 1
-                targets, passed, reason = self._execute(planned)
+                targets, passed, reason = self._execute(planned, keep)
                 while not passed and attempts < planned.retry_attempts and not self.cancel.is_set():
                     self._emit(
                         "step-progress",
@@ -195,7 +205,7 @@ class Engine:
                     )
                     self._sleep(planned.retry_delay)
                     attempts += 1
-                    targets, passed, reason = self._execute(planned)
+                    targets, passed, reason = self._execute(planned, hosts_done(planned, targets))
                 if passed and planned.confirm:
                     answer, confirmation = self._ask(planned, "confirm", targets, reason)
                     outcome, reason = confirmed_outcome(answer, reason)
@@ -203,7 +213,8 @@ class Engine:
                     outcome = "passed"
                 elif planned.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
                     answer, confirmation = self._ask(planned, "failure", targets, reason)
-                    if answer == "retry":
+                    if answer == "retry":  # e.g. after fixing a host by hand: re-check the hosts not done
+                        keep = hosts_done(planned, targets)
                         continue
                     outcome = FAILURE_ANSWERS.get(answer, "failed")
                     why = confirmation.comment or "no reason given"
@@ -235,7 +246,15 @@ class Engine:
             raise RunStopped(stopped)
         return result
 
-    def _execute(self, planned: PlannedStep) -> tuple[tuple[TargetResult, ...], bool, str]:
+    def _execute(
+        self, whole: PlannedStep, keep: Mapping[str, TargetResult] | None = None
+    ) -> tuple[tuple[TargetResult, ...], bool, str]:
+        """One attempt on the step's hosts, except those in ``keep`` (done already: their results stand)."""
+        keep = keep or {}
+        planned = replace(whole, targets=tuple(t for t in whole.targets if t.host_id not in keep)) if keep else whole
+        if keep and not planned.targets:
+            kept = tuple(keep[t.host_id] for t in whole.targets)
+            return kept, True, "; ".join(f"{t.host}: {t.reason}" for t in kept)
         ctx = StepContext(
             self.connections,
             self.plan.params,
@@ -245,6 +264,8 @@ class Engine:
             lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
             self.options.no_wait,
             self.options.max_parallel or self.plan.runbook.max_parallel,
+            sent=lambda host: self._record(CommandSent(step=planned.id, no=planned.no, host=host)),
+            host_done=lambda r: self._host_done(planned, r),
         )
         future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
         try:
@@ -256,7 +277,7 @@ class Engine:
                     continue
         except KeyboardInterrupt as exc:
             self.cancel.set()
-            stopped, detail = _stop_outcome(future)  # the executor stops the remote command on cancel
+            stopped, detail = stop_outcome(future)  # the executor stops the remote command on cancel
             name = exc.name if isinstance(exc, signals.Interrupted) else "SIGINT"
             self._record(StepInterrupted(step=planned.id, no=planned.no, signal=name, stopped=stopped, detail=detail))
             raise
@@ -268,8 +289,11 @@ class Engine:
             return (TargetResult(planned.host_column, False, str(exc)),), False, str(exc)
         except OtcctlError as exc:  # a missing secret and the like: nothing on this path can work
             raise RunStopped(str(exc)) from None
-        masked = tuple(_masked_target(t, self.masker) for t in results)
-        expected = len(planned.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
+        fresh = {t.host: masked_target(t, self.masker) for t in results}
+        masked = tuple(
+            keep.get(t.host_id) or fresh[t.host_id] for t in whole.targets if t.host_id in keep or t.host_id in fresh
+        ) if keep else tuple(fresh.values())
+        expected = len(whole.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
         passed = bool(masked) and all(t.passed for t in masked) and len(masked) >= expected
         failed = [t for t in masked if not t.passed]
         if failed:
@@ -298,7 +322,7 @@ class Engine:
             tuple(t.to_json() for t in targets),
             {
                 **{k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
-                **self._exceptions_so_far(),
+                **exceptions_so_far(self._results),
             },
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
@@ -324,31 +348,42 @@ class Engine:
     def _needs_live_go_ahead(self, planned: PlannedStep) -> bool:
         return planned.risk == "disruptive" and self.plan.inventory.inventory.environment == "production"
 
-    def _disruption(self, planned: PlannedStep) -> str:
-        """What the operator is asked to let happen: the hosts and the exact commands."""
-        doing = [
-            f"{t.host_id}: {t.command or '; '.join(x.control_command or x.status_command for x in t.services)}"
-            for t in planned.targets
-        ]
-        return (
-            f"DISRUPTIVE, PRODUCTION: {planned.text.get('action', planned.id)} on {planned.host_column}"
-            + (f" ({'; '.join(doing)})" if doing else "")
-        )
+    def _decide_in_flight(
+        self, planned: PlannedStep, progress: InFlight
+    ) -> tuple[StepResult | None, dict[str, TargetResult] | None]:
+        """Decide the step that was running when the run stopped, knowing what the journal says was sent.
 
-    def _exceptions_so_far(self) -> dict[str, str]:
-        """Every step so far that did not simply pass, for a person about to sign off."""
-        listed = [f"{r.no} {r.step_id}: {r.outcome} ({r.reason})" for r in self._results if r.outcome != "passed"]
-        return {"exceptions so far / 此前异常": "; ".join(listed)} if listed else {}
-
-    def _decide_in_flight(self, planned: PlannedStep) -> StepResult | None:
-        answer, confirmation = self._ask(planned, "in-flight", (), "outcome unknown")
+        Hosts the journal records as done are never done again. A step none of whose commands
+        was sent is simply run; otherwise the operator decides for the hosts it reached.
+        """
+        done_hosts = {h: TargetResult(h, True, "done before the interruption (journal)") for h in progress.finished}
+        if not progress.sent - progress.finished and planned.kind not in PERSON_KINDS and not isinstance(
+            planned, PlannedNotify
+        ):
+            self._emit("note", {"message": f"step {planned.no} {planned.id}: its command was never sent; running it"})
+            return None, done_hosts
+        unsure = sorted(progress.sent - progress.finished)
+        answer, confirmation = self._ask(planned, "in-flight", (), in_flight_verdict(unsure, progress.finished))
         if answer == "rerun":
-            return None
+            return None, done_hosts
+        if answer == "done" and planned.targets and len(planned.targets) > 1:
+            for host in unsure:
+                done_hosts[host] = TargetResult(host, True, "recorded as done by the operator after the interruption")
+            remaining = [t.host_id for t in planned.targets if t.host_id not in done_hosts]
+            if remaining:
+                return None, done_hosts  # the hosts never reached are still done for real
         outcome: Outcome = "done-by-operator" if answer == "done" else "aborted"
         reason = "recorded as done by the operator after the interruption" if answer == "done" else "aborted"
         result = StepResult(planned.id, planned.no, outcome, reason, attempts=0, confirmation=confirmation)
         self._finish(result)
-        return result
+        return result, None
+
+    def _host_done(self, planned: PlannedStep, result: TargetResult) -> None:
+        if len(planned.targets) > 1:
+            record = HostFinished(
+                step=planned.id, no=planned.no, host=result.host, passed=result.passed, reason=result.reason
+            )
+            self._record(record)  # masked on the way into the journal
 
     def _rollback(self, failed: PlannedStep) -> list[StepResult]:
         answer, _ = self._ask(failed, "rollback", (), f"rollback: {', '.join(failed.rollback)}")
@@ -385,7 +420,8 @@ class Engine:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, record: Record) -> None:
-        self.journal.append(record, mask=self.masker.mask_data)
+        with self._journal_lock:  # hosts of a parallel step report from worker threads
+            self.journal.append(record, mask=self.masker.mask_data)
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
@@ -397,64 +433,3 @@ class Engine:
 
     def _cancellable_sleep(self, seconds: float) -> None:
         self.cancel.wait(seconds)
-
-
-def _stop_outcome(future: Future[list[TargetResult]]) -> tuple[Literal["yes", "no", "unknown"], str]:
-    """Wait (up to 15 s) for the cancelled step to end and say whether its commands were stopped."""
-    deadline = time.monotonic() + STOP_WAIT
-    while True:
-        try:
-            results = future.result(timeout=max(0.0, deadline - time.monotonic()))
-            break
-        except KeyboardInterrupt:
-            continue  # a second Ctrl-C while stopping: the record must still be written
-        except TimeoutError:
-            return "unknown", f"the step did not end within {STOP_WAIT:g}s of the interruption"
-        except Exception as exc:
-            return "unknown", f"the step ended with {type(exc).__name__}"
-    delivered = [t.details.get("kill_delivered") for t in results if "kill_delivered" in t.details]
-    if any(d is False for d in delivered):
-        hosts = ", ".join(t.host for t in results if t.details.get("kill_delivered") is False)
-        return "no", f"the stop could not be delivered to {hosts}: the command may still be running there"
-    if delivered:
-        return "yes", "the command was stopped on the host(s)"
-    return "unknown", "; ".join(t.reason for t in results)[:300]
-
-
-def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:
-    return TargetResult(
-        t.host,
-        t.passed,
-        masker.mask(t.reason),
-        t.exit_code,
-        masker.mask(t.stdout),
-        masker.mask(t.stderr),
-        t.duration,
-        masker.mask_data(t.details),
-    )
-
-
-def _step_record(planned: PlannedStep) -> StepStarted:
-    """What the journal says about a step before it starts: enough to know what was sent."""
-    return StepStarted(
-        step=planned.id,
-        no=planned.no,
-        kind=planned.kind,
-        rollback_step=planned.is_rollback,
-        action=planned.text.get("action", ""),
-        source=planned.step.source,
-        targets=[
-            TargetPlan(
-                host=t.host_id,
-                address=t.address,
-                transport=t.transport,
-                command=t.command or None,
-                path=t.path or None,
-                ports=[p for p, _ in t.ports] or None,
-                services=[x.control_command or x.status_command for x in t.services] or None,
-            )
-            for t in planned.targets
-        ],
-        sql=planned.sql if isinstance(planned, PlannedSql) else None,
-        binds=planned.binds if isinstance(planned, PlannedSql) else None,
-    )

@@ -6,7 +6,9 @@ disruptive step against production is asked live and "no" means nothing is sent.
 
 from __future__ import annotations
 
+from otcctl.plan.steps import PlannedStep
 from otcctl.run.confirm import Answer, Purpose
+from otcctl.run.events import StepResult
 from otcctl.run.records import Answered, Outcome
 
 
@@ -61,3 +63,26 @@ def confirmed_outcome(answer: Answer, reason: str) -> tuple[Outcome, str]:
     return "failed", f"{reason}; the operator judged it not as expected"
 
 
+
+
+def disruption(planned: PlannedStep) -> str:
+    """What the operator is asked to let happen at a disruptive step: the hosts and the exact commands."""
+    doing = [
+        f"{t.host_id}: {t.command or '; '.join(x.control_command or x.status_command for x in t.services)}"
+        for t in planned.targets
+    ]
+    return f"DISRUPTIVE, PRODUCTION: {planned.text.get('action', planned.id)} on {planned.host_column}" + (
+        f" ({'; '.join(doing)})" if doing else ""
+    )
+
+
+def exceptions_so_far(results: list[StepResult]) -> dict[str, str]:
+    """Every step so far that did not simply pass, for a person about to sign off."""
+    listed = [f"{r.no} {r.step_id}: {r.outcome} ({r.reason})" for r in results if r.outcome != "passed"]
+    return {"exceptions so far / 此前异常": "; ".join(listed)} if listed else {}
+
+
+def in_flight_verdict(unsure: list[str], finished: frozenset[str]) -> str:
+    """What the journal says of a step in flight: where its command went, where it is done."""
+    sent = f"command sent to {', '.join(unsure)} (outcome unknown)" if unsure else "no command record (a person's step)"
+    return sent + (f"; done on {', '.join(sorted(finished))}" if finished else "")

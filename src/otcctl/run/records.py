@@ -277,6 +277,28 @@ class StepFinished(Record):
 
 
 @record_kind
+class CommandSent(Record):
+    """A step's command left for a host (written as it is sent): the in-flight question can say so."""
+
+    type: Literal["command-sent"] = "command-sent"
+    step: str
+    no: str
+    host: str
+
+
+@record_kind
+class HostFinished(Record):
+    """One host of a multi-host step is done: a resume continues at the first host not done."""
+
+    type: Literal["host-finished"] = "host-finished"
+    step: str
+    no: str
+    host: str
+    passed: bool
+    reason: str
+
+
+@record_kind
 class StepInterrupted(Record):
     """Ctrl-C, SIGHUP or SIGTERM while a step ran; whether its command was stopped on the hosts."""
 

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from otcctl.run.records import (
+    CommandSent,
     Entry,
+    HostFinished,
     Operator,
     PreApproval,
     RunFinished,
@@ -27,6 +29,17 @@ RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
 """Step outcomes a resume counts as done (a failed step counts only when its policy is ``continue``)."""
 FINAL_OUTCOMES = ("passed", "passed-with-exceptions", "rolled-back", "aborted")
 """Run outcomes after which the run is over: resume refuses them."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """What the journal knows of the step that was running: hosts it finished, hosts its command reached."""
+
+    step: str
+    finished: frozenset[str] = frozenset()
+    """Hosts recorded ``host-finished`` and passed (a resume never does them again)."""
+    sent: frozenset[str] = frozenset()
+    """Hosts a ``command-sent`` record names."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class Replay:
     """What a reviewer must look at: steps not passed, accepted failures, pre-approval, overrides."""
     ended: Stamp | None
     stop_reason: str | None
+    progress: InFlight | None = None
+    """Per-host progress of the step in flight."""
 
     @property
     def runbook(self) -> str | None:
@@ -114,6 +129,8 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
     end: RunFinished | None = None
     interrupted = False
     stop_reason: str | None = None
+    sent: dict[str, set[str]] = {}
+    hosts_done: dict[str, set[str]] = {}
     for entry in entries:
         record, stamp = entry.record, entry.stamp
         if isinstance(record, RunStarted) and header is None:
@@ -129,6 +146,13 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
             exceptions.append(f"confirmations pre-approved with --assume-yes by {record.operator}")
         elif isinstance(record, StepStarted):
             open_step = record.step
+            sent.setdefault(record.step, set())
+            hosts_done.setdefault(record.step, set())
+        elif isinstance(record, CommandSent):
+            sent.setdefault(record.step, set()).add(record.host)
+        elif isinstance(record, HostFinished):
+            if record.passed:
+                hosts_done.setdefault(record.step, set()).add(record.host)
         elif isinstance(record, StepFinished):
             finished.pop(record.step, None)
             finished[record.step] = record
@@ -160,6 +184,9 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
         tuple(exceptions),
         ended,
         stop_reason,
+        InFlight(open_step, frozenset(hosts_done.get(open_step, ())), frozenset(sent.get(open_step, ())))
+        if open_step
+        else None,
     )
 
 

@@ -36,7 +36,7 @@ from otcctl.run.records import (
     StepLine,
     TradingDayCheck,
 )
-from otcctl.run.replay import FINAL_OUTCOMES, replay
+from otcctl.run.replay import FINAL_OUTCOMES, InFlight, replay
 from otcctl.run.signals import signals_interrupt
 from otcctl.secrets import Masker
 
@@ -187,7 +187,16 @@ def _resume_locked(
     )
     chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
     return _execute(
-        plan, reading.run_id, journal, request, chosen, listeners, connections, done=done, in_flight=flying
+        plan,
+        reading.run_id,
+        journal,
+        request,
+        chosen,
+        listeners,
+        connections,
+        done=done,
+        in_flight=flying,
+        progress=story.progress,
     )
 
 
@@ -201,6 +210,7 @@ def _execute(
     connections: Connections,
     done: frozenset[str] = frozenset(),
     in_flight: str | None = None,
+    progress: InFlight | None = None,
 ) -> RunResult:
     engine = Engine(
         plan,
@@ -224,7 +234,7 @@ def _execute(
             listener.on_event(note)
     try:
         with signals_interrupt():  # SIGHUP and SIGTERM stop the step and write the record, like Ctrl-C
-            return engine.run(done=done, in_flight=in_flight)
+            return engine.run(done=done, in_flight=in_flight, progress=progress)
     finally:
         connections.close_all()
         journal.close()

@@ -57,6 +57,10 @@ class StepContext:
     no_wait: bool = False
     max_parallel: int | None = None
     """Hosts a parallel step acts on at once; None: all of them (up to ``schema.FAN_OUT_LIMIT``)."""
+    sent: Callable[[str], None] = lambda host: None
+    """Called as a step's command leaves for a host: the journal's ``command-sent``."""
+    host_done: Callable[[TargetResult], None] = lambda result: None
+    """Called as each host of a step is done: the journal's ``host-finished`` (per-host progress)."""
 
 
 class Budget:

@@ -23,7 +23,10 @@ def run_command(
     expect = planned.step.expect
     scan = OutputScan(expect, ctx.connections.inventory.hosts[target.host_id].encoding)
     shell = planned.shell if isinstance(planned, PlannedWinrm) else None
-    output = runner.run(target.command, budget.left(), cancel=ctx.cancel, shell=shell, observe=scan.feed)
+    host = target.host_id
+    output = runner.run(
+        target.command, budget.left(), cancel=ctx.cancel, shell=shell, observe=scan.feed, on_sent=lambda: ctx.sent(host)
+    )
     return command_result(target.host_id, output, expect, planned.timeout, scan)
 
 

@@ -79,11 +79,14 @@ def _per_host(planned: P, one: PerHost[P], ctx: StepContext) -> list[TargetResul
 
     def guarded(target: PlannedTarget) -> TargetResult:
         try:
-            return one(planned, target, ctx, budget)
+            result = one(planned, target, ctx, budget)
         except HostKeyRejected:
             raise  # a possible man in the middle: the engine stops the run, whatever on_failure says
         except ConnectionFailed as exc:
-            return TargetResult(target.host_id, False, str(exc))
+            result = TargetResult(target.host_id, False, str(exc))
+        if not ctx.cancel.is_set():
+            ctx.host_done(result)  # per-host progress: a resume continues at the first host not done
+        return result
 
     if order == "kvm" or len(planned.targets) <= 1:
         results: list[TargetResult] = []

@@ -53,6 +53,7 @@ def run_local(planned: PlannedLocal, ctx: StepContext, budget: Budget) -> Target
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
+    ctx.sent("local")
     kept = {"stdout": bytearray(), "stderr": bytearray()}
     lock = threading.Lock()
 

@@ -15,6 +15,7 @@ def send(planned: PlannedNotify, ctx: StepContext) -> TargetResult:
     started = time.monotonic()
     if ctx.cancel.is_set():
         return TargetResult("notify", False, "interrupted before sending")
+    ctx.sent("notify")
     result = send_notification(
         ctx.connections.inventory,
         list(planned.departments),

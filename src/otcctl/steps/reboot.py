@@ -31,7 +31,9 @@ def reboot_and_wait(planned: PlannedReboot, target: PlannedTarget, ctx: StepCont
     assert target.command is not None
     ctx.progress(f"{host_id}: {target.command}")
     try:
-        output = ctx.connections.runner(host_id).run(target.command, min(30.0, budget.left()), cancel=ctx.cancel)
+        output = ctx.connections.runner(host_id).run(
+            target.command, min(30.0, budget.left()), cancel=ctx.cancel, on_sent=lambda: ctx.sent(host_id)
+        )
         if output.cancelled:
             return TargetResult(host_id, False, "interrupted by the operator while sending the reboot command")
         if output.exit_code not in (0, None) and not output.timed_out:

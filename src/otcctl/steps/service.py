@@ -31,7 +31,9 @@ def control_services(
             states[service.name] = "not done (interrupted)" if ctx.cancel.is_set() else "not done (timeout)"
             continue
         if service.control_command is not None:
-            out = runner.run(service.control_command, budget.left(), cancel=ctx.cancel)
+            out = runner.run(
+                service.control_command, budget.left(), cancel=ctx.cancel, on_sent=lambda: ctx.sent(target.host_id)
+            )
             if out.cancelled or out.timed_out:
                 stop = "stopped on the host" if out.kill_delivered else "NOT confirmed stopped on the host"
                 log.append(f"$ {service.control_command} -> {'interrupted' if out.cancelled else 'timed out'}, {stop}")

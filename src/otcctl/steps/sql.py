@@ -13,7 +13,14 @@ def run_query(planned: PlannedSql, ctx: StepContext, budget: Budget) -> TargetRe
     target = planned.targets[0]
     runner = ctx.connections.sql(planned.database, target.host_id)
     try:
-        result = runner.query(planned.sql, planned.binds, budget.left(), planned.max_rows, cancel=ctx.cancel)
+        result = runner.query(
+            planned.sql,
+            planned.binds,
+            budget.left(),
+            planned.max_rows,
+            cancel=ctx.cancel,
+            on_sent=lambda: ctx.sent(target.host_id),
+        )
     except SqlFailed as exc:
         return TargetResult(target.host_id, False, str(exc))
     verdict = judge(planned.step.expect, Observation(columns=result.columns, rows=result.rows))

@@ -19,6 +19,7 @@ from otcctl.run.confirm import Answer, ScriptedConfirmer
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, RunResult
 from otcctl.run.journal import Journal
+from otcctl.run.replay import InFlight
 from otcctl.secrets import Masker
 
 INVENTORY = """\
@@ -89,8 +90,11 @@ class FakeRunner:
         cancel: threading.Event | None = None,
         shell: Shell | None = None,
         observe: Observe | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> CommandOutput:
         self.sent.append(command)
+        if on_sent is not None:
+            on_sent()
         out = self.script(command, timeout, cancel)
         if observe is not None:
             observe("stdout", out.stdout.encode())
@@ -148,6 +152,7 @@ def run_engine(
     answers: list[Answer | tuple[Answer, str]] | None = None,
     *,
     engine_hook: Callable[[Engine], None] | None = None,
+    progress: InFlight | None = None,
 ) -> Ran:
     connections = FakeConnections(plan, script)
     confirmer = ScriptedConfirmer(list(answers or []))
@@ -172,6 +177,6 @@ def run_engine(
     )
     if engine_hook is not None:
         engine_hook(engine)
-    result = engine.run()
+    result = engine.run(in_flight=progress.step if progress else None, progress=progress)
     journal.close()
     return Ran(result, journal.path, events, connections, confirmer)

@@ -37,6 +37,8 @@ def test_every_kind_is_registered_once() -> None:
         "run-stopped",
         "run-finished",
         "run-refused",
+        "command-sent",
+        "host-finished",
     }
 
 
