@@ -214,3 +214,39 @@ def test_a_closed_stdout_pipe_never_ends_a_run(lab: Lab, tmp_path: Path) -> None
     recs = records(journals(state)[0])
     assert [r["step"] for r in recs if r["type"] == "step-finished"] == ["step-1", "step-2", "step-3"]
     assert recs[-1]["type"] == "run-finished" and recs[-1]["outcome"] == "passed"
+
+
+def test_kill_during_a_rolling_step_and_resume_never_repeats_a_finished_host(lab: Lab, tmp_path: Path) -> None:
+    counts = tmp_path / "counts"
+    counts.mkdir()
+    books = tmp_path / "books"
+    write_runbook(books, "rolling", f"""\
+  - id: one-by-one
+    kind: shell
+    targets: [M1, M2, M3, M4]
+    order: kvm
+    command: echo run >> {counts}/{{{{host_id}}}}; sleep 2
+    action: 逐台执行
+    assumption: A01
+""")
+    state = tmp_path / "s"
+    proc = _popen_run(state, books, lab, "rolling", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        found = journals(state)
+        if found and sum(1 for r in records(found[0]) if r["type"] == "host-finished") >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = records(journals(state)[0])
+    finished_before = {r["host"] for r in before if r["type"] == "host-finished" and r["passed"]}
+    assert len(finished_before) >= 2
+    resumed = otcctl(state, "resume", journals(state)[0].stem, "--assume-yes", "--in-flight", "rerun")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    for host in ("M1", "M2", "M3", "M4"):
+        runs = (counts / host).read_text().count("run")
+        if host in finished_before:
+            assert runs == 1, (host, runs)
+        else:
+            assert runs >= 1, host
