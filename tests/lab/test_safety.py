@@ -210,8 +210,9 @@ def test_a_closed_stdout_pipe_never_ends_a_run(lab: Lab, tmp_path: Path) -> None
     proc = _popen_run(state, books, lab, "piped", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None
     proc.stdout.close()  # `otcctl run ... | head -0`
-    proc.wait(timeout=120)
+    _, err = proc.communicate(timeout=120)
     recs = records(journals(state)[0])
+    assert recs[-1]["type"] == "run-finished", (proc.returncode, err, [r["type"] for r in recs])
     assert [r["step"] for r in recs if r["type"] == "step-finished"] == ["step-1", "step-2", "step-3"]
     assert recs[-1]["type"] == "run-finished" and recs[-1]["outcome"] == "passed"
 

@@ -19,6 +19,10 @@ def main() -> None:
     _mount_subcommands()
     try:
         app()
+    except SystemExit as exc:
+        if exc.code == ExitCode.INTERRUPTED:  # Typer turns any KeyboardInterrupt into exit 130
+            _interrupted()
+        raise
     except OtcctlError as exc:
         if isinstance(exc, InputError):
             for problem in exc.problems:
@@ -26,12 +30,8 @@ def main() -> None:
         else:
             error_paragraph(str(exc))
         sys.exit(int(exc.exit_code))
-    except KeyboardInterrupt as exc:
-        code = int(getattr(exc, "exit_code", ExitCode.INTERRUPTED))  # 130 Ctrl-C, 129 SIGHUP, 143 SIGTERM
-        with contextlib.suppress(OSError):
-            why = exc or "Ctrl-C"
-            sys.stderr.write(f"interrupted ({why}); the journal records where the run stopped (otcctl runs)\n")
-        sys.exit(code)
+    except KeyboardInterrupt:
+        _interrupted()
     except Exception as exc:  # an otcctl bug: say so in one paragraph, keep the traceback for OTCCTL_DEBUG
         if os.environ.get("OTCCTL_DEBUG"):
             raise
@@ -41,6 +41,16 @@ def main() -> None:
             "OTCCTL_DEBUG=1 for the traceback and report it."
         )
         sys.exit(int(ExitCode.FAILED))
+
+
+def _interrupted() -> None:
+    """Exit 130 for Ctrl-C, 129 for SIGHUP, 143 for SIGTERM, saying where the record is."""
+    from otcctl.run.signals import exit_code
+
+    code = exit_code() or int(ExitCode.INTERRUPTED)
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"interrupted (exit {code}); the journal records where the run stopped (otcctl runs)\n")
+    sys.exit(code)
 
 
 def _mount_subcommands() -> None:

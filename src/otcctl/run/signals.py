@@ -19,6 +19,15 @@ HANDLED = (signal.SIGINT, signal.SIGHUP, signal.SIGTERM)
 WHY = {signal.SIGINT: "Ctrl-C", signal.SIGHUP: "the terminal was closed", signal.SIGTERM: "terminated"}
 
 
+_received: list[int] = []
+"""Signals that interrupted a run in this process (the CLI's exit code reads the first)."""
+
+
+def exit_code() -> int | None:
+    """128 + the signal that interrupted a run here, or None (a plain Ctrl-C outside a run)."""
+    return 128 + _received[0] if _received else None
+
+
 class Interrupted(KeyboardInterrupt):
     """A signal ended the run; ``exit_code`` is 128 + the signal number (130, 129, 143)."""
 
@@ -41,6 +50,7 @@ def signals_interrupt() -> Iterator[None]:
         if fired:
             return  # already stopping: let the records be written
         fired.append(signum)
+        _received.append(signum)
         raise Interrupted(signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in HANDLED}
