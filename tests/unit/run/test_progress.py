@@ -81,3 +81,21 @@ def test_the_journal_says_when_each_command_was_sent_and_each_host_done(tmp_path
     assert kinds.index(("command-sent", "M3")) < kinds.index(("host-finished", "M3")) < kinds.index(
         ("command-sent", "M4")
     )
+
+
+def test_the_replay_gives_the_in_flight_step_its_hosts_done_and_sent(tmp_path: Path) -> None:
+    from otcctl.run.journal import Journal, read_journal
+    from otcctl.run.records import CommandSent, HostFinished, StepStarted
+    from otcctl.run.replay import replay
+
+    journal = Journal.create(tmp_path, "progress")
+    journal.append(StepStarted(step="rolling", no="3", kind="reboot"))
+    for host in ("M1", "M2"):
+        journal.append(CommandSent(step="rolling", no="3", host=host))
+        journal.append(HostFinished(step="rolling", no="3", host=host, passed=True, reason="back"))
+    journal.append(CommandSent(step="rolling", no="3", host="M3"))
+    journal.close()
+    reading = read_journal(journal.path)
+    story = replay(reading.run_id, reading.entries)
+    assert story.in_flight == "rolling"
+    assert story.progress == InFlight("rolling", frozenset({"M1", "M2"}), frozenset({"M1", "M2", "M3"}))
