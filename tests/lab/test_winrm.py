@@ -214,7 +214,7 @@ def test_cancel_terminates_the_remote_command_at_once(estate: Estate) -> None:
     cancel = threading.Event()
     threading.Timer(1.0, cancel.set).start()
     out = estate.connector().run("ping -n 600 127.0.0.1", timeout=60, cancel=cancel)
-    assert out.timed_out and out.duration < 3.5
+    assert out.cancelled and not out.timed_out and out.kill_delivered and out.duration < 3.5
     record = next(r for r in reversed(estate.m5.commands()) if r.command == "ping -n 600 127.0.0.1")
     assert record.end_reason == "terminated"
 

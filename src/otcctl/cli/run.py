@@ -87,7 +87,6 @@ def run(
         no_wait,
         allow_non_trading_day,
         max_parallel=max_parallel,
-        terminal=sys.stdin.isatty(),
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
@@ -115,10 +114,8 @@ def resume(
     if in_flight not in (None, "rerun", "done"):
         raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(
-        PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
-        max_parallel=max_parallel, terminal=sys.stdin.isatty(),
-    )
+    request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
+                         max_parallel=max_parallel)
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 

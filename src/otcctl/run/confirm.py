@@ -133,3 +133,18 @@ class TerminalConfirmer:
         """Shows the evidence and reads the answer."""
         answer, comment = self.prompt(request)
         return answer, comment, "terminal"
+
+
+def who_answers(confirmer: Confirmer) -> tuple[bool, bool]:
+    """(someone answers confirmations, someone answers live at a terminal) for this confirmer.
+
+    Preflight refuses a run that would stop at a question nobody can answer: without a terminal
+    and without --assume-yes, or a disruptive step against production without a live terminal.
+    """
+    if isinstance(confirmer, FixedInFlightConfirmer):
+        return who_answers(confirmer.inner)
+    if isinstance(confirmer, RefusingConfirmer):
+        return False, False
+    if isinstance(confirmer, AssumeYesConfirmer):
+        return True, confirmer.live is not None
+    return True, True  # a terminal, or a script standing in for a person (tests, rehearsals)

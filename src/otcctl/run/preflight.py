@@ -37,8 +37,10 @@ class Refused(InputError):
 class Situation:
     """What preflight needs to know about this invocation besides the plan."""
 
-    terminal: bool
-    assume_yes: bool
+    answers: bool
+    """Someone answers confirmations (a terminal, --assume-yes, a script)."""
+    live: bool
+    """Someone answers live at a terminal (what a disruptive step against production needs)."""
     no_wait: bool
     overrides: dict[str, str]
     run_date: date
@@ -64,7 +66,8 @@ def production(plan: Plan) -> bool:
 
 
 def _not_on_trading_day(plan: Plan) -> list[Problem]:
-    if not plan.runbook.not_on_trading_day:
+    """Against production only: the lab rehearses such procedures on any day."""
+    if not plan.runbook.not_on_trading_day or not production(plan):
         return []
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
     from otcctl.domain.clock import parse_date
@@ -120,11 +123,9 @@ def _acts(p: PlannedStep) -> bool:
 
 
 def _people(plan: Plan, situation: Situation) -> list[Problem]:
-    if situation.terminal:
-        return []
     problems = []
     asks = [p for p in plan.steps if p.kind in PERSON_KINDS or p.confirm]
-    if asks and not situation.assume_yes:
+    if asks and not situation.answers:
         listed = ", ".join(f"{p.no} {p.id}" for p in asks[:8])
         problems.append(
             Problem(
@@ -136,7 +137,7 @@ def _people(plan: Plan, situation: Situation) -> list[Problem]:
             )
         )
     disruptive = [p for p in plan.steps if p.risk == "disruptive"]
-    if disruptive and production(plan):
+    if disruptive and production(plan) and not situation.live:
         listed = ", ".join(f"{p.no} {p.id} ({p.host_column})" for p in disruptive)
         problems.append(
             Problem(

@@ -20,7 +20,7 @@ from otcctl.errors import InputError, OtcctlError
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.plan.steps import PlannedNotify, PlannedSql
-from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
+from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer, who_answers
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
 from otcctl.run.journal import Journal, find_run, new_run_id, read_journal, timestamps
@@ -55,7 +55,6 @@ class RunRequest:
     no_wait: bool = False
     allow_non_trading_day: bool = False
     max_parallel: int | None = None
-    terminal: bool = False
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
@@ -70,7 +69,7 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
     try:
         _refuse_production_here(plan)
         calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
-        preflight(plan, _situation(plan, request, dict(request.plan.overrides)), state)
+        preflight(plan, _situation(plan, request, confirmer, dict(request.plan.overrides)), state)
         connections = _connections(plan)
         lock.acquire(_holder(run_id, request.operator))
     except OtcctlError as exc:
@@ -92,8 +91,9 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
         lock.release()
 
 
-def _situation(plan: Plan, request: RunRequest, overrides: dict[str, str]) -> Situation:
-    return Situation(request.terminal, request.assume_yes, request.no_wait, overrides, _date(plan.params["date"]))
+def _situation(plan: Plan, request: RunRequest, confirmer: Confirmer, overrides: dict[str, str]) -> Situation:
+    answers, live = who_answers(confirmer)
+    return Situation(answers, live, request.no_wait, overrides, _date(plan.params["date"]))
 
 
 def _connections(plan: Plan) -> Connections:
@@ -172,7 +172,7 @@ def _resume_locked(
                 f"{now[:12]}); finishing it with a different {what} would make the record lie. "
                 "Start a new run instead.",
             )
-    preflight(plan, _situation(plan, request, dict(header.overrides)), state)
+    preflight(plan, _situation(plan, request, confirmer, dict(header.overrides)), state)
     connections = _connections(plan)
     done = story.done_steps(frozenset(p.id for p in plan.steps if p.on_failure == "continue"))
     flying = story.in_flight

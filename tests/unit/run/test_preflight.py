@@ -17,9 +17,7 @@ TEN_AM_SHANGHAI = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 
 def _situation(**kw: object) -> Situation:
-    base: dict[str, object] = {
-        "terminal": True, "assume_yes": False, "no_wait": False, "overrides": {}, "run_date": FRIDAY,
-    }
+    base: dict[str, object] = {"answers": True, "live": True, "no_wait": False, "overrides": {}, "run_date": FRIDAY}
     return Situation(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -46,13 +44,14 @@ def test_the_failover_drill_never_runs_on_a_trading_day(tmp_path: Path) -> None:
 
 
 def test_no_terminal_and_no_pre_approval_refuses_a_runbook_that_asks(tmp_path: Path) -> None:
-    said = _refusal("failover-drill", _situation(terminal=False, run_date=SATURDAY), tmp_path, run_date=SATURDAY)
+    nobody = _situation(answers=False, live=False, run_date=SATURDAY)
+    said = _refusal("failover-drill", nobody, tmp_path, run_date=SATURDAY)
     assert "no terminal" in said
 
 
 def test_assume_yes_never_covers_disruptive_steps_against_production(tmp_path: Path) -> None:
     said = _refusal(
-        "monthly-restart", _situation(terminal=False, assume_yes=True, run_date=SATURDAY), tmp_path, run_date=SATURDAY
+        "monthly-restart", _situation(answers=True, live=False, run_date=SATURDAY), tmp_path, run_date=SATURDAY
     )
     assert "disruptive" in said and "reboot-db-servers" in said and "stop-middleware" in said
 
