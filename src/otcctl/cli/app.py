@@ -16,6 +16,8 @@ import typer
 from otcctl import __version__
 from otcctl.cli.options import (
     DateOpt,
+    FormatOpt,
+    NameArg,
     InventoryOpt,
     JsonOpt,
     ParamOpt,
@@ -24,13 +26,21 @@ from otcctl.cli.options import (
     json_out,
     plan_request,
 )
+from otcctl.cli.help import OtcctlGroup
 from otcctl.errors import ExitCode, InputError
+from otcctl.i18n import _
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="otcctl",
+    cls=OtcctlGroup,
     help="Run the OTC trading system's operations manual as runbooks: preview, print, execute, record.",
-    no_args_is_help=True,
-    add_completion=False,
+    epilog="otcctl list  # the runbooks\n"
+    "otcctl dry-run market-open --date 2026-12-01  # what a run would do, connecting nowhere\n"
+    "otcctl --lang zh run market-open  # run it, in Chinese",
+    invoke_without_command=True,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -41,13 +51,35 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _language(value: str | None) -> str | None:
+    from otcctl.i18n import set_language
+
+    if value is not None:
+        try:
+            set_language(value)
+        except ValueError:
+            raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
+                value=value)) from None
+    return value
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="[zh|en]", callback=_language, is_eager=True,
+                     help="language of messages and help (default: $OTCCTL_LANG, else the locale: LC_ALL, "
+                     "LC_MESSAGES, LANG)", autocompletion=lambda: ["zh", "en"]),
+    ] = None,
 ) -> None:
-    """otcctl: runbooks for the OTC system's operators."""
+    """Run the OTC trading system's operations manual as runbooks: preview, print, execute, record."""
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
 @app.command("list")
@@ -68,7 +100,7 @@ def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> Non
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     runbooks: RunbooksOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -115,7 +147,7 @@ def validate(
 
 @app.command("dry-run")
 def dry_run(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
@@ -137,7 +169,7 @@ def dry_run(
 
 @app.command()
 def checklist(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, md, html or pdf")] = "text",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
     param: ParamOpt = None,

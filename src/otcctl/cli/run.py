@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from otcctl.cli.app import app
-from otcctl.cli.options import DateOpt, InventoryOpt, JsonOpt, ParamOpt, RunbooksOpt, json_out, plan_request
+from otcctl.cli.options import (
+    DateOpt,
+    InventoryOpt,
+    JsonOpt,
+    NameArg,
+    ParamOpt,
+    RunbooksOpt,
+    json_out,
+    plan_request,
+)
 from otcctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -55,7 +64,7 @@ def _exit(result: Any) -> None:
 
 @app.command()
 def run(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
