@@ -154,10 +154,11 @@ def localised(command: Any) -> Any:
         return command
     if not isinstance(command, TyperCommand | TyperGroup):
         return command
-    command.format_help = types.MethodType(_format_help, command)
+    target: Any = command
+    target.format_help = types.MethodType(_format_help, command)
     if isinstance(command, TyperGroup):
-        command.get_command = types.MethodType(_get_command(command.get_command), command)
-    command._otcctl_help = True
+        target.get_command = types.MethodType(_get_command(command.get_command), command)
+    target._otcctl_help = True
     return command
 
 

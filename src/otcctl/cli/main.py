@@ -9,10 +9,10 @@ import typer
 
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.messages import describe_problem, translate_usage
 from otcctl.cli.options import error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
 from otcctl.i18n import _
+from otcctl.output.messages import describe_problem, translate_usage
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -134,7 +134,9 @@ def _mount_subcommands() -> None:
 
 
 _lab_missing = typer.Typer(
-    name="lab", rich_markup_mode=None, help="The rehearsal lab on loopback (not installed here: pip install 'otcctl[lab]').",
+    name="lab",
+    rich_markup_mode=None,
+    help="The rehearsal lab on loopback (not installed here: pip install 'otcctl[lab]').",
 )
 
 

@@ -75,3 +75,20 @@ def json_out(data: Any) -> None:
 def error_paragraph(text: str) -> None:
     """One paragraph on standard error: ``error: ...`` (``错误: ...`` in Chinese)."""
     sys.stderr.write(_("error: {text}").format(text=text) + "\n")
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the operator named; a path that cannot be written is bad input, not a bug."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError.at(path, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
+
+
+def warn_if_closed(plan: Any) -> None:
+    """On standard error: the plan's date is not a trading day (the printout says so too)."""
+    from otcctl.output.calendar_words import closed_day_warning
+
+    warning = closed_day_warning(plan)
+    if warning:
+        sys.stderr.write(_("warning: {text}").format(text=warning) + "\n")

@@ -32,6 +32,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"no runbook named '(?P<name>.*)' \(known: (?P<known>.*)\)", N_("no runbook named '{name}' (known: {known})")),
         (r"no such runbook folder \(given by (?P<where>\S+)\)", N_("no such runbook folder (given by {where})")),
         (r"cannot write (?P<what>.*?): (?P<detail>.*)", N_("cannot write {what}: {detail}")),
+        (r"run (?P<run>\S+): (?P<what>.*) \((?P<env>\w+)\); journal (?P<journal>.*)",
+         N_("run {run}: {what} ({env}); journal {journal}")),
+        (r"run stopped: (?P<why>.*)", N_("run stopped: {why}")),
         (r"no run '(?P<run>.*)' \(see `otcctl runs`\)", N_("no run '{run}' (see `otcctl runs`)")),
         (r"'(?P<run>.*)' matches (?P<count>\d+) runs; give more of the id",
          N_("'{run}' matches {count} runs; give more of the id")),
@@ -49,7 +52,8 @@ def translate(message: str) -> str:
     for pattern, template in _PATTERNS:
         match = pattern.fullmatch(message.strip())
         if match:
-            values = {k: (v or "") for k, v in match.groupdict().items()}
+            values = {k: translate(v) if k in ("why", "detail") and v else (v or "")
+                      for k, v in match.groupdict().items()}
             return _(template).format(**values)
     return message
 
