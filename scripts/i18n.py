@@ -63,6 +63,7 @@ def cli_messages() -> dict[str, list[str]]:
             walk(sub, f"{path} {name}")
 
     walk(typer.main.get_command(app), "otcctl")
+    add("Show this message and exit.", "otcctl --help")  # Typer's help option, added per command
     return found
 
 
