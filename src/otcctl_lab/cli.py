@@ -29,6 +29,9 @@ lab_app = typer.Typer(
     "inventory pointing at it.",
     no_args_is_help=True,
     rich_markup_mode=None,
+    epilog="otcctl lab up && otcctl lab status  # build the lab in ./lab, see it\n"
+    "otcctl doctor -i lab/inventory.yaml  # then check it as a run would\n"
+    "otcctl lab down  # stop it",
 )
 
 DirOption = Annotated[

@@ -21,6 +21,8 @@ def _quiet(fn: Callable[..., list[str]]) -> Callable[..., list[str]]:
         try:
             return fn(*args, **kwargs)
         except Exception:
+            if os.environ.get("OTCCTL_DEBUG"):
+                raise
             return []
 
     return wrapper
@@ -66,22 +68,52 @@ def complete_host(ctx: typer.Context, incomplete: str) -> list[str]:
     return [str(h) for h in hosts if str(h).startswith(incomplete)]
 
 
+def _shell_words() -> list[str]:
+    """The command line being completed, as bash (COMP_WORDS) or zsh (_TYPER_COMPLETE_ARGS) hands it over."""
+    import shlex
+
+    line = os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or ""
+    try:
+        return shlex.split(line)[1:]
+    except ValueError:
+        return line.split()[1:]
+
+
+def _typed_runbook(ctx: typer.Context, args: list[str]) -> tuple[str | None, Path | None]:
+    """The runbook named on the line so far (the shell's words: ``-p`` without its value leaves it unparsed)."""
+    name = ctx.params.get("name")
+    folder = ctx.params.get("runbooks")
+    words = list(args) or _shell_words()
+    if "--runbooks" in words[:-1]:
+        folder = Path(words[words.index("--runbooks") + 1])
+    if not isinstance(name, str):
+        takes_value = {"-p", "--param", "--date", "-i", "--inventory", "--runbooks", "--operator", "-o", "--output",
+                       "-f", "--format"}
+        rest = [w for i, w in enumerate(words[1:], 1) if not w.startswith("-") and words[i - 1] not in takes_value]
+        name = rest[0] if rest else None
+    return name, folder if isinstance(folder, Path) else None
+
+
 @_quiet
-def complete_param(ctx: typer.Context, incomplete: str) -> list[str]:
-    """``KEY=`` for the runbook's parameters; after ``=``, the parameter's choices or the hosts."""
+def complete_param(ctx: typer.Context, args: list[str], incomplete: str) -> list[str]:
+    """``KEY=`` for the runbook's parameters; after ``=``, its choices, the hosts (``*host*``) or its default."""
     from otcctl.model.locate import runbook_file
 
-    name = ctx.params.get("name")
-    if not isinstance(name, str):
+    name, folder = _typed_runbook(ctx, args)
+    if name is None:
         return []
-    option = ctx.params.get("runbooks")
-    params = _yaml_keys(runbook_file(name, option if isinstance(option, Path) else None), "params")
+    params = _yaml_keys(runbook_file(name, folder), "params")
     if "=" not in incomplete:
         return [f"{key}=" for key in params if str(key).startswith(incomplete)]
     key, _sep, value = incomplete.partition("=")
     spec = params.get(key) or {}
-    choices = spec.get("choices") if isinstance(spec, dict) else None
-    values = [str(c) for c in choices] if choices else complete_host(ctx, "")
+    spec = spec if isinstance(spec, dict) else {}
+    if spec.get("choices"):
+        values = [str(c) for c in spec["choices"]]
+    elif "host" in key:
+        values = complete_host(ctx, "")
+    else:
+        values = [] if spec.get("default") is None else [str(spec["default"])]
     return [f"{key}={v}" for v in values if v.startswith(value)]
 
 
