@@ -82,7 +82,8 @@ def test_metavars_are_capitals_with_choices(capsys: pytest.CaptureFixture[str]) 
 
 def test_command_list_keeps_whole_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
     out = " ".join(_help(capsys).split())
-    assert "Show every step as it would run (hosts, exact commands, SQL, conditions) without connecting anywhere." in out
+    whole = "Show every step as it would run (hosts, exact commands, SQL, conditions) without connecting anywhere."
+    assert whole in out
 
 
 def test_lang_option_works_anywhere_before_the_command(capsys: pytest.CaptureFixture[str]) -> None:
