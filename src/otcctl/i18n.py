@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "otcctl"
@@ -54,6 +56,18 @@ def set_language(value: str | None) -> str:
         raise ValueError(value)
     _catalog = None
     return language()
+
+
+@contextmanager
+def speaking(value: str) -> Iterator[None]:
+    """Messages in this language for a while (the printouts are Chinese whatever the terminal speaks)."""
+    global _chosen, _catalog
+    saved = (_chosen, _catalog)
+    set_language(value)
+    try:
+        yield
+    finally:
+        _chosen, _catalog = saved
 
 
 def is_chinese() -> bool:
