@@ -12,6 +12,7 @@ every option's help, the examples' comments), read from the mounted CLI as ``--h
 from __future__ import annotations
 
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 LOCALE = REPO / "src" / "otcctl" / "locale"
 PO = LOCALE / "zh_CN" / "LC_MESSAGES" / "otcctl.po"
 MO = PO.with_suffix(".mo")
+_CALL_IN_FSTRING = re.compile(r"""\{(?:escape\()?_\((['"])([^'"{}]+)\1\)""")
 SOURCES = (REPO / "src" / "otcctl", REPO / "src" / "otcctl_lab")
 
 
@@ -35,6 +37,10 @@ def source_messages() -> dict[str | tuple[str, str], list[str]]:
             key: str | tuple[str, str] = message if isinstance(message, str) else (message[0], message[1])
             if key:
                 found.setdefault(key, []).append(f"{root.name}/{filename}:{lineno}")
+        for path in sorted(root.rglob("*.py")):  # _('...') inside f-strings, which the extractor skips
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                for match in _CALL_IN_FSTRING.finditer(line):
+                    found.setdefault(match.group(2), []).append(f"{root.name}/{path.relative_to(root)}:{number}")
     return found
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from otcctl.i18n import _
 from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, RUN_OUTCOMES, word
-from otcctl.output.messages import translate
+from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK, describe_run
 from otcctl.run.journal import JournalReading
 
@@ -53,14 +53,14 @@ def _lines(record: dict[str, Any]) -> list[str]:
         return lines
     if kind == "step-finished":
         lines = [f"{word(MARK, record['outcome'])} {record.get('no')} {record.get('step')}  "
-                 f"{translate(str(record.get('reason', '')))}"]
+                 f"{translate_reason(str(record.get('reason', '')))}"]
         for target in record.get("targets", []):
             if not target.get("passed", True) and target.get("reason"):
-                lines.append(f"     [{target.get('host')}] {translate(str(target['reason']))}")
+                lines.append(f"     [{target.get('host')}] {translate_reason(str(target['reason']))}")
         return lines
     if kind == "confirmation":
         comment = f" — {record['comment']}" if record.get("comment") else ""
-        verdict = f" ({translate(str(record['verdict']))})" if record.get("verdict") else ""
+        verdict = f" ({translate_reason(str(record['verdict']))})" if record.get("verdict") else ""
         return [_("?? {step} {purpose}{verdict}: {answer} by {who} ({how}){comment}").format(
             step=record.get("step"), purpose=word(PURPOSES, record.get("purpose", "")), verdict=verdict,
             answer=word(ANSWERS, record.get("answer", "")), who=_who(record.get("operator", {})),

@@ -38,8 +38,57 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"no run '(?P<run>.*)' \(see `otcctl runs`\)", N_("no run '{run}' (see `otcctl runs`)")),
         (r"'(?P<run>.*)' matches (?P<count>\d+) runs; give more of the id",
          N_("'{run}' matches {count} runs; give more of the id")),
+        # verdict reasons from the steps (composed per host, joined with "; ")
+        (r"exit code (?P<code>-?\d+) \(expected (?P<wanted>.*)\)", N_("exit code {code} (expected {wanted})")),
+        (r"output contains (?P<text>'.*'|\".*\")", N_("output contains {text}")),
+        (r"output lacks (?P<text>'.*'|\".*\")", N_("output lacks {text}")),
+        (r"matches /(?P<pattern>.*)/ at (?P<text>.*)", N_("matches /{pattern}/ at {text}")),
+        (r"no match for /(?P<pattern>.*)/", N_("no match for /{pattern}/")),
+        (r"no number found by /(?P<pattern>.*)/", N_("no number found by /{pattern}/")),
+        (r"(?P<rule>.*) is true", N_("{rule}: holds")),
+        (r"(?P<rule>.*) is false", N_("{rule}: does not hold")),
+        (r"all open: (?P<ports>.*)", N_("all listening: {ports}")),
+        (r"all closed: (?P<ports>.*)", N_("all closed: {ports}")),
+        (r"all (?P<state>running|stopped): (?P<services>.*)", N_("all {state}: {services}")),
+        (r"expected (?P<state>\w+): (?P<listing>.*)", N_("expected {state}: {listing}")),
+        (r"not as expected: (?P<listing>.*)", N_("not as expected: {listing}")),
+        (r"back after (?P<seconds>\d+)s", N_("back after {seconds}s")),
+        (r"waited until (?P<time>\S+) Asia/Shanghai", N_("waited until {time} Asia/Shanghai")),
+        (r"it is (?P<now>\S+) Asia/Shanghai, not before (?P<time>\S+)",
+         N_("it is {now} Asia/Shanghai, not before {time}")),
+        (r"failed \((?P<why>.*)\), accepted by the operator", N_("failed ({why}), accepted by the operator")),
     )
 )
+_SENTENCES = (  # fixed sentences the core writes into events and the journal
+    N_("confirmed by the operator"),
+    N_("the operator said it was not done as described"),
+    N_("skipped by the operator"),
+    N_("aborted by the operator"),
+    N_("pre-approved by the operator (--assume-yes)"),
+    N_("recorded as done by the operator after the interruption"),
+    N_("stopped before the remaining hosts"),
+    N_("the query returned no rows"),
+    N_("interrupted while waiting"),
+    N_("interrupted while waiting for the host"),
+    N_("done as described?"),
+    N_("outcome unknown"),
+    N_("aborted"),
+)
+_HOST_PART = re.compile(r"(?P<host>[A-Za-z][\w.-]{0,30}): (?P<rest>.+)", re.DOTALL)
+
+
+def translate_reason(reason: str) -> str:
+    """A verdict reason (``M3: output contains 'RUNNING'; M4: ...``) in the chosen language, part by part."""
+    if not is_chinese():
+        return reason
+    parts = []
+    for part in reason.split("; "):
+        whole = translate(part)
+        host = _HOST_PART.fullmatch(part)
+        if whole == part and host is not None:
+            whole = f"{host.group('host')}: {translate(host.group('rest'))}"
+        parts.append(whole)
+    return "；".join(parts)
 
 
 def translate(message: str) -> str:

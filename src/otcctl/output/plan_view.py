@@ -130,7 +130,8 @@ def print_plan(console: Console, plan: Plan) -> None:
     """The dry run: every step in order with exactly what it would send, and nothing sent."""
     rb = plan.runbook
     inv = plan.inventory.inventory
-    console.print(f"[bold]{escape(_('DRY RUN'))}[/bold] " + escape(_("{name}  {title}  (version {version})").format(
+    heading = escape(_("DRY RUN"))
+    console.print(f"[bold]{heading}[/bold] " + escape(_("{name}  {title}  (version {version})").format(
         name=rb.name, title=rb.title, version=rb.version)))
     console.print(escape(_("inventory: {path} ({environment}); nothing is connected to, nothing is sent").format(
         path=plan.inventory.path, environment=inv.environment)))

@@ -28,7 +28,7 @@ from otcctl.output.labels import (
     parse_answer,
     word,
 )
-from otcctl.output.messages import translate
+from otcctl.output.messages import translate, translate_reason
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
 
@@ -97,7 +97,7 @@ class ConsoleRenderer:
             head = f"[{style}]{mark}[/{style}]" if style and self.live else mark
             self._line(
                 f"{head} {escape(str(data['no']))} {escape(data['id'])}  {data['duration']:.1f}s  "
-                f"{escape(data['reason'])}"
+                f"{escape(translate_reason(str(data['reason'])))}"
             )
             if outcome == "failed" and self._remarks.get(str(data["id"])):
                 self._line("   " + escape(f"备注: {self._remarks[str(data['id'])]}"))
@@ -138,10 +138,10 @@ class ConsoleRenderer:
         if request.judge:
             c.print(escape(f"结果判断: {request.judge}"))
         if request.verdict:
-            c.print(escape(_("verdict: {verdict}").format(verdict=request.verdict)))
+            c.print(escape(_("verdict: {verdict}").format(verdict=translate_reason(request.verdict))))
         for item in request.evidence:
             state = _("ok") if item["passed"] else _("NOT OK")
-            c.print(escape(f"  [{item['host']}] {state}: {item['reason']}"))
+            c.print(escape(f"  [{item['host']}] {state}: {translate_reason(str(item['reason']))}"))
             output = (item.get("stdout") or "").strip()
             if output:
                 for line in output.splitlines()[-15:]:
