@@ -60,7 +60,8 @@ def _lines(record: dict[str, Any]) -> list[str]:
         return lines
     if kind == "confirmation":
         comment = f" — {record['comment']}" if record.get("comment") else ""
-        verdict = f" ({translate_reason(str(record['verdict']))})" if record.get("verdict") else ""
+        verdict = _(" ({verdict})").format(verdict=translate_reason(str(record["verdict"]))) if record.get(
+            "verdict") else ""
         return [_("?? {step} {purpose}{verdict}: {answer} by {who} ({how}){comment}").format(
             step=record.get("step"), purpose=word(PURPOSES, record.get("purpose", "")), verdict=verdict,
             answer=word(ANSWERS, record.get("answer", "")), who=_who(record.get("operator", {})),
