@@ -9,24 +9,40 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from otcctl.cli.complete import complete_date, complete_param, complete_runbook
 from otcctl.errors import InputError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.plan.prepare import PlanRequest
 
 RunbooksOpt = Annotated[
-    Path | None, typer.Option("--runbooks", help="folder of runbooks (default: ./runbooks or $OTCCTL_RUNBOOKS)")
+    Path | None,
+    typer.Option("--runbooks", metavar="DIR", help="folder of runbooks (default: ./runbooks or $OTCCTL_RUNBOOKS)"),
 ]
 InventoryOpt = Annotated[
     Path | None,
-    typer.Option("--inventory", "-i", help="inventory file (default: ./inventory.yaml or $OTCCTL_INVENTORY)"),
+    typer.Option("--inventory", "-i", metavar="FILE",
+                 help="inventory file (default: ./inventory.yaml or $OTCCTL_INVENTORY)"),
 ]
 ParamOpt = Annotated[
-    list[str] | None, typer.Option("--param", "-p", help="set a runbook parameter: NAME=VALUE (repeatable)")
+    list[str] | None,
+    typer.Option("--param", "-p", metavar="KEY=VALUE", help="set a runbook parameter (repeatable)",
+                 autocompletion=complete_param),
 ]
 DateOpt = Annotated[
-    str | None, typer.Option("--date", help="the trading date the run is for, YYYYMMDD (default: today, Shanghai)")
+    str | None,
+    typer.Option("--date", metavar="DATE", help="the trading date the run is for, YYYYMMDD or YYYY-MM-DD "
+                 "(default: today in Asia/Shanghai)", autocompletion=complete_date),
 ]
+NameArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="runbook name or path", autocompletion=complete_runbook)
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", metavar="[text|md|html|pdf]", help="the printout's format",
+                      autocompletion=lambda: ["text", "md", "html", "pdf"])
+]
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 
@@ -57,4 +73,22 @@ def json_out(data: Any) -> None:
 
 
 def error_paragraph(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    """One paragraph on standard error: ``error: ...`` (``错误: ...`` in Chinese)."""
+    sys.stderr.write(_("error: {text}").format(text=text) + "\n")
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the operator named; a path that cannot be written is bad input, not a bug."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError.at(path, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
+
+
+def warn_if_closed(plan: Any) -> None:
+    """On standard error: the plan's date is not a trading day (the printout says so too)."""
+    from otcctl.output.calendar_words import closed_day_warning
+
+    warning = closed_day_warning(plan)
+    if warning:
+        sys.stderr.write(_("warning: {text}").format(text=warning) + "\n")

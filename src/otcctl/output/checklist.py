@@ -22,14 +22,17 @@ from typing import Literal
 from rich.cells import cell_len
 
 from otcctl.domain.clock import SHANGHAI
+from otcctl.i18n import speaking
 from otcctl.model import schema as s
+from otcctl.output.calendar_words import closed_day_warning
+from otcctl.output.condition_words import condition_words
 from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
 
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
 
 MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注", "来源")
-SIGN_COLUMNS = ("执行人签字", "复核人签字", "完成时间")
+SIGN_COLUMNS = ("实际结果/异常说明", "执行人签字", "复核人签字", "完成时间")
 COLUMNS = MANUAL_COLUMNS + SIGN_COLUMNS
 
 STEPS_HEADING = "操作步骤"
@@ -107,11 +110,17 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
     if shown:
         header.append(("参数 (parameters)", ", ".join(f"{k}={v}" for k, v in shown.items())))
     numbers = {p.id: p.no for p in plan.rollback_steps}
+    with speaking("zh_CN"):  # the printout is the manual's paper: Chinese whatever the terminal speaks
+        warning = closed_day_warning(plan)
+        rows = tuple(_row(p, numbers) for p in plan.steps)
+        rollback_rows = tuple(_row(p, numbers) for p in plan.rollback_steps)
+    if warning:
+        header.append(("注意 (warning)", warning))
     return Checklist(
         title=f"{rb.title} {rb.name} 检查单 (checklist)",
         header=tuple(header),
-        rows=tuple(_row(p, numbers) for p in plan.steps),
-        rollback_rows=tuple(_row(p, numbers) for p in plan.rollback_steps),
+        rows=rows,
+        rollback_rows=rollback_rows,
         footer=(
             APPROVER_LINE,
             f"runbook sha256: {sha12} ({file_name}, version {rb.version}); "
@@ -150,7 +159,10 @@ def _row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
 def _details(p: PlannedStep) -> Iterator[Detail]:
     """What a reviewer needs to see of a step besides the manual's words."""
     if p.kind in MACHINE_KINDS:
-        yield Detail("自动判定", p.condition)
+        words = condition_words(p)
+        yield Detail("自动判定", words)
+        if words != p.condition:
+            yield Detail("规则", p.condition, code=True)
     if p.sql is not None:
         host = ", ".join(t.host_id for t in p.targets)
         yield Detail(f"SQL {host} ({p.database_route})", p.sql, code=True)

@@ -25,6 +25,7 @@ from otcctl.output.checklist import (
     COLUMNS,
     ROLLBACK_HEADING,
     ROLLBACK_NOTE,
+    SIGN_COLUMNS,
     STEPS_HEADING,
     Checklist,
     ChecklistRow,
@@ -75,9 +76,9 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (10.0, 16.0, 30.0, 70.0, 44.0, 29.0, 18.0, 22.0, 22.0, 16.0)
+COL_MM = (9.0, 13.0, 24.0, 58.0, 30.0, 22.0, 15.0, 30.0, 28.0, 28.0, 20.0)
 PAD = 1.2
-BODY_PT, DETAIL_PT, RUNNING_PT = 9.0, 7.5, 7.0
+BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
 PT_MM = 25.4 / 72
 
@@ -283,10 +284,11 @@ class _Writer:
         for detail in row.details:
             family = self.mono if detail.code else "cjk"
             text = f"{detail.label}: {detail.text}"
-            action += [_Line(t, family, DETAIL_PT, 50) for t in self._wrap(text, inner[3], family, DETAIL_PT)]
+            size, grey = (RULE_PT, 110) if detail.label == "规则" else (DETAIL_PT, 50)  # the exact rule: small print
+            action += [_Line(t, family, size, grey) for t in self._wrap(text, inner[3], family, size)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
         manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
-        return [*manual, [], [], []]
+        return [*manual, *([] for _ in SIGN_COLUMNS)]
 
     @staticmethod
     def _cells_height(cells: Sequence[Sequence[_Line]], min_h: float = ROW_MIN_H) -> float:

@@ -17,6 +17,7 @@ from otcctl.output.checklist import (
     COLUMNS,
     ROLLBACK_HEADING,
     ROLLBACK_NOTE,
+    SIGN_COLUMNS,
     STEPS_HEADING,
     Checklist,
     ChecklistRow,
@@ -24,8 +25,8 @@ from otcctl.output.checklist import (
     wrap,
 )
 
-MIN_TEXT_WIDTH = 120
-SIGN_WIDTHS = (10, 10, 8)
+MIN_TEXT_WIDTH = 150
+SIGN_WIDTHS = (18, 10, 10, 10)
 ROW_MIN_LINES = 2
 
 
@@ -70,9 +71,9 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
     fixed = no + when + host + sum(SIGN_WIDTHS)
     free = width - fixed - (3 * len(COLUMNS) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
-    source = min(max(heads[6], _natural([r.source for r in rows])), 14)
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 15 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 10 // 100))
+    source = min(max(heads[6], _natural([r.source for r in rows])), 10)
     action = free - judge - remark - source
     return (no, when, host, action, judge, remark, source, *SIGN_WIDTHS)
 
@@ -82,7 +83,8 @@ def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str
     head_rule = rule.replace("-", "=")
     out = [rule, *_text_row(COLUMNS, widths, 1), head_rule]
     for row in rows:
-        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source, "", "", "")
+        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source,
+                 *("" for _ in SIGN_COLUMNS))
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
@@ -144,7 +146,7 @@ def _md_table(rows: Sequence[ChecklistRow]) -> list[str]:
     for row in rows:
         action = "<br>".join([md_escape(row.action), *(_md_detail(d) for d in row.details)])
         cells = [md_escape(row.no), md_escape(row.when), md_escape(row.host), action]
-        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source), " ", " ", " "]
+        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source), *(" " for _ in SIGN_COLUMNS)]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -152,9 +154,14 @@ def _md_table(rows: Sequence[ChecklistRow]) -> list[str]:
 # --- html ---------------------------------------------------------------------------------
 
 _CSS = """
-@page { size: A4 landscape; margin: 10mm; }
+@page { size: A4 landscape; margin: 10mm 10mm 14mm;
+        @bottom-right { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; }
+        @bottom-left { font-size: 7pt; color: #555; } }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; font-size: 10pt; color: #000; margin: 0; }
+       "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; font-size: 10pt; color: #000;
+       max-width: 277mm; margin: 12mm auto; padding: 0 10mm; }
+@media print { body { max-width: none; margin: 0; padding: 0; } .screen-only { display: none; } }
+div.detail.rule { font-size: 6.5pt; color: #555; }
 h1 { font-size: 15pt; margin: 0 0 3mm; }
 h2 { font-size: 12pt; margin: 5mm 0 2mm; }
 table.meta td { padding: 0 4mm 0.5mm 0; vertical-align: top; }
@@ -174,7 +181,12 @@ p.note { font-size: 9pt; color: #333; }
 footer { margin-top: 6mm; font-size: 10pt; }
 footer p { margin: 2mm 0; }
 """
-_COL_WIDTHS = (4, 6, 9, 26, 16, 11, 6, 8, 8, 6)
+_COL_WIDTHS = (3, 5, 8, 22, 11, 8, 6, 12, 10, 10, 5)
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal (the running line printed in every page's margin)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def _h(text: str) -> str:
@@ -183,7 +195,8 @@ def _h(text: str) -> str:
 
 def _html_detail(detail: Detail) -> str:
     body = f"<code>{html.escape(detail.text)}</code>" if detail.code else _h(detail.text)
-    return f'<div class="detail">{_h(detail.label)}: {body}</div>'
+    kind = "detail rule" if detail.label == "规则" else "detail"
+    return f'<div class="{kind}">{_h(detail.label)}: {body}</div>'
 
 
 def render_html(checklist: Checklist) -> str:
@@ -197,10 +210,11 @@ def render_html(checklist: Checklist) -> str:
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{_h(checklist.title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}@page {{ @bottom-left {{ content: {_css_string(checklist.running_line)}; }} }}\n</style>",
         "</head>",
         "<body>",
         f"<h1>{_h(checklist.title)}</h1>",
+        f'<p class="screen-only note">{_h(checklist.running_line)}</p>',
         f'<table class="meta">\n{meta}\n</table>',
         f'<p class="people">{_h(checklist.heading_lines[-1])}</p>',
         f"<h2>{_h(STEPS_HEADING)}</h2>",
@@ -223,7 +237,7 @@ def _html_table(rows: Sequence[ChecklistRow]) -> str:
     for row in rows:
         action = _h(row.action) + "".join(_html_detail(d) for d in row.details)
         cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark), _h(row.source)]
-        tds = "".join(f"<td>{c}</td>" for c in cells) + '<td class="sign"></td>' * 3
+        tds = "".join(f"<td>{c}</td>" for c in cells) + '<td class="sign"></td>' * len(SIGN_COLUMNS)
         body.append(f"<tr>{tds}</tr>")
     return (
         f'<table class="steps">\n<colgroup>{cols}</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'

@@ -151,6 +151,7 @@ class Engine:
                 "kind": planned.kind,
                 "host": planned.host_column,
                 "action": planned.text.get("action", ""),
+                "remark": planned.text.get("remark", ""),
             },
         )
         attempts = 0
@@ -280,7 +281,7 @@ class Engine:
             planned.text.get("judge"),
             verdict,
             tuple(t.to_json() for t in targets),
-            {k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+            {k: v for k, v in planned.text.items() if k not in ("action", "judge")},
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)

@@ -170,7 +170,8 @@ def _execute(
                 "note",
                 {
                     "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
-                    f"({plan.inventory.inventory.environment}); journal {journal.path}"
+                    f"({plan.inventory.inventory.environment}); journal {journal.path}",
+                    "run_id": run_id,
                 },
             )
         )
