@@ -63,6 +63,7 @@ def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         after = records(journal)
         assert after[-1]["type"] == "run-finished" and after[-1]["outcome"] == "passed"
+        assert [r["seq"] for r in after] == list(range(1, len(after) + 1))  # one chain across the crash
         for n in range(1, 7):
             step = f"step-{n}"
             executions = (counts / step).read_text().count("run") if (counts / step).exists() else 0

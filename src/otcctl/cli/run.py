@@ -111,36 +111,71 @@ def resume(
 
 
 @app.command("runs")
-def list_runs(as_json: JsonOpt = False) -> None:
-    """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
+def list_runs(
+    runbook: Annotated[str | None, typer.Option("--runbook", help="only this runbook")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="started on or after this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="started on or before this day (YYYY-MM-DD)")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="passed, failed, aborted, interrupted, incomplete")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="production, lab or test")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="a login, sudo user or stated name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recorded runs, newest first: environment, trading date, start, operators, outcome, exceptions."""
     from otcctl.output.log_view import print_runs
-    from otcctl.run.history import run_summaries
+    from otcctl.run.history import RunFilter, run_summaries
     from otcctl.run.journal import state_dir
 
-    rows = run_summaries(state_dir())
+    wanted = RunFilter(runbook, _day("--since", since), _day("--until", until), outcome, env, operator)
+    rows = run_summaries(state_dir(), wanted)
     if as_json:
-        json_out(rows)
+        json_out([row.to_json() for row in rows])
         return
     from otcctl.output.console import make_console
 
     print_runs(make_console(), rows)
 
 
+def _day(option: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    from otcctl.plan.params import parse_date
+
+    try:
+        return parse_date(text)
+    except (ValueError, InputError):
+        raise InputError.at(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 @app.command()
 def log(
-    run_id: Annotated[str, typer.Argument(help="the run to show")],
+    run_id: Annotated[str, typer.Argument(help="the run to show, or 'last' for the newest")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one run's journal: every step, what it found, who confirmed what and when."""
+    """Show one run's journal: every step, what it found, who confirmed what and when; warns on a broken chain."""
     from otcctl.output.log_view import print_log
-    from otcctl.run.journal import find_run, read_journal, state_dir
+    from otcctl.run.audit import check_journal
+    from otcctl.run.journal import find_run, list_runs, read_journal, state_dir
+    from otcctl.run.ledger import read_ledger
 
-    reading = read_journal(find_run(state_dir(), run_id))
+    state = state_dir()
+    if run_id == "last":
+        newest = list_runs(state)
+        if not newest:
+            raise InputError.at(str(state / "runs"), "no runs recorded yet")
+        path = newest[0]
+    else:
+        path = find_run(state, run_id)
+    reading = read_journal(path)
+    ledger = read_ledger(state)
+    chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)
     if as_json:
         json_out(
             {
                 "run_id": reading.run_id,
                 "journal": str(reading.path),
+                "chain": {"ok": chain.problem is None, "head": chain.head, "problem": str(chain.problem or "")},
                 "problems": [reading.describe(p) for p in reading.problems],
                 "records": [{**e.stamp.model_dump(exclude_none=True), **e.record.to_json()} for e in reading.entries],
             }
@@ -148,7 +183,7 @@ def log(
         return
     from otcctl.output.console import make_console
 
-    print_log(make_console(), reading)
+    print_log(make_console(), reading, chain)
 
 
 @app.command()

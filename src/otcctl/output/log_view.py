@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
-from otcctl.output.console import make_table
+from otcctl.output.console import make_console, make_table
 from otcctl.output.run_view import MARK
+from otcctl.run.audit import AuditReport, JournalCheck
+from otcctl.run.history import HistoryRow
 from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     Confirmation,
@@ -27,33 +29,63 @@ from otcctl.run.replay import replay
 INDENT = " " * 19
 
 
-def print_runs(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
-    """The history as a table; a journal with problems is flagged on its row and explained below."""
-    table = make_table(console, "run", "runbook", "started (Asia/Shanghai)", "operator", "outcome", "steps")
+def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
+    """The history as a table (ids never cut); a journal with problems is flagged and explained below."""
+    table = make_table(
+        console, "run", "env", "trading date", "started (Asia/Shanghai)", "operators", "outcome", "steps", "exceptions"
+    )
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(r.summary.run_id) for r in rows), default=3)
     notes: list[str] = []
     for row in rows:
-        operators = row.get("operators") or []
-        who = "; ".join(str(o) for o in operators) if isinstance(operators, list) else ""
-        outcome = str(row.get("outcome") or "?")
-        if row.get("in_flight"):
-            outcome += f" (in flight: {row['in_flight']})"
-        problems = row.get("problems") or []
-        if isinstance(problems, list) and problems:
+        s = row.summary
+        outcome = s.outcome + (f" (in flight: {s.in_flight})" if s.in_flight else "")
+        if row.problems:
             outcome += " (!)"
-            notes.extend(str(p) for p in problems)
-        steps = f"{row.get('steps_finished', '?')}/{row.get('steps_total', '?')}" if "steps_total" in row else ""
-        cells = (row.get("run_id") or "?", row.get("runbook") or "?", row.get("started_shanghai") or "", who, outcome)
-        table.add_row(*(escape(str(c)) for c in cells), steps)
+            notes.extend(row.problems)
+        cells = (
+            s.run_id,
+            s.environment or "?",
+            s.trading_date or "",
+            (s.started_shanghai or "")[:19].replace("T", " "),
+            "; ".join(s.operators),
+            outcome,
+            f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
+            str(len(s.exceptions)) if s.exceptions else "",
+        )
+        table.add_row(*(escape(c) for c in cells))
     console.print(table)
     for note in notes:
         console.print(f"warning: {note}", markup=False, soft_wrap=True)
 
 
-def print_log(console: Console, reading: JournalReading) -> None:
-    """Header, then each record in order, times in Asia/Shanghai."""
+def print_verify(report: AuditReport, console: Console | None = None) -> None:
+    """One line per run (ok with its head, or the first record that does not fit), then the ledger."""
+    out = console or make_console()
+    for check in report.journals:
+        if check.problem is None:
+            out.print(f"ok      {check.run_id}  {check.records} records, head {check.head}", markup=False)
+        else:
+            out.print(f"BROKEN  {check.run_id}  {check.problem}", markup=False, soft_wrap=True)
+    if report.ledger_problem is not None:
+        out.print(f"BROKEN  ledger  {report.ledger_problem}", markup=False, soft_wrap=True)
+    elif report.ledger.exists:
+        out.print(f"ok      ledger  {len(report.ledger.entries)} entries ({report.ledger.path})", markup=False)
+    verdict = "every chain holds" if report.ok else "the record was changed or is incomplete: see BROKEN above"
+    out.print(verdict, markup=False)
+
+
+def print_log(console: Console, reading: JournalReading, chain: JournalCheck | None = None) -> None:
+    """Header, then each record in order, times in Asia/Shanghai; a broken chain is said first."""
     story = replay(reading.run_id, reading.entries)
     console.print(f"run {reading.run_id}  {story.runbook or '?'}  outcome: {story.outcome}", markup=False)
     console.print(f"journal: {reading.path}", markup=False)
+    if story.operators:
+        console.print("operators: " + "; ".join(str(o) for o in story.operators), markup=False)
+    if chain is not None and chain.problem is not None:
+        console.print(f"WARNING: the hash chain is broken: {chain.problem}", markup=False, soft_wrap=True)
+    elif chain is not None:
+        console.print(f"chain: {chain.records} records, head {chain.head}", markup=False)
     for problem in reading.problems:
         what = "cut short by a crash and ignored" if problem.torn else "cannot be read"
         console.print(f"warning: {reading.describe(problem)} ({what})", markup=False, soft_wrap=True)

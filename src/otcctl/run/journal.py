@@ -21,10 +21,14 @@ from typing import TypeVar
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError
+from otcctl.run.ledger import note
 from otcctl.run.records import VERSION, Entry, MaskFn, Record, RecordError, Stamp, parse_line
+from otcctl.run.replay import replay
 
 GENESIS = "0" * 64
 """The ``prev`` of a journal's first record."""
+JOURNAL_MODE = 0o640
+"""Owner writes, the operators' group reads (the shared state directory is group-owned and setgid)."""
 
 _R = TypeVar("_R", bound=Record)
 
@@ -61,14 +65,18 @@ def line_hash(line: bytes) -> str:
 class Journal:
     """Appends records to one run's file; each append is durable when it returns."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, ledger: bool = True) -> None:
         self.path = path
         self.run_id = path.stem
+        self.state = path.parent.parent
+        self.ledger = ledger
         path.parent.mkdir(parents=True, exist_ok=True)
         existed = path.exists()
         self.repaired = _cut_torn_tail(path) if existed else 0
+        self.entries: list[Entry] = read_journal(path).entries if existed else []
         self.seq, self.head = _chain_end(path) if existed else (0, GENESIS)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, JOURNAL_MODE)
+        self.size = os.fstat(self._fd).st_size
         if not existed:
             _fsync_dir(path.parent)
 
@@ -94,8 +102,13 @@ class Journal:
         if written != len(line):  # a short write leaves a torn line; finish it so the next record starts clean
             os.write(self._fd, line[written:])
         os.fsync(self._fd)
-        self.seq, self.head = self.seq + 1, line_hash(text)
-        return Entry(self.seq, stamp, type(record).model_validate(body), self.head)
+        self.seq, self.head, self.size = self.seq + 1, line_hash(text), self.size + len(line)
+        entry = Entry(self.seq, stamp, type(record).model_validate(body), self.head)
+        self.entries.append(entry)
+        if self.ledger and record.anchor:
+            summary = replay(self.run_id, self.entries).summary()
+            note(self.state, entry, self.size, summary, now or datetime.now(tz=UTC))
+        return entry
 
     def close(self) -> None:
         """Close the file (records are already durable)."""

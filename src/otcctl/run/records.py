@@ -259,7 +259,6 @@ class StepFinished(Record):
     """A step's end: outcome, reason, per-host results and the answer that decided it."""
 
     type: Literal["step-finished"] = "step-finished"
-    anchor: ClassVar[bool] = True
     step: str
     no: str
     outcome: Outcome
@@ -305,6 +304,26 @@ class RunFinished(Record):
     anchor: ClassVar[bool] = True
     outcome: RunOutcome
     steps: int
+
+
+class RunSummary(_Frozen):
+    """A run in one line, as the replay tells it: what ``runs`` lists (the ledger keeps the latest)."""
+
+    run_id: str
+    runbook: str | None = None
+    title: str | None = None
+    environment: str | None = None
+    trading_date: str | None = None
+    started_shanghai: str | None = None
+    ended_shanghai: str | None = None
+    operator: Operator | None = None
+    operators: list[str] = Field(default_factory=list)
+    outcome: str
+    steps_finished: int = 0
+    steps_total: int | None = None
+    in_flight: str | None = None
+    resumes: int = 0
+    exceptions: list[str] = Field(default_factory=list)
 
 
 # -- the envelope and reading a line ----------------------------------------------------------

@@ -18,6 +18,7 @@ from otcctl.run.records import (
     RunResumed,
     RunStarted,
     RunStopped,
+    RunSummary,
     Stamp,
     StepFinished,
     StepStarted,
@@ -77,26 +78,26 @@ class Replay:
             and (record.outcome in RESUMABLE_DONE or (record.outcome == "failed" and step in continuing))
         )
 
-    def summary(self) -> dict[str, object]:
-        """What ``otcctl runs --json`` shows for this run."""
+    def summary(self) -> RunSummary:
+        """What ``otcctl runs`` shows for this run."""
         header = self.header
-        return {
-            "run_id": self.run_id,
-            "runbook": self.runbook,
-            "title": header.title if header else None,
-            "environment": header.environment if header else None,
-            "trading_date": self.trading_date,
-            "started_shanghai": self.started.time_shanghai if self.started else None,
-            "ended_shanghai": self.ended.time_shanghai if self.ended else None,
-            "operator": header.operator.to_json() if header else {},
-            "operators": [str(o) for o in self.operators],
-            "outcome": self.outcome,
-            "steps_finished": len(self.finished),
-            "steps_total": self.steps_total,
-            "in_flight": self.in_flight,
-            "resumes": len(self.resumes),
-            "exceptions": list(self.exceptions),
-        }
+        return RunSummary(
+            run_id=self.run_id,
+            runbook=self.runbook,
+            title=header.title if header else None,
+            environment=header.environment if header else None,
+            trading_date=self.trading_date,
+            started_shanghai=self.started.time_shanghai if self.started else None,
+            ended_shanghai=self.ended.time_shanghai if self.ended else None,
+            operator=header.operator if header else None,
+            operators=[str(o) for o in self.operators],
+            outcome=self.outcome,
+            steps_finished=len(self.finished),
+            steps_total=self.steps_total,
+            in_flight=self.in_flight,
+            resumes=len(self.resumes),
+            exceptions=list(self.exceptions),
+        )
 
 
 def replay(run_id: str, entries: Sequence[Entry]) -> Replay:

@@ -1,0 +1,63 @@
+"""CLI commands compliance uses: verify the record.
+
+Registered on the main Typer app; they parse, call :mod:`otcctl.run.audit` and friends, and map
+the verdict to an exit code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from otcctl.cli.app import app
+from otcctl.cli.options import JsonOpt, json_out
+from otcctl.errors import ExitCode, InputError
+
+
+@app.command()
+def verify(
+    run_id: Annotated[str | None, typer.Argument(help="the run to check (default: every run, with --all)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="check every journal and the whole ledger")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check the journals' hash chains and the ledger; name the first record that does not fit (exit 1)."""
+    from otcctl.run.audit import verify as check
+    from otcctl.run.journal import state_dir
+
+    if (run_id is None) == (not every):
+        raise InputError.at("verify", "give a RUN_ID or --all (not both)")
+    state = state_dir()
+    wanted = None if every else [_run_id(state, run_id or "")]
+    report = check(state, wanted)
+    if as_json:
+        json_out(
+            {
+                "ok": report.ok,
+                "ledger": {"path": str(report.ledger.path), "problem": str(report.ledger_problem or "") or None},
+                "runs": [
+                    {"run_id": j.run_id, "ok": j.problem is None, "records": j.records, "head": j.head,
+                     "problem": str(j.problem) if j.problem else None}
+                    for j in report.journals
+                ],
+            }
+        )
+    else:
+        from otcctl.output.log_view import print_verify
+
+        print_verify(report)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILED)
+
+
+def _run_id(state: Path, given: str) -> str:
+    from otcctl.run.journal import find_run
+    from otcctl.run.ledger import read_ledger
+
+    try:
+        return find_run(state, given).stem
+    except InputError:
+        known = [r for r in read_ledger(state, check_chain=False).by_run if r.startswith(given)]
+        if len(known) == 1:
+            return known[0]  # the ledger knows it: verify reports the journal as gone
+        raise
