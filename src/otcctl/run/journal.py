@@ -24,6 +24,9 @@ from otcctl.errors import InputError
 from otcctl.run.ledger import note
 from otcctl.run.records import VERSION, Entry, MaskFn, Record, RecordError, Stamp, parse_line
 from otcctl.run.replay import replay
+from otcctl.run.state import ensure_dir, open_shared, state_dir
+
+__all__ = ["Journal", "JournalReading", "find_run", "list_runs", "read_journal", "state_dir", "timestamps"]
 
 GENESIS = "0" * 64
 """The ``prev`` of a journal's first record."""
@@ -31,15 +34,6 @@ JOURNAL_MODE = 0o640
 """Owner writes, the operators' group reads (the shared state directory is group-owned and setgid)."""
 
 _R = TypeVar("_R", bound=Record)
-
-
-def state_dir() -> Path:
-    """Where journals and locks live: ``$OTCCTL_STATE_DIR`` or ``~/.local/state/otcctl``."""
-    configured = os.environ.get("OTCCTL_STATE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "otcctl"
 
 
 def timestamps(now: datetime | None = None) -> dict[str, str]:
@@ -70,12 +64,12 @@ class Journal:
         self.run_id = path.stem
         self.state = path.parent.parent
         self.ledger = ledger
-        path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_dir(path.parent)
         existed = path.exists()
         self.repaired = _cut_torn_tail(path) if existed else 0
         self.entries: list[Entry] = read_journal(path).entries if existed else []
         self.seq, self.head = _chain_end(path) if existed else (0, GENESIS)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, JOURNAL_MODE)
+        self._fd = open_shared(path, os.O_WRONLY | os.O_APPEND, JOURNAL_MODE)
         self.size = os.fstat(self._fd).st_size
         if not existed:
             _fsync_dir(path.parent)

@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from otcctl.run.records import Entry, RunSummary
+from otcctl.run.state import ensure_dir, open_shared
 
 LEDGER_VERSION = 1
 LEDGER_FILE = "ledger.jsonl"
@@ -55,7 +56,8 @@ def ledger_path(state: Path) -> Path:
 def note(state: Path, entry: Entry, journal_bytes: int, summary: RunSummary | None, now: datetime) -> None:
     """Append one anchor to the ledger, chained to the last line, durably and under a lock."""
     path = ledger_path(state)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o660)
+    ensure_dir(state)
+    fd = open_shared(path, os.O_RDWR | os.O_APPEND, 0o660)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         seq, prev = _last(fd)
