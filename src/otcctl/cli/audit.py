@@ -37,8 +37,13 @@ def verify(
                 "ok": report.ok,
                 "ledger": {"path": str(report.ledger.path), "problem": str(report.ledger_problem or "") or None},
                 "runs": [
-                    {"run_id": j.run_id, "ok": j.problem is None, "records": j.records, "head": j.head,
-                     "problem": str(j.problem) if j.problem else None}
+                    {
+                        "run_id": j.run_id,
+                        "ok": j.problem is None,
+                        "records": j.records,
+                        "head": j.head,
+                        "problem": str(j.problem) if j.problem else None,
+                    }
                     for j in report.journals
                 ],
             }
@@ -61,3 +66,44 @@ def _run_id(state: Path, given: str) -> str:
         if len(known) == 1:
             return known[0]  # the ledger knows it: verify reports the journal as gone
         raise
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(help="the run waiting for your review (see `otcctl runs`)")],
+    step: Annotated[str | None, typer.Option("--step", help="the step, when the run waits on more than one")] = None,
+    reject: Annotated[bool, typer.Option("--reject", help="refuse the step's result instead (the step fails)")] = False,
+    comment: Annotated[str, typer.Option("--comment", help="recorded with your review")] = "",
+) -> None:
+    """Review a step as the second person (复核人) from your own login; the run records the OS account that did."""
+    import os
+    import socket
+
+    from otcctl.output.console import make_console
+    from otcctl.run.journal import find_run, state_dir
+    from otcctl.run.records import login_name
+    from otcctl.run.review import answer, pending
+
+    state = state_dir()
+    run = find_run(state, run_id).stem
+    waiting = [r for r in pending(state, run) if step is None or r.get("step") == step]
+    if not waiting:
+        raise InputError.at(run, "this run is not waiting for a review" + (f" of step {step}" if step else ""))
+    if len(waiting) > 1:
+        raise InputError.at(run, "the run waits on several steps; name one with --step")
+    request = waiting[0]
+    if os.geteuid() == 0:
+        raise InputError.at(
+            "approve", "root cannot review: it hides who you are. Run `otcctl approve` from your own login."
+        )
+    me = login_name()
+    console = make_console()
+    console.print(
+        f"run {run}, step {request.get('no')} {request.get('step')}: {request.get('action')}\n"
+        f"result: {request.get('result')}\noperator: {request.get('operator')}",
+        markup=False,
+    )
+    if me in (request.get("operator_person"), request.get("operator_login")):
+        raise InputError.at(run, f"{me}: the operator's own login cannot review the operator's step")
+    answer(state, run, str(request["step"]), "reject" if reject else "approve", comment, socket.gethostname())
+    console.print(f"{'rejected' if reject else 'approved'} by {me}@{socket.gethostname()}", markup=False)

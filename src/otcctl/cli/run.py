@@ -26,6 +26,19 @@ AssumeYesOpt = Annotated[
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
 
+ReviewTimeoutOpt = Annotated[
+    str, typer.Option("--review-timeout", help="how long a step waits for a reviewer's `otcctl approve` (e.g. 30m)")
+]
+
+
+def _seconds(text: str) -> float:
+    from otcctl.model.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InputError.at("--review-timeout", str(exc)) from None
+
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
     from otcctl.output.console import make_console
@@ -66,6 +79,7 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a runbook step by step, judging each result and recording everything in the journal."""
@@ -79,6 +93,7 @@ def run(
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        _seconds(review_timeout),
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
@@ -94,6 +109,7 @@ def resume(
         typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     as_json: JsonOpt = False,
 ) -> None:
     """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
@@ -105,7 +121,9 @@ def resume(
     if in_flight not in (None, "rerun", "done"):
         raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait)
+    request = RunRequest(
+        PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait, review_timeout=_seconds(review_timeout)
+    )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 

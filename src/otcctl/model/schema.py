@@ -57,6 +57,11 @@ class StepBase(_Strict):
     retry: Retry = Retry()
     on_failure: OnFailure = "stop"
     confirm: bool = Field(default=False, description="a person confirms the result, with the evidence shown")
+    review: bool = Field(
+        default=False,
+        description="复核: a second person, from another OS login, approves the result (otcctl approve RUN_ID) "
+        "before the run goes on; against production every disruptive step needs one",
+    )
 
     @model_validator(mode="after")
     def _has_provenance(self) -> StepBase:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
+from otcctl.model.durations import format_duration
 from otcctl.output.console import make_console, make_table
 from otcctl.output.run_view import MARK
 from otcctl.run.audit import AuditReport, JournalCheck
@@ -15,6 +16,8 @@ from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     Confirmation,
     PreApproval,
+    Reviewed,
+    ReviewRequested,
     RunFinished,
     RunInterrupted,
     RunResumed,
@@ -92,39 +95,45 @@ def print_log(console: Console, reading: JournalReading, chain: JournalCheck | N
     for entry in reading.entries:
         when = entry.stamp.time_shanghai[:19].replace("T", " ")
         for line in _lines(entry.record):
-            console.print(f"{when}  {line}", highlight=False, soft_wrap=True)
+            console.print(f"{when}  {line}", markup=False, highlight=False, soft_wrap=True)
             when = INDENT
 
 
 def _lines(record: object) -> list[str]:
     if isinstance(record, RunStarted):
         return [
-            f"started by {escape(str(record.operator))}; runbook sha256 {record.runbook_sha256[:12]}, "
-            f"inventory {escape(record.inventory)} ({record.environment})",
-            "params: " + escape(", ".join(f"{k}={v}" for k, v in record.params.items())),
+            f"started by {record.operator!s}; runbook sha256 {record.runbook_sha256[:12]}, "
+            f"inventory {(record.inventory)} ({record.environment})",
+            "params: " + (", ".join(f"{k}={v}" for k, v in record.params.items())),
         ]
     if isinstance(record, StepStarted):
-        lines = [f">> {escape(record.no)} {escape(record.step)} [{record.kind}]  {escape(record.action)}"]
-        lines += [f"   {escape(t.host)}$ {escape(t.command)}" for t in record.targets if t.command]
+        lines = [f">> {(record.no)} {(record.step)} [{record.kind}]  {(record.action)}"]
+        lines += [f"   {(t.host)}$ {(t.command)}" for t in record.targets if t.command]
         return lines
     if isinstance(record, StepFinished):
         mark = MARK.get(record.outcome, record.outcome)
-        return [f"{mark} {escape(record.no)} {escape(record.step)}  {escape(record.reason)}"]
+        return [f"{mark} {(record.no)} {(record.step)}  {(record.reason)}"]
     if isinstance(record, Confirmation):
         comment = f" — {record.comment}" if record.comment else ""
         return [
-            f"?? {escape(record.step)} {record.purpose}: {record.answer} by "
-            f"{escape(str(record.operator))} ({record.how}){escape(comment)}"
+            f"?? {(record.step)} {record.purpose}: {record.answer} by "
+            f"{record.operator!s} ({record.how}){(comment)}"
         ]
     if isinstance(record, RunResumed):
         flying = f"; in flight: {record.in_flight}" if record.in_flight else ""
-        return [f"run-resumed by {escape(str(record.operator))}{escape(flying)}"]
+        return [f"run-resumed by {record.operator!s}{(flying)}"]
     if isinstance(record, PreApproval):
-        return [f"pre-approval by {escape(str(record.operator))}: {escape(record.statement)}"]
+        return [f"pre-approval by {record.operator!s}: {(record.statement)}"]
+    if isinstance(record, ReviewRequested):
+        return [f"review-requested for {record.no} {record.step} (复核; waits {format_duration(record.timeout)})"]
+    if isinstance(record, Reviewed):
+        who = f" by {record.reviewer}" if record.reviewer else ""
+        lines = [f"{record.verdict}{who}" + (f" — {record.comment}" if record.comment else "")]
+        return lines + [f"   did not count: {why}" for why in record.refused]
     if isinstance(record, RunFinished):
         return [f"run-finished {record.outcome}"]
     if isinstance(record, RunInterrupted | RunStopped):
-        return [f"{record.type} {escape(record.reason)}"]
+        return [f"{record.type} {(record.reason)}"]
     if isinstance(record, StepInterrupted):
-        return [f"step-interrupted {escape(record.no)} {escape(record.step)}"]
+        return [f"step-interrupted {(record.no)} {(record.step)}"]
     return [getattr(record, "type", "?")]

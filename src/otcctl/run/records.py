@@ -13,9 +13,9 @@ A new field that old journals lack needs a default; a change of meaning bumps ``
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import pwd
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,12 +59,7 @@ class Operator(_Frozen):
     @classmethod
     def current(cls, stated: str | None = None) -> Operator:
         """This process's operator: OS login, the user behind sudo, the machine, the stated name."""
-        try:
-            login = getpass.getuser()
-        except (KeyError, OSError):
-            login = str(os.getuid())
-        sudo_user = os.environ.get("SUDO_USER") or None
-        return cls(login=login, machine=socket.gethostname(), sudo_user=sudo_user, stated=stated or None)
+        return cls(login=login_name(), machine=socket.gethostname(), sudo_user=_sudo_user(), stated=stated or None)
 
     @property
     def person(self) -> str:
@@ -85,6 +80,25 @@ class Operator(_Frozen):
         via = f" as {self.login} via sudo" if self.sudo_user and self.sudo_user != self.login else ""
         label = f" ({self.stated})" if self.stated and self.stated != self.person else ""
         return f"{self.person}@{self.machine}{via}{label}"
+
+
+def login_name(uid: int | None = None) -> str:
+    """The account name of a uid (this process's effective uid by default), from the user database.
+
+    Never from ``$USER`` or ``$LOGNAME``: anyone can set those.
+    """
+    number = os.geteuid() if uid is None else uid
+    try:
+        return pwd.getpwuid(number).pw_name
+    except KeyError:
+        return str(number)
+
+
+def _sudo_user() -> str | None:
+    """The user behind sudo; trusted only when running as root (a plain user could set the variable)."""
+    if os.geteuid() != 0:
+        return None
+    return os.environ.get("SUDO_USER") or None
 
 
 class Record(_Frozen):
@@ -252,6 +266,31 @@ class Confirmation(Record):
     comment: str
     operator: Operator
     how: How
+
+
+@record_kind
+class ReviewRequested(Record):
+    """The run waits for a second person to approve a step's result (``otcctl approve RUN_ID``)."""
+
+    type: Literal["review-requested"] = "review-requested"
+    step: str
+    no: str
+    reason: str
+    timeout: float
+
+
+@record_kind
+class Reviewed(Record):
+    """The review's end: approved or rejected by whom (the OS account that wrote the approval), or timed out."""
+
+    type: Literal["reviewed"] = "reviewed"
+    step: str
+    no: str
+    verdict: Literal["approved", "rejected", "timed-out"]
+    reviewer: Operator | None = None
+    comment: str = ""
+    refused: list[str] = Field(default_factory=list)
+    """Approvals that did not count (the operator's own login, root), with why."""
 
 
 @record_kind

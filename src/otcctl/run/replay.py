@@ -62,7 +62,11 @@ class Replay:
     @property
     def trading_date(self) -> str | None:
         """The business date the run was for (its ``date`` parameter)."""
-        return self.header.params.get("date") if self.header else None
+        if self.header is None:
+            return None
+        if self.header.trading_day is not None:
+            return self.header.trading_day.date
+        return self.header.params.get("date_iso") or self.header.params.get("date")
 
     @property
     def passed(self) -> bool:

@@ -35,6 +35,7 @@ from otcctl.run.records import (
     TradingDayCheck,
 )
 from otcctl.run.replay import replay
+from otcctl.run.review import DEFAULT_TIMEOUT, ApprovalBoard
 from otcctl.secrets import Masker
 
 
@@ -51,6 +52,7 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    review_timeout: float = DEFAULT_TIMEOUT
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
@@ -162,6 +164,7 @@ def _execute(
         listeners=listeners,
         masker=masker,
         options=RunOptions(request.operator, request.no_wait),
+        reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
     for listener in listeners:
         listener.on_event(
