@@ -32,6 +32,8 @@ def test_every_kind_is_registered_once() -> None:
         "step-started",
         "confirmation",
         "step-finished",
+        "review-requested",
+        "reviewed",
         "step-interrupted",
         "run-interrupted",
         "run-stopped",
