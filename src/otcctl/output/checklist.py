@@ -56,6 +56,31 @@ class Detail:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """The columns of a printout and how wide each is in every format.
+
+    The first six are always the manual's; the blank checklist adds the sign-off columns,
+    the filled report (``otcctl report``) its actual-result and who/when columns.
+    """
+
+    columns: tuple[str, ...]
+    pdf_mm: tuple[float, ...]
+    html_pct: tuple[int, ...]
+    text_trailing: tuple[int, ...]
+    """Text widths of the columns after the manual's six (the action column takes what is left)."""
+
+    @property
+    def trailing(self) -> int:
+        """How many columns follow the manual's six."""
+        return len(self.columns) - len(MANUAL_COLUMNS)
+
+
+SHEET = Layout(
+    COLUMNS, (10.0, 16.0, 30.0, 80.0, 44.0, 37.0, 22.0, 22.0, 16.0), (4, 6, 9, 30, 16, 13, 8, 8, 6), (10, 10, 8)
+)
+
+
+@dataclass(frozen=True)
 class ChecklistRow:
     """One step as the manual's table row; the sign-off cells are always blank."""
 
@@ -66,6 +91,12 @@ class ChecklistRow:
     details: tuple[Detail, ...]
     judge: str
     remark: str
+    filled: tuple[str, ...] = ()
+    """What the columns after the manual's six say; blank on the checklist, for the hand."""
+
+    def trailing(self, layout: Layout) -> tuple[str, ...]:
+        """The cells after the manual's six, blank where nothing is filled in."""
+        return (*self.filled, *("",) * layout.trailing)[: layout.trailing]
 
 
 @dataclass(frozen=True)
@@ -79,11 +110,15 @@ class Checklist:
     footer: tuple[str, ...]
     running_line: str
     lang: str = "zh-CN"
+    layout: Layout = SHEET
+    people_line: str = PEOPLE_LINE
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Extra headed lists after the tables (the report's exceptions and resumes)."""
 
     @property
     def heading_lines(self) -> tuple[str, ...]:
         """The header as ``label: value`` lines, then the operator/reviewer line."""
-        return (*(f"{label}: {value}" for label, value in self.header), PEOPLE_LINE)
+        return (*(f"{label}: {value}" for label, value in self.header), self.people_line)
 
 
 def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checklist:
