@@ -76,6 +76,11 @@ def test_run_passes_and_journals_every_step(lab: Lab, tmp_path: Path) -> None:
     assert '"outcome": "passed"' in listing.stdout
     shown = otcctl(tmp_path / "state", "log", journal.stem)
     assert "张三" in shown.stdout and "PASS" in shown.stdout and "WARNING" not in shown.stdout
+    for fmt in ("pdf", "html"):
+        written = otcctl(tmp_path / "state", "report", journal.stem, "-f", fmt, "-o", str(tmp_path / f"r.{fmt}"))
+        assert written.returncode == 0, written.stderr
+    assert "张三" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
     checked = otcctl(tmp_path / "state", "verify", "--all")
     assert checked.returncode == 0 and f"ok      {journal.stem}  12 records" in checked.stdout, checked.stdout
     edited = journal.read_bytes().replace(b'"outcome":"passed"', b'"outcome":"failed"', 1)

@@ -7,13 +7,17 @@ the verdict to an exit code.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from otcctl.cli.app import app
 from otcctl.cli.options import JsonOpt, json_out
 from otcctl.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from otcctl.plan.build import Plan
+    from otcctl.run.replay import Replay
 
 
 @app.command()
@@ -107,3 +111,75 @@ def approve(
         raise InputError.at(run, f"{me}: the operator's own login cannot review the operator's step")
     answer(state, run, str(request["step"]), "reject" if reject else "approve", comment, socket.gethostname())
     console.print(f"{'rejected' if reject else 'approved'} by {me}@{socket.gethostname()}", markup=False)
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="the run (see `otcctl runs`), or 'last'")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html, md, text or json")] = "pdf",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
+) -> None:
+    """The filled record of a run: the checklist's columns with each step's actual result, answers and reviews."""
+    import sys
+
+    from otcctl.output.printout import render_sheet
+    from otcctl.output.report import build_report, report_json
+    from otcctl.run.audit import check_journal
+    from otcctl.run.journal import find_run, list_runs, read_journal, state_dir
+    from otcctl.run.ledger import read_ledger
+    from otcctl.run.replay import replay
+
+    if fmt not in ("pdf", "html", "md", "text", "json"):
+        raise InputError.at("--format", f"{fmt!r} is not one of pdf, html, md, text, json")
+    state = state_dir()
+    if run_id == "last":
+        newest = list_runs(state)
+        if not newest:
+            raise InputError.at(str(state / "runs"), "no runs recorded yet")
+        path = newest[0]
+    else:
+        path = find_run(state, run_id)
+    reading = read_journal(path)
+    story = replay(reading.run_id, reading.entries)
+    if story.header is None:
+        raise InputError.at(path, "this journal has no readable run-started record; there is nothing to report")
+    ledger = read_ledger(state)
+    chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)
+    sheet = build_report(story, chain, _plan_of(story))
+    if fmt == "json":
+        json_out(report_json(story, chain, sheet))
+        return
+    data = render_sheet(sheet, fmt)  # type: ignore[arg-type]
+    if output is not None:
+        output.write_bytes(data)
+        typer.echo(f"wrote {output} ({len(data)} bytes); chain head {chain.head}")
+    elif fmt == "pdf":
+        if sys.stdout.isatty():
+            raise InputError.at("--output", "a PDF is not printed to a terminal; give -o FILE.pdf")
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+    if chain.problem is not None:
+        typer.echo(f"warning: the hash chain is broken: {chain.problem}", err=True)
+
+
+def _plan_of(story: Replay) -> Plan | None:
+    """The plan the run executed, when its runbook and inventory still have the recorded digests."""
+    from otcctl.errors import OtcctlError
+    from otcctl.plan.params import parse_date
+    from otcctl.plan.prepare import PlanRequest, prepare_plan
+
+    header = story.header
+    if header is None:
+        return None
+    try:
+        plan = prepare_plan(
+            PlanRequest(
+                header.runbook_path, dict(header.overrides), parse_date(header.params["date"]), Path(header.inventory)
+            )
+        )
+    except (OtcctlError, OSError, KeyError, ValueError):
+        return None
+    if (plan.runbook_sha256, plan.inventory.sha256) != (header.runbook_sha256, header.inventory_sha256):
+        return None
+    return plan

@@ -144,8 +144,8 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
     return Checklist(
         title=f"{rb.title} {rb.name} 检查单 (checklist)",
         header=tuple(header),
-        rows=tuple(_row(p, numbers) for p in plan.steps),
-        rollback_rows=tuple(_row(p, numbers) for p in plan.rollback_steps),
+        rows=tuple(plan_row(p, numbers) for p in plan.steps),
+        rollback_rows=tuple(plan_row(p, numbers) for p in plan.rollback_steps),
         footer=(
             APPROVER_LINE,
             f"runbook sha256: {sha12} ({file_name}, version {rb.version}); "
@@ -163,7 +163,8 @@ def in_shanghai(moment: datetime | None) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-def _row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
+def plan_row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
+    """One planned step as the manual's table row (the report fills in the columns after it)."""
     step = p.step
     details = list(_details(p))
     if p.rollback:

@@ -158,7 +158,10 @@ def _md_table(rows: Sequence[ChecklistRow], layout: Layout) -> list[str]:
 # --- html ---------------------------------------------------------------------------------
 
 _CSS = """
-@page { size: A4 landscape; margin: 10mm; }
+@page { size: A4 landscape; margin: 10mm 10mm 14mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font-size: 7pt; color: #666; } }
+div.running { position: fixed; bottom: -9mm; left: 0; font-size: 7pt; color: #666; }
+@media screen { div.running { display: none; } }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
        "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; font-size: 10pt; color: #000; margin: 0; }
 h1 { font-size: 15pt; margin: 0 0 3mm; }
@@ -205,6 +208,7 @@ def render_html(checklist: Checklist) -> str:
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
+        f'<div class="running">{_h(checklist.running_line)}</div>',
         f"<h1>{_h(checklist.title)}</h1>",
         f'<table class="meta">\n{meta}\n</table>',
         f'<p class="people">{_h(checklist.heading_lines[-1])}</p>',

@@ -7,12 +7,14 @@ show it; none of them walks the records on its own, so they cannot disagree abou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from otcctl.run.records import (
+    Confirmation,
     Entry,
     Operator,
     PreApproval,
+    Reviewed,
     RunFinished,
     RunInterrupted,
     RunResumed,
@@ -26,6 +28,23 @@ from otcctl.run.records import (
 
 RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
 """Step outcomes a resume counts as done (a failed step counts only when its policy is ``continue``)."""
+
+
+@dataclass
+class StepStory:
+    """One step as the journal tells it: how often it started, how it ended, who answered and reviewed."""
+
+    step: str
+    no: str
+    starts: int = 0
+    rollback: bool = False
+    action: str = ""
+    finished: StepFinished | None = None
+    finished_at: Stamp | None = None
+    answers: list[tuple[Stamp, Confirmation]] = field(default_factory=list)
+    reviews: list[Reviewed] = field(default_factory=list)
+    by: Operator | None = None
+    """Who ran the session in which the step last started or was decided."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,8 @@ class Replay:
     """What a reviewer must look at: steps not passed, accepted failures, pre-approval, overrides."""
     ended: Stamp | None
     stop_reason: str | None
+    stories: dict[str, StepStory] = field(default_factory=dict)
+    """Every step that started or was decided, in the order it first did."""
 
     @property
     def runbook(self) -> str | None:
@@ -117,8 +138,15 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
     end: RunFinished | None = None
     interrupted = False
     stop_reason: str | None = None
+    stories: dict[str, StepStory] = {}
+    session: Operator | None = None
     for entry in entries:
         record, stamp = entry.record, entry.stamp
+        if isinstance(record, StepStarted | StepFinished | Confirmation | Reviewed):
+            story = stories.setdefault(record.step, StepStory(record.step, record.no))
+            _tell(story, record, stamp, session)
+        if isinstance(record, RunStarted | RunResumed):
+            session = record.operator
         if isinstance(record, RunStarted) and header is None:
             header, started = record, stamp
             _add_person(operators, record.operator)
@@ -163,7 +191,26 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
         tuple(exceptions),
         ended,
         stop_reason,
+        stories,
     )
+
+
+def _tell(
+    story: StepStory,
+    record: StepStarted | StepFinished | Confirmation | Reviewed,
+    stamp: Stamp,
+    session: Operator | None,
+) -> None:
+    if isinstance(record, StepStarted):
+        story.starts += 1
+        story.rollback, story.action, story.by = record.rollback_step, record.action, session
+    elif isinstance(record, StepFinished):
+        story.finished, story.finished_at = record, stamp
+        story.by = session if record.outcome == "done-by-operator" or story.by is None else story.by
+    elif isinstance(record, Confirmation):
+        story.answers.append((stamp, record))
+    else:
+        story.reviews.append(record)
 
 
 def _add_person(operators: list[Operator], operator: Operator) -> None:
