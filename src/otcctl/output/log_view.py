@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 
 from otcctl.model.durations import format_duration
-from otcctl.output.console import make_console, make_table
+from otcctl.output.console import make_console
 from otcctl.output.run_view import MARK
 from otcctl.run.audit import AuditReport, JournalCheck
 from otcctl.run.history import HistoryRow
@@ -32,32 +32,39 @@ from otcctl.run.replay import replay
 INDENT = " " * 19
 
 
+RUNS_COLUMNS = ("run", "env", "trading date", "started (Asia/Shanghai)", "operators", "outcome", "steps", "exceptions")
+
+
 def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
-    """The history as a table (ids never cut); a journal with problems is flagged and explained below."""
-    table = make_table(
-        console, "run", "env", "trading date", "started (Asia/Shanghai)", "operators", "outcome", "steps", "exceptions"
-    )
-    table.columns[0].no_wrap = True
-    table.columns[0].min_width = max((len(r.summary.run_id) for r in rows), default=3)
+    """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
+
+    Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
+    """
     notes: list[str] = []
+    lines: list[tuple[str, ...]] = [RUNS_COLUMNS]
     for row in rows:
         s = row.summary
         outcome = s.outcome + (f" (in flight: {s.in_flight})" if s.in_flight else "")
         if row.problems:
             outcome += " (!)"
             notes.extend(row.problems)
-        cells = (
-            s.run_id,
-            s.environment or "?",
-            s.trading_date or "",
-            (s.started_shanghai or "")[:19].replace("T", " "),
-            "; ".join(s.operators),
-            outcome,
-            f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
-            str(len(s.exceptions)) if s.exceptions else "",
+        lines.append(
+            (
+                s.run_id,
+                s.environment or "?",
+                s.trading_date or "",
+                (s.started_shanghai or "")[:19].replace("T", " "),
+                "; ".join(s.operators),
+                outcome,
+                f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
+                str(len(s.exceptions)) if s.exceptions else "",
+            )
         )
-        table.add_row(*(escape(c) for c in cells))
-    console.print(table)
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(RUNS_COLUMNS))]
+    out = "\n".join(
+        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    console.file.write(out + "\n")
     for note in notes:
         console.print(f"warning: {note}", markup=False, soft_wrap=True)
 

@@ -64,25 +64,40 @@ class RunFilter:
 
 @dataclass
 class _Latest:
-    by_run: dict[str, dict[str, object]] = field(default_factory=dict)
+    by_run: dict[str, bytes] = field(default_factory=dict)
     exists: bool = False
 
 
+_RUN_ID = b'"run_id":"'
+
+
 def _latest_anchors(state: Path) -> _Latest:
-    """The ledger's last entry per run, parsed lightly (listing must stay fast; verify checks the chain)."""
+    """The ledger's last line per run, found without parsing the others (verify checks the chain)."""
     latest = _Latest()
     try:
         raw = ledger_path(state).read_bytes()
     except FileNotFoundError:
         return latest
     latest.exists = True
-    for line in raw.splitlines():
-        try:
-            item = json.loads(line)
-            latest.by_run[str(item["run_id"])] = item
-        except (ValueError, KeyError, TypeError):
+    for line in raw.split(b"\n"):
+        at = line.find(_RUN_ID)
+        if at < 0:
             continue
+        start = at + len(_RUN_ID)
+        end = line.find(b'"', start)
+        if end > start:
+            latest.by_run[line[start:end].decode("utf-8", "replace")] = line
     return latest
+
+
+def _anchor(line: bytes | None) -> dict[str, object] | None:
+    if line is None:
+        return None
+    try:
+        item = json.loads(line)
+    except ValueError:
+        return None
+    return item if isinstance(item, dict) else None
 
 
 def run_summary(path: Path, anchor: dict[str, object] | None = None, ledger_exists: bool = False) -> HistoryRow:
@@ -91,9 +106,9 @@ def run_summary(path: Path, anchor: dict[str, object] | None = None, ledger_exis
         size = path.stat().st_size
     except OSError as exc:
         return _unreadable(path, f"cannot read this journal: {exc.strerror}")
-    if anchor is not None and anchor.get("journal_bytes") == size and "summary" in anchor:
+    if anchor is not None and anchor.get("journal_bytes") == size and isinstance(anchor.get("summary"), dict):
         try:
-            return HistoryRow(LedgerEntry.model_validate(anchor).summary or _empty(path), str(path))
+            return HistoryRow(RunSummary.model_validate(anchor["summary"]), str(path))
         except ValidationError:
             pass
     try:
@@ -112,10 +127,11 @@ def run_summaries(state: Path, wanted: RunFilter | None = None) -> list[HistoryR
     """Every run, newest first (journals the ledger knows and that are gone are listed too)."""
     latest = _latest_anchors(state)
     paths = list_runs(state)
-    rows = [run_summary(p, latest.by_run.get(p.stem), latest.exists) for p in paths]
+    rows = [run_summary(p, _anchor(latest.by_run.get(p.stem)), latest.exists) for p in paths]
     present = {p.stem for p in paths}
-    for run_id, anchor in latest.by_run.items():
-        if run_id not in present:
+    for run_id, line in latest.by_run.items():
+        anchor = _anchor(line) if run_id not in present else None
+        if anchor is not None:
             where = state / "runs" / f"{run_id}.jsonl"
             rows.append(_gone(where, anchor))
     rows.sort(key=lambda r: r.summary.run_id, reverse=True)

@@ -228,4 +228,8 @@ def find_run(directory: Path, run_id: str) -> Path:
 def list_runs(directory: Path) -> list[Path]:
     """Every journal, newest first."""
     runs = directory / "runs"
-    return sorted(runs.glob("*.jsonl"), reverse=True) if runs.is_dir() else []
+    try:
+        names = [n for n in os.listdir(runs) if n.endswith(".jsonl")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [runs / n for n in sorted(names, reverse=True)]

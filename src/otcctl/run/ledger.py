@@ -71,7 +71,7 @@ def note(state: Path, entry: Entry, journal_bytes: int, summary: RunSummary | No
             record_type=entry.record.type,
             record_sha256=entry.sha256,
             journal_bytes=journal_bytes,
-            summary=summary,
+            summary=summary if entry.record.type != "run-started" else None,
         ).model_dump_json(exclude_none=True, by_alias=True)
         os.write(fd, line.encode("utf-8") + b"\n")
         os.fsync(fd)
