@@ -21,10 +21,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.unit.run.journal_fixtures import finished, header, started  # noqa: E402
+
 from otcctl.run.history import run_summaries  # noqa: E402
 from otcctl.run.journal import Journal  # noqa: E402
 from otcctl.run.records import RunFinished  # noqa: E402
-from tests.unit.run.journal_fixtures import finished, header, started  # noqa: E402
 
 
 def build(state: Path, count: int) -> float:
@@ -65,7 +66,8 @@ def main() -> None:
     journals = len(list((state / "runs").glob("*.jsonl")))
     began = time.perf_counter()
     rows = run_summaries(state)
-    print(f"{'list ' + str(journals) + ' runs (in process)':<44} {time.perf_counter() - began:7.2f} s  ({len(rows)} rows)")
+    label = f"list {journals} runs (in process)"
+    print(f"{label:<44} {time.perf_counter() - began:7.2f} s  ({len(rows)} rows)")
     timed("otcctl runs --json (whole command)", ["runs", "--json"], state)
     timed("otcctl runs --outcome failed (whole command)", ["runs", "--outcome", "failed"], state)
     timed("otcctl --help (start-up alone)", ["--help"], state)
