@@ -92,6 +92,8 @@ class ConsoleRenderer:
         elif event.kind == "run-finished":
             self._stop_status()
             self._line(f"run {data['outcome']}" + (f"; journal: {data['journal']}" if "journal" in data else ""))
+            if "head" in data:
+                self._line(f"chain head (write it on the sheet; otcctl verify shows it): {data['head']}")
         elif event.kind == "note":
             self._line(escape(data.get("message", "")))
 

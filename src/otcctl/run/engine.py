@@ -137,7 +137,7 @@ class Engine:
             self._pool.shutdown(wait=False, cancel_futures=True)
         final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
         self._record(RunFinished(outcome=outcome, steps=len(results)))
-        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
+        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path), "head": self.journal.head})
         return final
 
     # -- one step ---------------------------------------------------------------------------

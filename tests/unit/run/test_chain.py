@@ -203,3 +203,18 @@ def test_verify_one_run_only(tmp_path: Path) -> None:
     _edit(3, b'"reason":"exit 0"', b'"reason":"exit 1"')(state / "runs" / f"{OTHER}.jsonl")
     assert verify(state, [RUN]).ok
     assert not verify(state, [OTHER]).ok
+
+
+def test_the_head_of_a_runs_end_goes_to_syslog_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import syslog
+
+    sent: list[str] = []
+    monkeypatch.setattr(syslog, "syslog", lambda priority, message: sent.append(message))
+    monkeypatch.setattr(syslog, "openlog", lambda *args: None)
+    monkeypatch.setenv("OTCCTL_AUDIT_SYSLOG", "authpriv")
+    path = write(tmp_path, passed_run(1))
+    head = __import__("hashlib").sha256(path.read_bytes().splitlines()[-1]).hexdigest()
+    assert sent == [f"run {path.stem} run-finished record 4 head sha256 {head}"]
+    monkeypatch.delenv("OTCCTL_AUDIT_SYSLOG")
+    write(tmp_path, passed_run(1), OTHER)
+    assert len(sent) == 1
