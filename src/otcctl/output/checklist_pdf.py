@@ -196,8 +196,10 @@ class _Writer:
         if c.rollback_rows:
             self._table(ROLLBACK_HEADING, ROLLBACK_NOTE, c.rollback_rows)
         for heading, lines in c.sections:
+            self._room_for(_Line(heading, "cjk", 11), 3.5 + _Line("", "cjk", 9).height)
             self._text_line(_Line(heading, "cjk", 11), gap=0.5, before=3)
             for text in lines:
+                self._room_for(_Line(f"- {text}", "cjk", 9), 0.6)
                 self._text_line(_Line(f"- {text}", "cjk", 9))
         footer = [_Line(c.footer[0], "cjk", 11), *(_Line(t, "cjk", 8.5, 60) for t in c.footer[1:])]
         if self.y + 8 + sum(line.height + 3 for line in footer) > TABLE_BOTTOM:
@@ -231,6 +233,12 @@ class _Writer:
             self._draw(_Line(part, line.family, line.size, line.gray), MARGIN, self.y, PAGE_W - 2 * MARGIN)
             self.y += line.height
         self.y += gap
+
+    def _room_for(self, line: _Line, extra: float) -> None:
+        """Start a new page unless this paragraph (and ``extra`` millimetres) fits above the running line."""
+        lines = len(self._wrap(line.text, PAGE_W - 2 * MARGIN, line.family, line.size))
+        if self.y + lines * line.height + extra > TABLE_BOTTOM:
+            self._new_page()
 
     def _draw(self, line: _Line, x: float, y: float, w: float) -> None:
         self._check(line.text)

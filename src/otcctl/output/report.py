@@ -29,7 +29,7 @@ from otcctl.run.replay import Replay, StepStory
 REPORT = Layout(
     (*MANUAL_COLUMNS, "实际结果", "执行人", "复核人", "完成时间"),
     (9.0, 13.0, 22.0, 60.0, 34.0, 22.0, 58.0, 22.0, 20.0, 17.0),
-    (3, 5, 8, 22, 12, 7, 22, 8, 7, 6),
+    (4, 5, 7, 21, 12, 7, 22, 8, 7, 7),
     (30, 12, 12, 8),
 )
 OUTCOME_ZH = {
