@@ -23,6 +23,7 @@ from otcctl.cli.options import (
     error_paragraph,
     json_out,
     plan_request,
+    write_printout,
 )
 from otcctl.errors import ExitCode, InputError
 
@@ -152,16 +153,7 @@ def checklist(
     from otcctl.plan.prepare import prepare_plan
 
     plan = prepare_plan(plan_request(name, param, run_date, inventory, runbooks))
-    data = render_checklist(plan, fmt)  # type: ignore[arg-type]
-    if output is not None:
-        output.write_bytes(data)
-        typer.echo(f"wrote {output} ({len(data)} bytes)")
-    elif fmt == "pdf":
-        if sys.stdout.isatty():
-            raise InputError.at("--output", "a PDF is not printed to a terminal; give -o FILE.pdf")
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data.decode("utf-8"))
+    write_printout(render_checklist(plan, fmt), output, fmt)  # type: ignore[arg-type]
 
 
 @app.command()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from otcctl.cli.app import app
-from otcctl.cli.options import JsonOpt, json_out
+from otcctl.cli.options import JsonOpt, json_out, write_printout
 from otcctl.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -120,25 +120,18 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
 ) -> None:
     """The filled record of a run: the checklist's columns with each step's actual result, answers and reviews."""
-    import sys
 
     from otcctl.output.printout import render_sheet
     from otcctl.output.report import build_report, report_json
     from otcctl.run.audit import check_journal
-    from otcctl.run.journal import find_run, list_runs, read_journal, state_dir
+    from otcctl.run.journal import find_run, read_journal, state_dir
     from otcctl.run.ledger import read_ledger
     from otcctl.run.replay import replay
 
     if fmt not in ("pdf", "html", "md", "text", "json"):
         raise InputError.at("--format", f"{fmt!r} is not one of pdf, html, md, text, json")
     state = state_dir()
-    if run_id == "last":
-        newest = list_runs(state)
-        if not newest:
-            raise InputError.at(str(state / "runs"), "no runs recorded yet")
-        path = newest[0]
-    else:
-        path = find_run(state, run_id)
+    path = find_run(state, run_id)
     reading = read_journal(path)
     story = replay(reading.run_id, reading.entries)
     if story.header is None:
@@ -149,16 +142,7 @@ def report(
     if fmt == "json":
         json_out(report_json(story, chain, sheet))
         return
-    data = render_sheet(sheet, fmt)  # type: ignore[arg-type]
-    if output is not None:
-        output.write_bytes(data)
-        typer.echo(f"wrote {output} ({len(data)} bytes); chain head {chain.head}")
-    elif fmt == "pdf":
-        if sys.stdout.isatty():
-            raise InputError.at("--output", "a PDF is not printed to a terminal; give -o FILE.pdf")
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data.decode("utf-8"))
+    write_printout(render_sheet(sheet, fmt), output, fmt, f"; chain head {chain.head}")  # type: ignore[arg-type]
     if chain.problem is not None:
         typer.echo(f"warning: the hash chain is broken: {chain.problem}", err=True)
 

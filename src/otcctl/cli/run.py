@@ -174,17 +174,11 @@ def log(
     """Show one run's journal: every step, what it found, who confirmed what and when; warns on a broken chain."""
     from otcctl.output.log_view import print_log
     from otcctl.run.audit import check_journal
-    from otcctl.run.journal import find_run, list_runs, read_journal, state_dir
+    from otcctl.run.journal import find_run, read_journal, state_dir
     from otcctl.run.ledger import read_ledger
 
     state = state_dir()
-    if run_id == "last":
-        newest = list_runs(state)
-        if not newest:
-            raise InputError.at(str(state / "runs"), "no runs recorded yet")
-        path = newest[0]
-    else:
-        path = find_run(state, run_id)
+    path = find_run(state, run_id)
     reading = read_journal(path)
     ledger = read_ledger(state)
     chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)

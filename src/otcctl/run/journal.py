@@ -212,8 +212,13 @@ def read_lines(path: Path, raw: bytes, first_line: int = 1) -> JournalReading:
 
 
 def find_run(directory: Path, run_id: str) -> Path:
-    """The journal of a run id (a unique prefix is enough)."""
+    """The journal of a run id (a unique prefix is enough; ``last`` is the newest run)."""
     runs = directory / "runs"
+    if run_id == "last":
+        newest = list_runs(directory)
+        if not newest:
+            raise InputError.at(str(runs), "no runs recorded yet")
+        return newest[0]
     exact = runs / f"{run_id}.jsonl"
     if exact.is_file():
         return exact
