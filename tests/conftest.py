@@ -17,6 +17,9 @@ from otcctl_lab import DEFAULT_NETWORK, Lab, SshdMissing, lab_down, lab_up_on_fr
 
 PRODUCTION_INVENTORY = Path(__file__).resolve().parents[1] / "inventory.yaml"
 
+# Tests read English unless they ask for Chinese (OTCCTL_LANG outranks the locale), child processes included.
+os.environ["OTCCTL_LANG"] = "en"
+
 
 def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
     """Bring a lab up on the first loopback network whose ports are free.

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from otcctl.run.replay import Replay
 
 
-@app.command()
+@app.command(epilog="otcctl verify --all  # every journal and the ledger\n"
+             "otcctl verify 20261130-0715  # one run; prints its chain head\n"
+             "otcctl verify --all --json  # for monitoring")
 def verify(
     run_id: Annotated[str | None, typer.Argument(help="the run to check (default: every run, with --all)")] = None,
     every: Annotated[bool, typer.Option("--all", help="check every journal and the whole ledger")] = False,
@@ -72,7 +74,8 @@ def _run_id(state: Path, given: str) -> str:
         raise
 
 
-@app.command()
+@app.command(epilog="otcctl approve 20261130-0715 --comment 已核对  # from your own login, not the operator's\n"
+             "otcctl approve 20261130-0715 --reject --comment 端口未起  # the step fails")
 def approve(
     run_id: Annotated[str, typer.Argument(help="the run waiting for your review (see `otcctl runs`)")],
     step: Annotated[str | None, typer.Option("--step", help="the step, when the run waits on more than one")] = None,
@@ -113,7 +116,9 @@ def approve(
     console.print(f"{'rejected' if reject else 'approved'} by {me}@{socket.gethostname()}", markup=False)
 
 
-@app.command()
+@app.command(epilog="otcctl report last -o run.pdf  # the newest run, to print and sign\n"
+             "otcctl report 20261130-0715 --format html -o run.html\n"
+             "otcctl report 20261130-0715 --format json  # for archiving")
 def report(
     run_id: Annotated[str, typer.Argument(help="the run (see `otcctl runs`), or 'last'")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html, md, text or json")] = "pdf",
@@ -149,8 +154,8 @@ def report(
 
 def _plan_of(story: Replay) -> Plan | None:
     """The plan the run executed, when its runbook and inventory still have the recorded digests."""
+    from otcctl.domain.clock import parse_date
     from otcctl.errors import OtcctlError
-    from otcctl.plan.params import parse_date
     from otcctl.plan.prepare import PlanRequest, prepare_plan
 
     header = story.header

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from otcctl.domain.clock import parse_date
+from otcctl.domain.holiday_notice import RANGES_FORMAT, ranges_error, read_ranges
 from otcctl.errors import ExitCode, InputError, Problem
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from otcctl.domain.calendar import CalendarDataError, CalendarUnknownYear
+    from otcctl.domain.calendar import CalendarUnknownYear
     from otcctl.domain.ofd import OfdReport
 
 CREATE_SOURCE = "State Council notice via otcctl calendar create"
-RANGES_FORMAT = "a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"
 _YEAR = re.compile(r"\d{4}")
-_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
-_RANGE_KEYS = ("from", "to", "name")
 
 
 class _CalendarGroup(TyperGroup):
@@ -54,30 +54,24 @@ calendar_app = typer.Typer(
     invoke_without_command=True,
     subcommand_metavar="[YEAR] | COMMAND [ARGS]...",
     rich_markup_mode=None,
+    epilog="otcctl calendar 2027  # the year's month grids and closed weekdays\n"
+    "otcctl calendar check 2026-10-03  # exit 0 when it trades, 1 when closed (and why)",
 )
 ofd_app = typer.Typer(
     name="ofd",
     help="OFD data files (JR/T 0017) from 中证: the F1 market file and the F2 clearing files.",
     no_args_is_help=True,
     rich_markup_mode=None,
+    epilog="otcctl ofd check OFD_*_20261130_*.TXT --date 2026-11-30  # every problem with line, field and byte",
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 DataDirOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
+    typer.Option("--data-dir", metavar="DIR",
+                 help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
 ]
 YearArg = Annotated[int, typer.Argument(metavar="YEAR", min=1000, max=9999, help="the calendar year, e.g. 2027")]
-
-
-@dataclass(frozen=True)
-class _HolidayRange:
-    """One closure range from the operator's ranges file, with its line for error messages."""
-
-    start: date
-    end: date
-    name: str
-    line: int
 
 
 @calendar_app.callback()
@@ -98,7 +92,8 @@ def calendar_show(
     _show_year(year, _json_wanted(ctx, as_json), _data_dir(ctx, data_dir))
 
 
-@calendar_app.command("check")
+@calendar_app.command("check", epilog="otcctl calendar check 20261130  # a trading day: exit 0\n"
+                      "otcctl calendar check 2026-10-03 --json  # closed: 国庆节, and the next trading day")
 def calendar_check(
     ctx: typer.Context,
     day: Annotated[str, typer.Argument(metavar="DATE", help="the day, YYYYMMDD or YYYY-MM-DD")],
@@ -129,18 +124,19 @@ def calendar_check(
             "next_trading_day": None if following is None else following.isoformat(),
         })
     elif reason is None:
-        _say(f"{when.isoformat()} is a trading day")
+        _say(_("{day} is a trading day").format(day=when.isoformat()))
     else:
         why = reason
         if reason == WEEKEND_REASON:
-            why += " (weekends never trade, 调休 make-up working days included)"
-        after = "" if following is None else f"; next trading day {following.isoformat()}"
-        _say(f"{when.isoformat()} is not a trading day: {why}{after}")
+            why += _(" (weekends never trade, 调休 make-up working days included)")
+        after = "" if following is None else _("; next trading day {day}").format(day=following.isoformat())
+        _say(_("{day} is not a trading day: {why}{after}").format(day=when.isoformat(), why=why, after=after))
     if reason is not None:
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-@calendar_app.command("create")
+@calendar_app.command("create", epilog="otcctl calendar create 2027 --from 2027-ranges.yaml --dry-run  # look first\n"
+                      "otcctl calendar create 2027 --from 2027-ranges.yaml  # then write it")
 def calendar_create(
     ctx: typer.Context,
     year: YearArg,
@@ -156,15 +152,16 @@ def calendar_create(
     from otcctl.domain.calendar import CalendarDataError, TradingCalendar, derive_year, write_year
 
     folder = _data_dir(ctx, data_dir)
-    ranges = _read_ranges(ranges_file)
+    ranges = read_ranges(ranges_file)
     try:
         derived = derive_year(year, [(r.start, r.end, r.name) for r in ranges], source=CREATE_SOURCE)
     except CalendarDataError as exc:
-        raise _ranges_error(exc, ranges_file, ranges) from None
+        raise ranges_error(exc, ranges_file, ranges) from None
     target = TradingCalendar(folder).year_path(year)
     if target.exists():
-        raise InputError.at(target, f"already exists: otcctl calendar create never replaces a reviewed year. "
-                            f"Compare it with the notices; to redo {year}, remove the file first (through review)")
+        raise InputError.at(target, _("already exists: otcctl calendar create never replaces a reviewed year. "
+                                      "Compare it with the notices; to redo {year}, remove the file first (through "
+                                      "review)").format(year=year))
     from otcctl.output import calendar_view
 
     console = _console()
@@ -176,14 +173,15 @@ def calendar_create(
             write_year(derived, preview.year_path(year))
             calendar_view.print_year(console, preview, year,
                                      heading=f"{year} 年交易日历 preview from {ranges_file} (dry run)")
-        console.print(f"dry run: nothing written; without --dry-run this writes {target}", markup=False)
+        console.print(_("dry run: nothing written; without --dry-run this writes {target}").format(target=target),
+                      markup=False)
         return
     write_year(derived, target)
     written = TradingCalendar(target.parent)
     calendar_view.print_year(console, written, year, heading=f"{year} 年交易日历 written to {target}")
-    console.print(f"wrote {target}: {len(written.trading_days(year))} trading days, "
-                  f"{len(derived.closed)} closed weekdays. Have it reviewed against both notices, then commit it.",
-                  markup=False)
+    console.print(_("wrote {target}: {trading} trading days, {closed} closed weekdays. Have it reviewed against "
+                    "both notices, then commit it.").format(target=target, trading=len(written.trading_days(year)),
+                                                            closed=len(derived.closed)), markup=False)
 
 
 @ofd_app.callback()
@@ -191,21 +189,22 @@ def ofd_main() -> None:
     """OFD data files (JR/T 0017) from 中证: the F1 market file and the F2 clearing files."""
 
 
-@ofd_app.command("check")
+@ofd_app.command("check", epilog="otcctl ofd check OFD_*_20261130_*.TXT  # header, names, counts, every field\n"
+                 "otcctl ofd check F1.TXT --date 2026-11-30 --json  # for scripts")
 def ofd_check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="OFD data files, OFD_creator_receiver_"
                                                 "YYYYMMDD_type.TXT")],
     run_date: Annotated[
         str | None,
-        typer.Option("--date", help="the trading date every file must be for, YYYYMMDD (default: only check "
-                     "that the header date matches the file name)"),
+        typer.Option("--date", metavar="DATE", help="the trading date every file must be for, YYYYMMDD or "
+                     "YYYY-MM-DD (default: only check that the header date matches the file name)"),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check each file: header, field names, record count and length in bytes, every field; exit 1 if any is bad."""
     expected = None if run_date is None else _parse_day(run_date, "--date")
-    unusable = [Problem(str(path), None, None, "is a directory, not an OFD data file" if path.is_dir()
-                        else "no such file") for path in files if not path.is_file()]
+    unusable = [Problem(str(path), None, None, _("is a directory, not an OFD data file") if path.is_dir()
+                        else _("no such file")) for path in files if not path.is_file()]
     if unusable:
         raise InputError(unusable)
     from otcctl.domain.ofd import check_ofd_file
@@ -238,133 +237,19 @@ def _show_year(year: int | None, as_json: bool, data_dir: Path | None) -> None:
 
 def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit:
     where = "" if data_dir is None else f" --data-dir {data_dir}"
-    _error(
-        f"{exc}. To create it, write the year's closure ranges into a file ({RANGES_FORMAT}), preview with "
-        f"`otcctl calendar create {exc.year} --from FILE{where} --dry-run`, then run it again without --dry-run "
-        f"(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {exc.year} trade."
-    )
+    _error(_(
+        "{problem}. To create it, write the year's closure ranges into a file ({format}), preview with "
+        "`otcctl calendar create {year} --from FILE{where} --dry-run`, then run it again without --dry-run "
+        "(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {year} trade."
+    ).format(problem=exc, format=RANGES_FORMAT, year=exc.year, where=where))
     return typer.Exit(int(ExitCode.BAD_INPUT))
-
-
-def _read_ranges(path: Path) -> list[_HolidayRange]:
-    """The operator's ranges file: YAML (a list of mappings) or the runbook's one-range-per-line text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError.at(path, f"no such file; write the closure ranges there first ({RANGES_FORMAT})") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError.at(path, f"cannot read: {exc}") from None
-    content = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    if not content:
-        raise InputError.at(path, f"no closure ranges in the file; expected {RANGES_FORMAT}")
-    ranges = _yaml_ranges(path, text) if content[0].startswith(("-", "[")) else _line_ranges(path, text)
-    problems = [Problem(str(path), r.line, "to", f"{r.end} is before {r.start}") for r in ranges if r.end < r.start]
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _yaml_ranges(path: Path, text: str) -> list[_HolidayRange]:
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        line = None if exc.problem_mark is None else exc.problem_mark.line + 1
-        raise InputError.at(path, f"not valid YAML: {exc.problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise InputError.at(path, f"not valid YAML: {exc}") from None
-    if not isinstance(root, yaml.SequenceNode) or not root.value:
-        raise InputError.at(path, f"expected {RANGES_FORMAT}", 1)
-    problems: list[Problem] = []
-    ranges: list[_HolidayRange] = []
-    for item in root.value:
-        line = item.start_mark.line + 1
-        if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(str(path), line, None, "expected {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"))
-            continue
-        values: dict[str, tuple[str, int]] = {}
-        seen: set[str] = set()
-        for key_node, value_node in item.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            at = key_node.start_mark.line + 1
-            if key not in _RANGE_KEYS:
-                problems.append(Problem(str(path), at, key, f"unknown key; expected {', '.join(_RANGE_KEYS)}"))
-            elif key in seen:
-                problems.append(Problem(str(path), at, key, "listed twice"))
-            elif not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
-                problems.append(Problem(str(path), at, key, "needs a value"))
-            else:
-                values[key] = (str(value_node.value).strip(), at)
-            seen.add(key)
-        problems.extend(Problem(str(path), line, key, "missing") for key in _RANGE_KEYS if key not in seen)
-        if all(key in values for key in _RANGE_KEYS):
-            parsed = _range_from(path, values, line, problems)
-            if parsed is not None:
-                ranges.append(parsed)
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _line_ranges(path: Path, text: str) -> list[_HolidayRange]:
-    problems: list[Problem] = []
-    ranges: list[_HolidayRange] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        parts = stripped.split(maxsplit=2)
-        if len(parts) < 3:
-            problems.append(Problem(str(path), number, None, "expected 'YYYY-MM-DD YYYY-MM-DD 名称' (first day, "
-                                    f"last day, name), e.g. '2027-02-06 2027-02-14 春节'; or use {RANGES_FORMAT}"))
-            continue
-        values = {key: (value, number) for key, value in zip(_RANGE_KEYS, parts, strict=True)}
-        parsed = _range_from(path, values, number, problems)
-        if parsed is not None:
-            ranges.append(parsed)
-    if problems:
-        raise InputError(problems)
-    return ranges
-
-
-def _range_from(path: Path, values: dict[str, tuple[str, int]], line: int,
-                problems: list[Problem]) -> _HolidayRange | None:
-    days: list[date] = []
-    for key in ("from", "to"):
-        text, at = values[key]
-        try:
-            days.append(_strict_date(text))
-        except ValueError as exc:
-            problems.append(Problem(str(path), at, key, str(exc)))
-    if len(days) != 2:
-        return None
-    return _HolidayRange(days[0], days[1], values["name"][0], line)
-
-
-def _ranges_error(exc: CalendarDataError, path: Path, ranges: list[_HolidayRange]) -> InputError:
-    """derive_year names a range by its position; point at the line the operator wrote it on."""
-    entry = exc.entry or ""
-    match = re.match(r"holiday range (\d+)", entry)
-    line = ranges[int(match.group(1)) - 1].line if match else None
-    message = f"{entry}: {exc.problem}" if entry else str(exc.problem)
-    return InputError(Problem(str(path), line, None, message))
 
 
 def _parse_day(text: str, what: str) -> date:
     try:
-        return _strict_date(text)
+        return parse_date(text)
     except ValueError as exc:
         raise InputError.at(what, str(exc)) from None
-
-
-def _strict_date(text: str) -> date:
-    """Exactly YYYYMMDD or YYYY-MM-DD: strptime alone reads '2026101' as 2026-10-01, a guess."""
-    from otcctl.plan.params import parse_date
-
-    if not _DATE.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
-    return parse_date(text)
 
 
 def _json_wanted(ctx: typer.Context, flag: bool) -> bool:
@@ -396,15 +281,17 @@ def _print_ofd(reports: list[tuple[Path, OfdReport]]) -> None:
     for path, report in reports:
         if report.ok and report.header is not None:
             header = report.header
-            console.print(Text.assemble(("ok ", "green"), f" {path} (version {header.version}, type "
-                                        f"{header.file_type}, {report.records_found} records)"))
+            console.print(Text.assemble((_("ok") + " ", "green"), " " + _(
+                "{path} (version {version}, type {type}, {records} records)").format(
+                path=path, version=header.version, type=header.file_type, records=report.records_found)))
             continue
-        console.print(Text.assemble(("BAD", "bold red"), f" {path}"))
+        console.print(Text.assemble((_("BAD"), "bold red"), f" {path}"))
         for problem in report.problems:
             console.print(Text(f"    {problem}"))
     if len(reports) > 1:
         bad = sum(1 for _, report in reports if not report.ok)
-        console.print(f"{len(reports)} files: {len(reports) - bad} ok, {bad} bad", markup=False)
+        console.print(_("{count} files: {good} ok, {bad} bad").format(count=len(reports), good=len(reports) - bad,
+                                                                       bad=bad), markup=False)
 
 
 def _console() -> Console:
@@ -424,4 +311,4 @@ def _print_json(data: Any) -> None:
 
 
 def _error(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.write(_("error: {text}").format(text=text) + "\n")

@@ -9,31 +9,47 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from otcctl.cli.complete import complete_date, complete_param, complete_runbook
 from otcctl.errors import InputError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.plan.prepare import PlanRequest
 
 RunbooksOpt = Annotated[
-    Path | None, typer.Option("--runbooks", help="folder of runbooks (default: ./runbooks or $OTCCTL_RUNBOOKS)")
+    Path | None,
+    typer.Option("--runbooks", metavar="DIR", help="folder of runbooks (default: ./runbooks or $OTCCTL_RUNBOOKS)"),
 ]
 InventoryOpt = Annotated[
     Path | None,
-    typer.Option("--inventory", "-i", help="inventory file (default: ./inventory.yaml or $OTCCTL_INVENTORY)"),
+    typer.Option("--inventory", "-i", metavar="FILE",
+                 help="inventory file (default: ./inventory.yaml or $OTCCTL_INVENTORY)"),
 ]
 ParamOpt = Annotated[
-    list[str] | None, typer.Option("--param", "-p", help="set a runbook parameter: NAME=VALUE (repeatable)")
+    list[str] | None,
+    typer.Option("--param", "-p", metavar="KEY=VALUE", help="set a runbook parameter (repeatable)",
+                 autocompletion=complete_param),
 ]
 DateOpt = Annotated[
-    str | None, typer.Option("--date", help="the trading date the run is for, YYYYMMDD (default: today, Shanghai)")
+    str | None,
+    typer.Option("--date", metavar="DATE", help="the trading date the run is for, YYYYMMDD or YYYY-MM-DD "
+                 "(default: today in Asia/Shanghai)", autocompletion=complete_date),
 ]
+NameArg = Annotated[
+    str, typer.Argument(metavar="NAME", help="runbook name or path", autocompletion=complete_runbook)
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", metavar="[text|md|html|pdf]", help="the printout's format",
+                      autocompletion=lambda: ["text", "md", "html", "pdf"])
+]
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 
 def parse_run_date(text: str | None) -> date | None:
     if text is None:
         return None
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     try:
         return parse_date(text)
@@ -52,16 +68,12 @@ def plan_request(
 
 def write_printout(data: bytes, output: Path | None, fmt: str, note: str = "") -> None:
     """A rendered sheet to a file (saying where), or to stdout; a PDF is never sent to a terminal."""
-    import sys
-
-    import typer
-
     if output is not None:
-        output.write_bytes(data)
-        typer.echo(f"wrote {output} ({len(data)} bytes){note}")
+        write_output(output, data)
+        typer.echo(_("wrote {path} ({size} bytes)").format(path=output, size=len(data)) + note)
     elif fmt == "pdf":
         if sys.stdout.isatty():
-            raise InputError.at("--output", "a PDF is not printed to a terminal; give -o FILE.pdf")
+            raise InputError.at("--output", _("a PDF is not printed to a terminal; give -o FILE.pdf"))
         sys.stdout.buffer.write(data)
     else:
         sys.stdout.write(data.decode("utf-8"))
@@ -74,4 +86,22 @@ def json_out(data: Any) -> None:
 
 
 def error_paragraph(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    """One paragraph on standard error: ``error: ...`` (``错误: ...`` in Chinese)."""
+    sys.stderr.write(_("error: {text}").format(text=text) + "\n")
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a file the operator named; a path that cannot be written is bad input, not a bug."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise InputError.at(path, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
+
+
+def warn_if_closed(plan: Any) -> None:
+    """On standard error: the plan's date is not a trading day (the printout says so too)."""
+    from otcctl.output.calendar_words import closed_day_warning
+
+    warning = closed_day_warning(plan)
+    if warning:
+        sys.stderr.write(_("warning: {text}").format(text=warning) + "\n")

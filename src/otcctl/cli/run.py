@@ -12,14 +12,26 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from otcctl.cli.app import app
-from otcctl.cli.options import DateOpt, InventoryOpt, JsonOpt, ParamOpt, RunbooksOpt, json_out, plan_request
+from otcctl.cli.complete import complete_run_id
+from otcctl.cli.options import (
+    DateOpt,
+    InventoryOpt,
+    JsonOpt,
+    NameArg,
+    ParamOpt,
+    RunbooksOpt,
+    json_out,
+    plan_request,
+)
 from otcctl.errors import ExitCode, InputError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.run.doctor import Finding
 
 OperatorOpt = Annotated[
-    str | None, typer.Option("--operator", help="your name as it goes into the record (besides your OS login)")
+    str | None,
+    typer.Option("--operator", metavar="NAME", help="your name as it goes into the record (besides your OS login)"),
 ]
 AssumeYesOpt = Annotated[
     bool,
@@ -38,6 +50,12 @@ def _seconds(text: str) -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise InputError.at("--review-timeout", str(exc)) from None
+
+MaxParallelOpt = Annotated[
+    int | None,
+    typer.Option("--max-parallel", min=1, help="hosts a parallel step acts on at once, at most 64 "
+                 "(default: the runbook's max_parallel, else all of the step's hosts)"),
+]
 
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
@@ -66,9 +84,11 @@ def _exit(result: Any) -> None:
     raise typer.Exit(ExitCode.FAILED)
 
 
-@app.command()
+@app.command(epilog="otcctl run market-open  # today's market open, asking where a person must confirm\n"
+             "otcctl run clearing --date 2026-12-01 -i lab/inventory.yaml  # a rehearsal in the lab\n"
+             "otcctl run market-open --json > events.jsonl  # events for machines, one JSON line each")
 def run(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
@@ -80,6 +100,7 @@ def run(
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
     review_timeout: ReviewTimeoutOpt = "30m",
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a runbook step by step, judging each result and recording everything in the journal."""
@@ -94,22 +115,27 @@ def run(
         no_wait,
         allow_non_trading_day,
         _seconds(review_timeout),
+        max_parallel,
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
 
 
-@app.command()
+@app.command(epilog="otcctl resume 20261130-071554-market-open  # continue after the last finished step\n"
+             "otcctl resume 20261130-0715 --in-flight done  # you checked the interrupted step did finish")
 def resume(
-    run_id: Annotated[str, typer.Argument(help="the run to continue (see `otcctl runs`)")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run to continue (see `otcctl runs`)",
+                                          autocompletion=complete_run_id)],
     operator: OperatorOpt = None,
     assume_yes: AssumeYesOpt = False,
     in_flight: Annotated[
         str | None,
-        typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
+        typer.Option("--in-flight", metavar="[rerun|done]", help="for the step that was running: 'rerun' it or "
+                     "record it 'done'", autocompletion=lambda: ["rerun", "done"]),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
     review_timeout: ReviewTimeoutOpt = "30m",
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
@@ -119,16 +145,16 @@ def resume(
     from otcctl.run.session import RunRequest, resume_run
 
     if in_flight not in (None, "rerun", "done"):
-        raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
+        raise InputError.at("--in-flight", _("{value!r} is not 'rerun' or 'done'").format(value=in_flight))
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(
-        PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait, review_timeout=_seconds(review_timeout)
-    )
+    request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
+                         max_parallel=max_parallel, review_timeout=_seconds(review_timeout))
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 
 
-@app.command("runs")
+@app.command("runs", epilog="otcctl runs  # newest first\n"
+             "otcctl runs --since 2026-11-01 --outcome failed\notcctl runs --json  # for scripts")
 def list_runs(
     runbook: Annotated[str | None, typer.Option("--runbook", help="only this runbook")] = None,
     since: Annotated[str | None, typer.Option("--since", help="started on or after this day (YYYY-MM-DD)")] = None,
@@ -158,7 +184,7 @@ def list_runs(
 def _day(option: str, text: str | None) -> Any:
     if text is None:
         return None
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     try:
         return parse_date(text)
@@ -166,9 +192,11 @@ def _day(option: str, text: str | None) -> Any:
         raise InputError.at(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-@app.command()
+@app.command(epilog="otcctl log 20261130-071554-market-open  # the whole record of one run\n"
+             "otcctl log 20261130-0715 --json  # the journal records as they are")
 def log(
-    run_id: Annotated[str, typer.Argument(help="the run to show, or 'last' for the newest")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run to show (a unique start of the id is "
+                                          "enough), or 'last'", autocompletion=complete_run_id)],
     as_json: JsonOpt = False,
 ) -> None:
     """Show one run's journal: every step, what it found, who confirmed what and when; warns on a broken chain."""
@@ -198,8 +226,16 @@ def log(
     print_log(make_console(), reading, chain)
 
 
-@app.command()
-def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+@app.command(epilog="otcctl doctor -i lab/inventory.yaml  # check the lab before a rehearsal\n"
+             "otcctl doctor --first-run  # also read on site what the lab cannot rehearse\n"
+             "otcctl doctor --json  # the findings for monitoring")
+def doctor(
+    inventory: InventoryOpt = None,
+    as_json: JsonOpt = False,
+    first_run: Annotated[bool, typer.Option(
+        "--first-run", help="Also read on each host what the lab cannot rehearse (WinRM quotas, UAC, code page, "
+        "PowerShell, services, sudo, SQL*Plus output); changes nothing.")] = False,
+) -> None:
     """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
     import os
 
@@ -208,21 +244,20 @@ def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
 
     loaded = load_default_inventory(inventory)
     if os.environ.get("OTCCTL_FORBID_PRODUCTION") == "1" and loaded.inventory.environment == "production":
-        raise InputError.at(
-            loaded.path,
+        raise InputError.at(loaded.path, _(
             "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
-            "to the production estate; use the lab's inventory",
-        )
-    findings = [*run_doctor(loaded), _font_finding()]
+            "to the production estate; use the lab's inventory"))
+    findings = [*run_doctor(loaded, first_run=first_run), _font_finding()]
     if as_json:
         json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
     else:
         from otcctl.output.console import make_console, make_table
+        from otcctl.output.messages import translate
 
         console = make_console()
-        table = make_table(console, "check", "target", "result", "detail")
+        table = make_table(console, _("check"), _("target"), _("result"), _("detail"))
         for f in findings:
-            table.add_row(f.check, f.target, "ok" if f.ok else "FAIL", f.detail)
+            table.add_row(f.check, f.target, _("ok") if f.ok else _("FAIL"), translate(f.detail))
         console.print(table)
     raise typer.Exit(ExitCode.OK if all(f.ok for f in findings) else ExitCode.FAILED)
 

@@ -22,14 +22,17 @@ from typing import Literal
 from rich.cells import cell_len
 
 from otcctl.domain.clock import SHANGHAI
+from otcctl.i18n import speaking
 from otcctl.model import schema as s
+from otcctl.output.calendar_words import closed_day_warning
+from otcctl.output.condition_words import condition_words
 from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
 
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
 
-MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注")
-SIGN_COLUMNS = ("执行人签字", "复核人签字", "完成时间")
+MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注", "来源")
+SIGN_COLUMNS = ("实际结果/异常说明", "执行人签字", "复核人签字", "完成时间")
 COLUMNS = MANUAL_COLUMNS + SIGN_COLUMNS
 
 STEPS_HEADING = "操作步骤"
@@ -76,7 +79,10 @@ class Layout:
 
 
 SHEET = Layout(
-    COLUMNS, (10.0, 16.0, 30.0, 80.0, 44.0, 37.0, 22.0, 22.0, 16.0), (4, 6, 9, 30, 16, 13, 8, 8, 6), (10, 10, 8)
+    COLUMNS,
+    (9.0, 13.0, 24.0, 58.0, 30.0, 22.0, 15.0, 30.0, 28.0, 28.0, 20.0),
+    (3, 5, 8, 22, 11, 8, 6, 12, 10, 10, 5),
+    (18, 10, 10, 10),
 )
 
 
@@ -91,11 +97,12 @@ class ChecklistRow:
     details: tuple[Detail, ...]
     judge: str
     remark: str
+    source: str = ""
     filled: tuple[str, ...] = ()
-    """What the columns after the manual's six say; blank on the checklist, for the hand."""
+    """What the columns after the manual's seven say; blank on the checklist, for the hand."""
 
     def trailing(self, layout: Layout) -> tuple[str, ...]:
-        """The cells after the manual's six, blank where nothing is filled in."""
+        """The cells after the manual's seven, blank where nothing is filled in."""
         return (*self.filled, *("",) * layout.trailing)[: layout.trailing]
 
 
@@ -141,11 +148,17 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
     if shown:
         header.append(("参数 (parameters)", ", ".join(f"{k}={v}" for k, v in shown.items())))
     numbers = {p.id: p.no for p in plan.rollback_steps}
+    with speaking("zh_CN"):  # the printout is the manual's paper: Chinese whatever the terminal speaks
+        warning = closed_day_warning(plan)
+        rows = tuple(plan_row(p, numbers) for p in plan.steps)
+        rollback_rows = tuple(plan_row(p, numbers) for p in plan.rollback_steps)
+    if warning:
+        header.append(("注意 (warning)", warning))
     return Checklist(
         title=f"{rb.title} {rb.name} 检查单 (checklist)",
         header=tuple(header),
-        rows=tuple(plan_row(p, numbers) for p in plan.steps),
-        rollback_rows=tuple(plan_row(p, numbers) for p in plan.rollback_steps),
+        rows=rows,
+        rollback_rows=rollback_rows,
         footer=(
             APPROVER_LINE,
             f"runbook sha256: {sha12} ({file_name}, version {rb.version}); "
@@ -178,13 +191,17 @@ def plan_row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
         details=tuple(details),
         judge=p.text.get("judge") or "",
         remark=p.text.get("remark") or "",
+        source=step.source,
     )
 
 
 def _details(p: PlannedStep) -> Iterator[Detail]:
     """What a reviewer needs to see of a step besides the manual's words."""
     if p.kind in MACHINE_KINDS:
-        yield Detail("自动判定", p.condition)
+        words = condition_words(p)
+        yield Detail("自动判定", words)
+        if words != p.condition:
+            yield Detail("规则", p.condition, code=True)
     if p.sql is not None:
         host = ", ".join(t.host_id for t in p.targets)
         yield Detail(f"SQL {host} ({p.database_route})", p.sql, code=True)
@@ -202,7 +219,7 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
             if x.control_command:
                 yield Detail("  然后查询", x.status_command, code=True)
     if isinstance(p.step, s.TimeGateStep):
-        yield Detail("时间闸", "等待到点" if p.step.mode == "wait" else "未到点则拒绝继续")
+        yield Detail("时间要求", "未到该时间则等待" if p.step.mode == "wait" else "未到该时间则拒绝执行")
     for key, label in (("instructions", "说明"), ("prompt", "确认"), ("subject", "通知主题")):
         if p.text.get(key):
             yield Detail(label, p.text[key])

@@ -75,7 +75,7 @@ INSTALL_HINT = (
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
 PAD = 1.2
-BODY_PT, DETAIL_PT, RUNNING_PT = 9.0, 7.5, 7.0
+BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
 PT_MM = 25.4 / 72
 
@@ -294,11 +294,12 @@ class _Writer:
         for detail in row.details:
             family = self.mono if detail.code else "cjk"
             text = f"{detail.label}: {detail.text}"
-            action += [_Line(t, family, DETAIL_PT, 50) for t in self._wrap(text, inner[3], family, DETAIL_PT)]
+            size, grey = (RULE_PT, 110) if detail.label == "规则" else (DETAIL_PT, 50)  # the exact rule: small print
+            action += [_Line(t, family, size, grey) for t in self._wrap(text, inner[3], family, size)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
-        manual += [body(row.judge, inner[4]), body(row.remark, inner[5])]
+        manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
         filled = row.trailing(self.checklist.layout)
-        return [*manual, *(body(text, width) for text, width in zip(filled, inner[6:], strict=True))]
+        return [*manual, *(body(text, width) for text, width in zip(filled, inner[7:], strict=True))]
 
     @staticmethod
     def _cells_height(cells: Sequence[Sequence[_Line]], min_h: float = ROW_MIN_H) -> float:

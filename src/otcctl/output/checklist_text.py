@@ -24,7 +24,7 @@ from otcctl.output.checklist import (
     wrap,
 )
 
-MIN_TEXT_WIDTH = 120
+MIN_TEXT_WIDTH = 150
 ROW_MIN_LINES = 2
 
 
@@ -72,10 +72,11 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int, layout: Layout) -> tu
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
     fixed = no + when + host + sum(layout.text_trailing)
     free = width - fixed - (3 * len(layout.columns) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 25 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 20 // 100))
-    action = free - judge - remark
-    return (no, when, host, action, judge, remark, *layout.text_trailing)
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 15 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 10 // 100))
+    source = min(max(heads[6], _natural([r.source for r in rows])), 10)
+    action = free - judge - remark - source
+    return (no, when, host, action, judge, remark, source, *layout.text_trailing)
 
 
 def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int], layout: Layout) -> list[str]:
@@ -83,7 +84,8 @@ def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int], layout: Lay
     head_rule = rule.replace("-", "=")
     out = [rule, *_text_row(layout.columns, widths, 1), head_rule]
     for row in rows:
-        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, *row.trailing(layout))
+        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source,
+                 *row.trailing(layout))
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
@@ -150,7 +152,8 @@ def _md_table(rows: Sequence[ChecklistRow], layout: Layout) -> list[str]:
     for row in rows:
         action = "<br>".join([md_escape(row.action), *(_md_detail(d) for d in row.details)])
         cells = [md_escape(row.no), md_escape(row.when), md_escape(row.host), action]
-        cells += [md_escape(row.judge), md_escape(row.remark), *(md_escape(t) or " " for t in row.trailing(layout))]
+        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source)]
+        cells += [md_escape(t) or " " for t in row.trailing(layout)]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -159,11 +162,13 @@ def _md_table(rows: Sequence[ChecklistRow], layout: Layout) -> list[str]:
 
 _CSS = """
 @page { size: A4 landscape; margin: 10mm 10mm 14mm;
-        @bottom-right { content: counter(page) " / " counter(pages); font-size: 7pt; color: #666; } }
-div.running { position: fixed; bottom: -9mm; left: 0; font-size: 7pt; color: #666; }
-@media screen { div.running { display: none; } }
+        @bottom-right { content: "第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; }
+        @bottom-left { font-size: 7pt; color: #555; } }
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; font-size: 10pt; color: #000; margin: 0; }
+       "WenQuanYi Micro Hei", "Droid Sans Fallback", sans-serif; font-size: 10pt; color: #000;
+       max-width: 277mm; margin: 12mm auto; padding: 0 10mm; }
+@media print { body { max-width: none; margin: 0; padding: 0; } .screen-only { display: none; } }
+div.detail.rule { font-size: 6.5pt; color: #555; }
 h1 { font-size: 15pt; margin: 0 0 3mm; }
 h2 { font-size: 12pt; margin: 5mm 0 2mm; }
 table.meta td { padding: 0 4mm 0.5mm 0; vertical-align: top; }
@@ -185,13 +190,19 @@ footer p { margin: 2mm 0; }
 """
 
 
+def _css_string(text: str) -> str:
+    """A CSS string literal (the running line printed in every page's margin)."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
 def _h(text: str) -> str:
     return html.escape(text, quote=True).replace("\n", "<br>")
 
 
 def _html_detail(detail: Detail) -> str:
     body = f"<code>{html.escape(detail.text)}</code>" if detail.code else _h(detail.text)
-    return f'<div class="detail">{_h(detail.label)}: {body}</div>'
+    kind = "detail rule" if detail.label == "规则" else "detail"
+    return f'<div class="{kind}">{_h(detail.label)}: {body}</div>'
 
 
 def render_html(checklist: Checklist) -> str:
@@ -205,11 +216,11 @@ def render_html(checklist: Checklist) -> str:
         "<head>",
         '<meta charset="utf-8">',
         f"<title>{_h(checklist.title)}</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_CSS}@page {{ @bottom-left {{ content: {_css_string(checklist.running_line)}; }} }}\n</style>",
         "</head>",
         "<body>",
-        f'<div class="running">{_h(checklist.running_line)}</div>',
         f"<h1>{_h(checklist.title)}</h1>",
+        f'<p class="screen-only note">{_h(checklist.running_line)}</p>',
         f'<table class="meta">\n{meta}\n</table>',
         f'<p class="people">{_h(checklist.heading_lines[-1])}</p>',
         f"<h2>{_h(STEPS_HEADING)}</h2>",
@@ -233,7 +244,7 @@ def _html_table(rows: Sequence[ChecklistRow], layout: Layout) -> str:
     body = []
     for row in rows:
         action = _h(row.action) + "".join(_html_detail(d) for d in row.details)
-        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark)]
+        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark), _h(row.source)]
         tds = "".join(f"<td>{c}</td>" for c in cells)
         tds += "".join(f"<td>{_h(t)}</td>" if t else '<td class="sign"></td>' for t in row.trailing(layout))
         body.append(f"<tr>{tds}</tr>")

@@ -1,14 +1,21 @@
-"""``otcctl runs`` and ``otcctl log``: journals read back for a person (the auditor's view)."""
+"""``otcctl runs`` and ``otcctl log``: journals read back for a person (the auditor's view).
+
+Records are typed (``run.records``) and hold codes; this module renders them as words in the
+operator's language. Everything remote or typed by a person is printed without markup.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len
 from rich.console import Console
 
+from otcctl.i18n import _
 from otcctl.model.durations import format_duration
 from otcctl.output.console import make_console
+from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, REVIEW_VERDICTS, RUN_OUTCOMES, word
+from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK
 from otcctl.run.audit import AuditReport, JournalCheck
 from otcctl.run.history import HistoryRow
@@ -29,22 +36,21 @@ from otcctl.run.records import (
 )
 from otcctl.run.replay import replay
 
-INDENT = " " * 19
-
-
-RUNS_COLUMNS = ("run", "env", "trading date", "started (Asia/Shanghai)", "operators", "outcome", "steps", "exceptions")
-
 
 def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
     """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
 
     Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
     """
+    heads = (_("run"), _("env"), _("trading date"), _("started (Asia/Shanghai)"), _("operators"), _("outcome"),
+             _("steps"), _("exceptions"))
     notes: list[str] = []
-    lines: list[tuple[str, ...]] = [RUNS_COLUMNS]
+    lines: list[tuple[str, ...]] = [heads]
     for row in rows:
         s = row.summary
-        outcome = s.outcome + (f" (in flight: {s.in_flight})" if s.in_flight else "")
+        outcome = word(RUN_OUTCOMES, s.outcome)
+        if s.in_flight:
+            outcome += " " + _("(in flight: {step})").format(step=s.in_flight)
         if row.problems:
             outcome += " (!)"
             notes.extend(row.problems)
@@ -60,87 +66,103 @@ def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
                 str(len(s.exceptions)) if s.exceptions else "",
             )
         )
-    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(RUNS_COLUMNS))]
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(heads))]
     out = "\n".join(
         "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
     )
     console.file.write(out + "\n")
     for note in notes:
-        console.print(f"warning: {note}", markup=False, soft_wrap=True)
+        console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
 
 
 def print_verify(report: AuditReport, console: Console | None = None) -> None:
     """One line per run (ok with its head, or the first record that does not fit), then the ledger."""
-    out = console or make_console()
+    say = _printer(console or make_console())
     for check in report.journals:
         if check.problem is None:
-            out.print(f"ok      {check.run_id}  {check.records} records, head {check.head}", markup=False)
+            say(_("ok      {run_id}  {records} records, head {head}").format(
+                run_id=check.run_id, records=check.records, head=check.head))
         else:
-            out.print(f"BROKEN  {check.run_id}  {check.problem}", markup=False, soft_wrap=True)
+            say(_("BROKEN  {run_id}  {problem}").format(run_id=check.run_id, problem=check.problem))
     if report.ledger_problem is not None:
-        out.print(f"BROKEN  ledger  {report.ledger_problem}", markup=False, soft_wrap=True)
+        say(_("BROKEN  ledger  {problem}").format(problem=report.ledger_problem))
     elif report.ledger.exists:
-        out.print(f"ok      ledger  {len(report.ledger.entries)} entries ({report.ledger.path})", markup=False)
-    verdict = "every chain holds" if report.ok else "the record was changed or is incomplete: see BROKEN above"
-    out.print(verdict, markup=False)
+        say(_("ok      ledger  {entries} entries ({path})").format(
+            entries=len(report.ledger.entries), path=report.ledger.path))
+    say(_("every chain holds") if report.ok else _("the record was changed or is incomplete: see BROKEN above"))
 
 
 def print_log(console: Console, reading: JournalReading, chain: JournalCheck | None = None) -> None:
-    """Header, then each record in order, times in Asia/Shanghai; a broken chain is said first."""
+    """Header, then each record in order, times in Asia/Shanghai; codes rendered as words; a broken chain first."""
     story = replay(reading.run_id, reading.entries)
-    console.print(f"run {reading.run_id}  {story.runbook or '?'}  outcome: {story.outcome}", markup=False)
-    console.print(f"journal: {reading.path}", markup=False)
+    say = _printer(console)
+    say(_("run {run_id}  {runbook}  outcome: {outcome}").format(
+        run_id=reading.run_id, runbook=story.runbook or "?", outcome=word(RUN_OUTCOMES, story.outcome)))
+    say(_("journal: {path}").format(path=reading.path))
     if story.operators:
-        console.print("operators: " + "; ".join(str(o) for o in story.operators), markup=False)
+        say(_("operators: {who}").format(who="; ".join(str(o) for o in story.operators)))
     if chain is not None and chain.problem is not None:
-        console.print(f"WARNING: the hash chain is broken: {chain.problem}", markup=False, soft_wrap=True)
+        say(_("WARNING: the hash chain is broken: {problem}").format(problem=chain.problem))
     elif chain is not None:
-        console.print(f"chain: {chain.records} records, head {chain.head}", markup=False)
+        say(_("chain: {records} records, head {head}").format(records=chain.records, head=chain.head))
     for problem in reading.problems:
-        what = "cut short by a crash and ignored" if problem.torn else "cannot be read"
-        console.print(f"warning: {reading.describe(problem)} ({what})", markup=False, soft_wrap=True)
+        what = _("cut short by a crash and ignored") if problem.torn else _("cannot be read")
+        say(_("warning: {note}").format(note=f"{reading.describe(problem)} ({what})"))
     for entry in reading.entries:
         when = entry.stamp.time_shanghai[:19].replace("T", " ")
         for line in _lines(entry.record):
-            console.print(f"{when}  {line}", markup=False, highlight=False, soft_wrap=True)
-            when = INDENT
+            say(f"{when:19}  {line}")
+            when = ""
+
+
+def _printer(console: Console) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    return say
 
 
 def _lines(record: object) -> list[str]:
     if isinstance(record, RunStarted):
         return [
-            f"started by {record.operator!s}; runbook sha256 {record.runbook_sha256[:12]}, "
-            f"inventory {(record.inventory)} ({record.environment})",
-            "params: " + (", ".join(f"{k}={v}" for k, v in record.params.items())),
+            _("started by {who}; runbook sha256 {sha}, inventory {inventory} ({environment})").format(
+                who=record.operator, sha=record.runbook_sha256[:12], inventory=record.inventory,
+                environment=record.environment),
+            _("params: {params}").format(params=", ".join(f"{k}={v}" for k, v in record.params.items())),
         ]
     if isinstance(record, StepStarted):
-        lines = [f">> {(record.no)} {(record.step)} [{record.kind}]  {(record.action)}"]
-        lines += [f"   {(t.host)}$ {(t.command)}" for t in record.targets if t.command]
+        source = f"  ({record.source})" if record.source else ""
+        lines = [f">> {record.no} {record.step} [{record.kind}]  {record.action}{source}"]
+        lines += [f"     {t.host}$ {t.command}" for t in record.targets if t.command]
         return lines
     if isinstance(record, StepFinished):
-        mark = MARK.get(record.outcome, record.outcome)
-        return [f"{mark} {(record.no)} {(record.step)}  {(record.reason)}"]
+        lines = [f"{word(MARK, record.outcome)} {record.no} {record.step}  {translate_reason(record.reason)}"]
+        lines += [f"     [{t.host}] {translate_reason(t.reason)}" for t in record.targets if not t.passed and t.reason]
+        return lines
     if isinstance(record, Confirmation):
         comment = f" — {record.comment}" if record.comment else ""
-        return [
-            f"?? {(record.step)} {record.purpose}: {record.answer} by "
-            f"{record.operator!s} ({record.how}){(comment)}"
-        ]
+        verdict = _(" ({verdict})").format(verdict=translate_reason(record.verdict)) if record.verdict else ""
+        return [_("?? {step} {purpose}{verdict}: {answer} by {who} ({how}){comment}").format(
+            step=record.step, purpose=word(PURPOSES, record.purpose), verdict=verdict,
+            answer=word(ANSWERS, record.answer), who=record.operator, how=word(HOW, record.how), comment=comment)]
     if isinstance(record, RunResumed):
-        flying = f"; in flight: {record.in_flight}" if record.in_flight else ""
-        return [f"run-resumed by {record.operator!s}{(flying)}"]
+        flying = _("; in flight: {step}").format(step=record.in_flight) if record.in_flight else ""
+        return [_("resumed by {who}; {done} steps already done{flying}").format(
+            who=record.operator, done=len(record.done), flying=flying)]
     if isinstance(record, PreApproval):
-        return [f"pre-approval by {record.operator!s}: {(record.statement)}"]
+        return [_("pre-approval by {who}: every confirmation of this run (--assume-yes)").format(who=record.operator)]
     if isinstance(record, ReviewRequested):
-        return [f"review-requested for {record.no} {record.step} (复核; waits {format_duration(record.timeout)})"]
+        return [_("review requested for {no} {step} (复核; waits {timeout})").format(
+            no=record.no, step=record.step, timeout=format_duration(record.timeout))]
     if isinstance(record, Reviewed):
-        who = f" by {record.reviewer}" if record.reviewer else ""
-        lines = [f"{record.verdict}{who}" + (f" — {record.comment}" if record.comment else "")]
-        return lines + [f"   did not count: {why}" for why in record.refused]
+        who = _(" by {who}").format(who=record.reviewer) if record.reviewer else ""
+        said = f" — {record.comment}" if record.comment else ""
+        lines = [f"{word(REVIEW_VERDICTS, record.verdict)}{who}{said}"]
+        return lines + ["   " + _("did not count: {why}").format(why=why) for why in record.refused]
     if isinstance(record, RunFinished):
-        return [f"run-finished {record.outcome}"]
+        return [f"{word(RECORDS, record.type)} {word(RUN_OUTCOMES, record.outcome)}"]
     if isinstance(record, RunInterrupted | RunStopped):
-        return [f"{record.type} {(record.reason)}"]
+        return [f"{word(RECORDS, record.type)} {translate(record.reason)}".rstrip()]
     if isinstance(record, StepInterrupted):
-        return [f"step-interrupted {(record.no)} {(record.step)}"]
+        return [f"{word(RECORDS, record.type)} {record.no} {record.step}"]
     return [getattr(record, "type", "?")]

@@ -11,8 +11,10 @@ checklist print it, so the two sheets look alike.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+from otcctl.i18n import speaking
 from otcctl.output.checklist import (
     ENVIRONMENT_ZH,
     MANUAL_COLUMNS,
@@ -28,8 +30,8 @@ from otcctl.run.replay import Replay, StepStory
 
 REPORT = Layout(
     (*MANUAL_COLUMNS, "实际结果", "执行人", "复核人", "完成时间"),
-    (9.0, 13.0, 22.0, 60.0, 34.0, 22.0, 58.0, 22.0, 20.0, 17.0),
-    (4, 5, 7, 21, 12, 7, 22, 8, 7, 7),
+    (9.0, 13.0, 22.0, 52.0, 30.0, 20.0, 15.0, 52.0, 24.0, 22.0, 18.0),
+    (4, 5, 7, 19, 11, 6, 6, 20, 8, 7, 7),
     (30, 12, 12, 8),
 )
 OUTCOME_ZH = {
@@ -64,7 +66,8 @@ def build_report(
     head = chain.head or "?"
     state = "完整 (chain holds)" if chain.problem is None else f"已被改动 (BROKEN): {chain.problem}"
     numbers = {p.id: p.no for p in plan.rollback_steps} if plan else {}
-    planned = {p.id: plan_row(p, numbers) for p in (*plan.steps, *plan.rollback_steps)} if plan else {}
+    with speaking("zh_CN"):  # the sheet is the manual's paper: Chinese whatever the terminal speaks
+        planned = {p.id: plan_row(p, numbers) for p in (*plan.steps, *plan.rollback_steps)} if plan else {}
     ids = [p.id for p in plan.steps] if plan else [s.id for s in header.steps]
     rows = [_row(planned.get(i) or _bare(story, i), story.stories.get(i)) for i in ids]
     rollback = [_row(planned.get(i) or _bare(story, i), s) for i, s in story.stories.items() if s.rollback]
@@ -114,7 +117,7 @@ def _row(row: ChecklistRow, story: StepStory | None) -> ChecklistRow:
     if story is None or story.finished is None:
         flying = story is not None and story.starts > 0
         result = IN_FLIGHT if flying else NOT_RUN
-        return ChecklistRow(row.no, row.when, row.host, row.action, row.details, row.judge, row.remark, (result,))
+        return replace(row, filled=(result,))
     done = story.finished
     lines = [f"{OUTCOME_ZH.get(done.outcome, done.outcome)} ({done.outcome}): {done.reason}"]
     if len(done.targets) > 1:
@@ -135,7 +138,7 @@ def _row(row: ChecklistRow, story: StepStory | None) -> ChecklistRow:
     by = story.by.short() if story.by else ""
     finished = story.finished_at.time_shanghai[11:19] if story.finished_at else ""
     filled = ("\n".join(lines), by, "\n".join(reviewed), finished)
-    return ChecklistRow(row.no, row.when, row.host, row.action, row.details, row.judge, row.remark, filled)
+    return replace(row, filled=filled)
 
 
 def _bare(story: Replay, step_id: str) -> ChecklistRow:

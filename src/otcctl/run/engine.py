@@ -61,6 +61,8 @@ class RunOptions:
 
     operator: Operator
     no_wait: bool = False
+    max_parallel: int | None = None
+    """--max-parallel; None: the runbook's max_parallel, else all of a step's hosts."""
 
 
 class Engine:
@@ -153,6 +155,7 @@ class Engine:
                 "kind": planned.kind,
                 "host": planned.host_column,
                 "action": planned.text.get("action", ""),
+                "remark": planned.text.get("remark", ""),
             },
         )
         attempts = 0
@@ -224,6 +227,7 @@ class Engine:
             self._sleep,
             lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
             self.options.no_wait,
+            self.options.max_parallel or self.plan.runbook.max_parallel,
         )
         future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
         try:
@@ -298,7 +302,7 @@ class Engine:
             planned.text.get("judge"),
             verdict,
             tuple(t.to_json() for t in targets),
-            {k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+            {k: v for k, v in planned.text.items() if k not in ("action", "judge")},
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
@@ -427,6 +431,7 @@ def _step_record(planned: PlannedStep) -> StepStarted:
         kind=planned.kind,
         rollback_step=planned.is_rollback,
         action=planned.text.get("action", ""),
+        source=planned.step.source,
         targets=[
             TargetPlan(
                 host=t.host_id,

@@ -130,6 +130,7 @@ class StepLine(_Frozen):
     id: str
     kind: str
     host: str
+    source: str = ""  # 手册 L747 or 假设 A27: where the step comes from
 
 
 class RunFlags(_Frozen):
@@ -138,6 +139,7 @@ class RunFlags(_Frozen):
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    max_parallel: int | None = None
 
 
 class TradingDayCheck(_Frozen):
@@ -247,6 +249,7 @@ class StepStarted(Record):
     kind: str
     rollback_step: bool = False
     action: str = ""
+    source: str = ""  # 手册 L747 or 假设 A27
     targets: list[TargetPlan] = Field(default_factory=list)
     sql: str | None = None
     binds: dict[str, str] | None = None

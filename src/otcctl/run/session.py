@@ -53,6 +53,7 @@ class RunRequest:
     no_wait: bool = False
     allow_non_trading_day: bool = False
     review_timeout: float = DEFAULT_TIMEOUT
+    max_parallel: int | None = None
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
@@ -163,7 +164,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=masker,
-        options=RunOptions(request.operator, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait, request.max_parallel),
         reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
     for listener in listeners:
@@ -172,7 +173,8 @@ def _execute(
                 "note",
                 {
                     "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
-                    f"({plan.inventory.inventory.environment}); journal {journal.path}"
+                    f"({plan.inventory.inventory.environment}); journal {journal.path}",
+                    "run_id": run_id,
                 },
             )
         )
@@ -198,11 +200,12 @@ def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | 
         operator=request.operator,
         otcctl_version=__version__,
         steps_total=len(plan.steps),
-        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column) for p in plan.steps],
+        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column, source=p.step.source) for p in plan.steps],
         options=RunFlags(
             assume_yes=request.assume_yes,
             no_wait=request.no_wait,
             allow_non_trading_day=request.allow_non_trading_day,
+            max_parallel=request.max_parallel,
         ),
         trading_day=trading_day,
     )
@@ -217,7 +220,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> TradingDayCheck | None:
     if not plan.runbook.trading_day_only:
         return None
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     day = parse_date(plan.params["date"])
     calendar = TradingCalendar()
@@ -251,6 +254,6 @@ def _now_text() -> str:
 
 
 def _date(text: str) -> date:
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     return parse_date(text)
