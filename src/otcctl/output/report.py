@@ -26,6 +26,8 @@ from otcctl.output.checklist import (
 )
 from otcctl.plan.build import Plan
 from otcctl.run.audit import JournalCheck
+from otcctl.run.lines import Stamp
+from otcctl.run.records import RunResumed
 from otcctl.run.replay import Replay, StepStory
 
 REPORT = Layout(
@@ -163,10 +165,7 @@ def _trading(story: Replay) -> str:
     return f"{check.date} 非交易日, 经执行人确认继续 (not a trading day; run anyway, recorded)"
 
 
-def _resume(stamp: object, resumed: object) -> str:
-    from otcctl.run.records import RunResumed, Stamp
-
-    assert isinstance(stamp, Stamp) and isinstance(resumed, RunResumed)
+def _resume(stamp: Stamp, resumed: RunResumed) -> str:
     flying = f"; 中断时执行中 {resumed.in_flight}" if resumed.in_flight else ""
     decided = f" (--in-flight {resumed.options.in_flight})" if resumed.options.in_flight else ""
     return f"{_time(stamp)} {resumed.operator}{flying}{decided}; 已完成 {', '.join(resumed.done) or '—'}"

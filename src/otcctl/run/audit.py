@@ -13,7 +13,7 @@ from pathlib import Path
 
 from otcctl.run.journal import GENESIS, line_hash, list_runs
 from otcctl.run.ledger import END_TYPES, LedgerEntry, LedgerReading, read_ledger
-from otcctl.run.records import Entry, RecordError, parse_line
+from otcctl.run.lines import Entry, RecordError, parse_line
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ from typing import TypeVar
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError
 from otcctl.run.ledger import note
-from otcctl.run.records import VERSION, Entry, MaskFn, Record, RecordError, Stamp, parse_line
+from otcctl.run.lines import Entry, MaskFn, RecordError, Stamp, parse_line
+from otcctl.run.records import VERSION, Record
 from otcctl.run.replay import replay
 from otcctl.run.state import ensure_dir, open_shared, state_dir
 

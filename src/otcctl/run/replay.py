@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from otcctl.run.lines import Entry, Stamp
 from otcctl.run.records import (
     Confirmation,
-    Entry,
     Operator,
     PreApproval,
     Reviewed,
@@ -21,7 +21,6 @@ from otcctl.run.records import (
     RunStarted,
     RunStopped,
     RunSummary,
-    Stamp,
     StepFinished,
     StepStarted,
 )
