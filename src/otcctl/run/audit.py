@@ -14,6 +14,7 @@ from pathlib import Path
 from otcctl.run.journal import GENESIS, line_hash, list_runs
 from otcctl.run.ledger import END_TYPES, LedgerEntry, LedgerReading, read_ledger
 from otcctl.run.lines import Entry, RecordError, parse_line
+from otcctl.run.replay import replay
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def check_journal(path: Path, anchors: list[LedgerEntry] | None) -> JournalCheck
             parsed.append(str(exc))
     anchored = {(a.record_seq, a.record_sha256) for a in anchors or []}
     chain = _chain(path, lines, parsed, hashes, torn, anchored)
-    findings = [f for f in (chain, _anchors(path, hashes, anchors)) if f]
+    findings = [f for f in (chain, _anchors(path, hashes, anchors), _noted(path, parsed, anchors)) if f]
+    if not findings:  # the journal is sound: does the ledger still say what the run said of itself?
+        findings = [f for f in (_summaries(path, parsed, anchors),) if f]
     first = min(findings, key=lambda f: f.line or 0) if findings else None
     return JournalCheck(path.stem, path, len(lines), hashes[-1] if hashes else None, first)
 
@@ -95,6 +98,8 @@ def _chain(
         if isinstance(item, str):
             return Finding(where, number, f"not a record this otcctl can read ({item})")
         seq, prev = item.stamp.seq, item.stamp.prev
+        if item.stamp.run_id != path.stem:
+            return Finding(where, number, f"belongs to run {item.stamp.run_id}: copied or renamed into this journal")
         if seq is None or prev is None:
             return Finding(where, number, "written before the hash chain (format 1); it cannot be verified")
         expected_prev = hashes[number - 2] if number > 1 else GENESIS
@@ -146,6 +151,35 @@ def _anchors(path: Path, hashes: list[str], anchors: list[LedgerEntry] | None) -
     last = anchors[-1]
     if last.record_type in END_TYPES and len(hashes) > last.record_seq:
         return Finding(where, last.record_seq + 1, f"was added after the run's {last.record_type} without a resume")
+    return None
+
+
+def _noted(path: Path, parsed: list[Entry | str], anchors: list[LedgerEntry] | None) -> Finding | None:
+    """Every run start, resume and end in the journal is in the ledger, with the summary it had then."""
+    if not anchors:
+        return None
+    noted = {a.record_seq for a in anchors}
+    for item in parsed:
+        if isinstance(item, Entry) and item.record.anchor and item.line not in noted:
+            return Finding(
+                str(path),
+                item.line,
+                f"is a {item.record.type} record the ledger never noted (added later, or the ledger lost its end)",
+            )
+    return None
+
+
+def _summaries(path: Path, parsed: list[Entry | str], anchors: list[LedgerEntry] | None) -> Finding | None:
+    entries = [p for p in parsed if isinstance(p, Entry)]
+    for anchor in anchors or []:
+        if anchor.summary is None or anchor.record_seq > len(entries):
+            continue
+        if replay(path.stem, entries[: anchor.record_seq]).summary() != anchor.summary:
+            return Finding(
+                str(path),
+                None,
+                f"does not match the summary the ledger keeps for it (ledger line {anchor.seq}): the ledger was edited",
+            )
     return None
 
 

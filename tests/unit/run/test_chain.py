@@ -218,3 +218,31 @@ def test_the_head_of_a_runs_end_goes_to_syslog_when_asked(tmp_path: Path, monkey
     monkeypatch.delenv("OTCCTL_AUDIT_SYSLOG")
     write(tmp_path, passed_run(1), OTHER)
     assert len(sent) == 1
+
+
+def test_an_edited_summary_in_the_ledgers_last_line_is_caught(tmp_path: Path) -> None:
+    """The ledger's last line has no successor to hold its hash; the journal replayed holds it to account."""
+    state = _state(tmp_path)
+    lines = _lines(ledger_path(state))
+    assert b'"outcome":"passed"' in lines[-1]
+    lines[-1] = lines[-1].replace(b'"outcome":"passed"', b'"outcome":"failed"')
+    _put(ledger_path(state), lines)
+    report = verify(state)
+    (check,) = [j for j in report.journals if j.problem]
+    assert check.run_id == OTHER and "the ledger was edited" in str(check.problem)
+
+
+def test_a_ledger_cut_at_its_end_is_caught(tmp_path: Path) -> None:
+    state = _state(tmp_path)
+    _put(ledger_path(state), _lines(ledger_path(state))[:-1])  # OTHER's run-finished entry gone
+    (check,) = [j for j in verify(state).journals if j.problem]
+    assert check.run_id == OTHER and check.problem is not None
+    assert check.problem.line == 6 and "the ledger never noted" in check.problem.message
+
+
+def test_a_journal_copied_under_another_runs_name_is_caught(tmp_path: Path) -> None:
+    state = _state(tmp_path)
+    (state / "runs" / f"{OTHER}.jsonl").write_bytes((state / "runs" / f"{RUN}.jsonl").read_bytes())
+    (check,) = [j for j in verify(state).journals if j.problem]
+    assert check.run_id == OTHER and check.problem is not None and check.problem.line == 1
+    assert f"belongs to run {RUN}" in check.problem.message
