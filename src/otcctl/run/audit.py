@@ -75,7 +75,8 @@ def check_journal(path: Path, anchors: list[LedgerEntry] | None) -> JournalCheck
     chain = _chain(path, lines, parsed, hashes, torn, anchored)
     findings = [f for f in (chain, _anchors(path, hashes, anchors), _noted(path, parsed, anchors)) if f]
     if not findings:  # the journal is sound: does the ledger still say what the run said of itself?
-        findings = [f for f in (_summaries(path, parsed, anchors),) if f]
+        sizes = [len(line) + 1 for line in lines]
+        findings = [f for f in (_summaries(path, parsed, anchors, sizes),) if f]
     first = min(findings, key=lambda f: f.line or 0) if findings else None
     return JournalCheck(path.stem, path, len(lines), hashes[-1] if hashes else None, first)
 
@@ -169,9 +170,18 @@ def _noted(path: Path, parsed: list[Entry | str], anchors: list[LedgerEntry] | N
     return None
 
 
-def _summaries(path: Path, parsed: list[Entry | str], anchors: list[LedgerEntry] | None) -> Finding | None:
+def _summaries(
+    path: Path, parsed: list[Entry | str], anchors: list[LedgerEntry] | None, sizes: list[int]
+) -> Finding | None:
     entries = [p for p in parsed if isinstance(p, Entry)]
     for anchor in anchors or []:
+        if anchor.record_seq <= len(sizes) and anchor.journal_bytes != sum(sizes[: anchor.record_seq]):
+            return Finding(
+                str(path),
+                None,
+                f"is not as long as the ledger says it was at record {anchor.record_seq} "
+                f"(ledger line {anchor.seq}): the ledger was edited",
+            )
         if anchor.summary is None or anchor.record_seq > len(entries):
             continue
         if replay(path.stem, entries[: anchor.record_seq]).summary() != anchor.summary:

@@ -246,3 +246,14 @@ def test_a_journal_copied_under_another_runs_name_is_caught(tmp_path: Path) -> N
     (check,) = [j for j in verify(state).journals if j.problem]
     assert check.run_id == OTHER and check.problem is not None and check.problem.line == 1
     assert f"belongs to run {RUN}" in check.problem.message
+
+
+def test_an_edited_size_in_the_ledger_is_caught(tmp_path: Path) -> None:
+    state = _state(tmp_path)
+    lines = _lines(ledger_path(state))
+    data = json.loads(lines[-1])
+    data["journal_bytes"] += 1
+    lines[-1] = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    _put(ledger_path(state), lines)
+    (check,) = [j for j in verify(state).journals if j.problem]
+    assert check.run_id == OTHER and "not as long as the ledger says" in str(check.problem)
