@@ -6,20 +6,25 @@ operator's language. Everything remote or typed by a person is printed without m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 
 from otcctl.i18n import _
-from otcctl.output.console import keep_whole, make_table
-from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, RUN_OUTCOMES, word
+from otcctl.model.durations import format_duration
+from otcctl.output.console import make_console
+from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, REVIEW_VERDICTS, RUN_OUTCOMES, word
 from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK
+from otcctl.run.audit import AuditReport, JournalCheck
+from otcctl.run.history import HistoryRow
 from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     Confirmation,
     PreApproval,
+    Reviewed,
+    ReviewRequested,
     RunFinished,
     RunInterrupted,
     RunResumed,
@@ -32,41 +37,74 @@ from otcctl.run.records import (
 from otcctl.run.replay import replay
 
 
-def print_runs(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
-    """The history as a table; a journal with problems is flagged on its row and explained below."""
-    table = make_table(console, _("run"), _("runbook"), _("started (Asia/Shanghai)"), _("operator"), _("outcome"),
-                       _("steps"))
+def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
+    """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
+
+    Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
+    """
+    heads = (_("run"), _("env"), _("trading date"), _("started (Asia/Shanghai)"), _("operators"), _("outcome"),
+             _("steps"), _("exceptions"))
     notes: list[str] = []
-    ids: list[str] = []
+    lines: list[tuple[str, ...]] = [heads]
     for row in rows:
-        operators = row.get("operators") or []
-        who = "; ".join(str(o) for o in operators) if isinstance(operators, list) else ""
-        outcome = word(RUN_OUTCOMES, str(row.get("outcome") or "?"))
-        if row.get("in_flight"):
-            outcome += " " + _("(in flight: {step})").format(step=row["in_flight"])
-        problems = row.get("problems") or []
-        if isinstance(problems, list) and problems:
+        s = row.summary
+        outcome = word(RUN_OUTCOMES, s.outcome)
+        if s.in_flight:
+            outcome += " " + _("(in flight: {step})").format(step=s.in_flight)
+        if row.problems:
             outcome += " (!)"
-            notes.extend(str(p) for p in problems)
-        steps = f"{row.get('steps_finished', '?')}/{row.get('steps_total', '?')}" if "steps_total" in row else ""
-        run_id = str(row.get("run_id") or "?")
-        ids.append(run_id)
-        cells = (run_id, row.get("runbook") or "?", str(row.get("started_shanghai") or "")[:19].replace("T", " "),
-                 who, outcome)
-        table.add_row(*(escape(str(c)) for c in cells), steps)
-    keep_whole(table, 0, ids)
-    console.print(table)
+            notes.extend(row.problems)
+        lines.append(
+            (
+                s.run_id,
+                s.environment or "?",
+                s.trading_date or "",
+                (s.started_shanghai or "")[:19].replace("T", " "),
+                "; ".join(s.operators),
+                outcome,
+                f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
+                str(len(s.exceptions)) if s.exceptions else "",
+            )
+        )
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(heads))]
+    out = "\n".join(
+        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    console.file.write(out + "\n")
     for note in notes:
         console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
 
 
-def print_log(console: Console, reading: JournalReading) -> None:
-    """Header, then each record in order, times in Asia/Shanghai; codes rendered as words."""
+def print_verify(report: AuditReport, console: Console | None = None) -> None:
+    """One line per run (ok with its head, or the first record that does not fit), then the ledger."""
+    say = _printer(console or make_console())
+    for check in report.journals:
+        if check.problem is None:
+            say(_("ok      {run_id}  {records} records, head {head}").format(
+                run_id=check.run_id, records=check.records, head=check.head))
+        else:
+            say(_("BROKEN  {run_id}  {problem}").format(run_id=check.run_id, problem=check.problem))
+    if report.ledger_problem is not None:
+        say(_("BROKEN  ledger  {problem}").format(problem=report.ledger_problem))
+    elif report.ledger.exists:
+        say(_("ok      ledger  {entries} entries ({path})").format(
+            entries=len(report.ledger.entries), path=report.ledger.path))
+    say(_("every chain holds") if report.ok else _("the record was changed or is incomplete: see BROKEN above"))
+
+
+def print_log(console: Console, reading: JournalReading, chain: JournalCheck | None = None) -> None:
+    """Header, then each record in order, times in Asia/Shanghai; codes rendered as words; a broken chain first."""
     story = replay(reading.run_id, reading.entries)
     say = _printer(console)
     say(_("run {run_id}  {runbook}  outcome: {outcome}").format(
         run_id=reading.run_id, runbook=story.runbook or "?", outcome=word(RUN_OUTCOMES, story.outcome)))
     say(_("journal: {path}").format(path=reading.path))
+    if story.operators:
+        say(_("operators: {who}").format(who="; ".join(str(o) for o in story.operators)))
+    if chain is not None and chain.problem is not None:
+        say(_("WARNING: the hash chain is broken: {problem}").format(problem=chain.problem))
+    elif chain is not None:
+        say(_("chain: {records} records, head {head}").format(records=chain.records, head=chain.head))
     for problem in reading.problems:
         what = _("cut short by a crash and ignored") if problem.torn else _("cannot be read")
         say(_("warning: {note}").format(note=f"{reading.describe(problem)} ({what})"))
@@ -113,6 +151,14 @@ def _lines(record: object) -> list[str]:
             who=record.operator, done=len(record.done), flying=flying)]
     if isinstance(record, PreApproval):
         return [_("pre-approval by {who}: every confirmation of this run (--assume-yes)").format(who=record.operator)]
+    if isinstance(record, ReviewRequested):
+        return [_("review requested for {no} {step} (复核; waits {timeout})").format(
+            no=record.no, step=record.step, timeout=format_duration(record.timeout))]
+    if isinstance(record, Reviewed):
+        who = _(" by {who}").format(who=record.reviewer) if record.reviewer else ""
+        said = f" — {record.comment}" if record.comment else ""
+        lines = [f"{word(REVIEW_VERDICTS, record.verdict)}{who}{said}"]
+        return lines + ["   " + _("did not count: {why}").format(why=why) for why in record.refused]
     if isinstance(record, RunFinished):
         return [f"{word(RECORDS, record.type)} {word(RUN_OUTCOMES, record.outcome)}"]
     if isinstance(record, RunInterrupted | RunStopped):
