@@ -120,7 +120,8 @@ def fault(
     lab_dir: DirOption = Path("lab"),
 ) -> None:
     """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
-    slow-stop, stuck-stop-pending, dependents-running, dies-after-start, standby-mounted; 'clear' ends them."""
+    slow-stop, stuck-stop-pending, dependents-running, dies-after-start (Windows hosts; reboot-slow on
+    Linux too), standby-mounted, sudo-requiretty, sudo-1.6 (database hosts); 'clear' ends them."""
     from otcctl_lab import faults, open_lab
 
     try:

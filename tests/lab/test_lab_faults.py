@@ -30,7 +30,7 @@ from otcctl_lab.errors import LabError
 from otcctl_lab.layout import RUNNING, STOPPED, read_state, write_state
 from otcctl_lab.power import set_service
 from tests.conftest import PRODUCTION_INVENTORY
-from tests.helpers import RUNBOOKS
+from tests.helpers import RUNBOOKS, run_cli
 
 
 def start_private_lab(directory: Path, **options: Any) -> Lab:
@@ -117,6 +117,13 @@ def test_fault_cli_sets_and_clears_and_refuses_what_does_not_fit(lab_state: Lab)
         with pytest.raises(LabError, match=message):
             faults.inject(layout, spec, host, fault, service=service)
     assert faults.clear(layout, spec, "M5") == ["slow-stop"]
+    root = str(layout.root)
+    done = run_cli("lab", "fault", "M5", "dies-after-start", "--service", "RS", "--seconds", "2", "--dir", root)
+    assert done.returncode == 0 and "M5: dies-after-start (service=RS, seconds=2)" in done.stdout
+    assert faults.current(layout, "M5") == {"dies-after-start": {"service": "RS", "seconds": 2.0}}
+    refused = run_cli("lab", "fault", "M3", "standby-mounted", "--dir", root)
+    assert refused.returncode != 0 and "applies to a database host" in refused.stderr
+    assert "cleared dies-after-start" in run_cli("lab", "fault", "M5", "clear", "--dir", root).stdout
 
 
 def test_dependents_running_stops_the_step_at_once_with_error_1051(lab_state: Lab) -> None:
@@ -201,3 +208,24 @@ def test_slow_reboot_and_503_while_starting_are_waited_for(lab_state: Lab) -> No
     m1 = next(t for t in reboot.targets if t.host == "M1")
     assert m5.duration >= 12 + 6 and m1.duration >= 8, (m5.duration, m1.duration)
     assert result.outcome == "passed", [(s.step_id, s.outcome) for s in result.steps]
+
+
+def test_a_held_reboot_fails_the_reboot_step_when_the_host_never_goes_down(lab_state: Lab, tmp_path: Path) -> None:
+    """monthly-restart's own reboot step, on M5 only and with 10 s instead of the default 5 min to go down."""
+    book = yaml.safe_load((RUNBOOKS / "monthly-restart.yaml").read_text(encoding="utf-8"))
+    reboot = next(s for s in book["steps"] if s["id"] == "reboot-servers")
+    book["steps"] = [{**reboot, "targets": ["M5"], "down_timeout": "10s"}]
+    book.pop("params", None)
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "monthly-restart.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    faults.inject(lab_state.layout, lab_state.spec, "M5", "reboot-held")
+    day = datetime.strptime(lab_state.spec.date, "%Y%m%d").date()
+    operator = StopOnFailure()
+    request = RunRequest(PlanRequest("monthly-restart", {}, day, lab_state.inventory_path, folder),
+                         operator_identity("演练"), allow_non_trading_day=True)
+    result = start_run(request, lab_state.layout.root / "otcctl-state", operator, [])
+    step_result = step(result, "reboot-servers")
+    assert result.outcome == "failed" and step_result.outcome == "failed"
+    assert "did not go down" in reasons(step_result) and "holding the shutdown" in reasons(step_result)
+    assert 10 <= step_result.targets[0].duration < 40
