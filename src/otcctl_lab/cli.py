@@ -169,3 +169,11 @@ def _print_status(console: Console, result: LabStatus) -> None:
     console.print(table)
     listeners = result.listeners_pid
     _say(console, f"stand-in listeners: {'pid ' + str(listeners) if listeners else 'not running'}")
+    from otcctl_lab import faults
+    from otcctl_lab.layout import LabLayout
+
+    layout = LabLayout.at(result.root)
+    injected = [f"{h.id} {name}" + (f" ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+                for h in result.hosts for name, params in faults.current(layout, h.id).items()]
+    if injected:
+        _say(console, "injected faults: " + "; ".join(injected) + " ('otcctl lab fault HOST clear' ends them)")

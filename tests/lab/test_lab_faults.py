@@ -121,6 +121,8 @@ def test_fault_cli_sets_and_clears_and_refuses_what_does_not_fit(lab_state: Lab)
     done = run_cli("lab", "fault", "M5", "dies-after-start", "--service", "RS", "--seconds", "2", "--dir", root)
     assert done.returncode == 0 and "M5: dies-after-start (service=RS, seconds=2)" in done.stdout
     assert faults.current(layout, "M5") == {"dies-after-start": {"service": "RS", "seconds": 2.0}}
+    assert "injected faults: M5 dies-after-start (seconds=2.0, service=RS)" in run_cli(
+        "lab", "status", "--dir", root).stdout.replace("\n", " ")
     refused = run_cli("lab", "fault", "M3", "standby-mounted", "--dir", root)
     assert refused.returncode != 0 and "applies to a database host" in refused.stderr
     assert "cleared dies-after-start" in run_cli("lab", "fault", "M5", "clear", "--dir", root).stdout
