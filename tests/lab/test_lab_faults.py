@@ -23,7 +23,7 @@ import yaml
 from otcctl.plan.prepare import PlanRequest
 from otcctl.run.confirm import Answer, ConfirmRequest, How
 from otcctl.run.events import RunResult, StepResult
-from otcctl.run.operator import operator_identity
+from otcctl.run.records import Operator
 from otcctl.run.session import RunRequest, start_run
 from otcctl_lab import Lab, LabOptions, PortsInUse, faults, lab_down, lab_up
 from otcctl_lab.errors import LabError
@@ -90,7 +90,7 @@ def run(lab: Lab, name: str, inventory: Path | None = None, **params: str) -> tu
     day = datetime.strptime(lab.spec.date, "%Y%m%d").date()
     operator = StopOnFailure()
     request = RunRequest(PlanRequest(name, params, day, inventory or lab.inventory_path, RUNBOOKS),
-                         operator_identity("演练"), allow_non_trading_day=True)
+                         Operator.current("演练"), allow_non_trading_day=True)
     state = lab.layout.root / "otcctl-state"
     return start_run(request, state, operator, []), operator
 

@@ -26,6 +26,12 @@ AssumeYesOpt = Annotated[
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
 
+MaxParallelOpt = Annotated[
+    int | None,
+    typer.Option("--max-parallel", min=1, help="hosts a parallel step acts on at once, at most 64 "
+                 "(default: the runbook's max_parallel, else all of the step's hosts)"),
+]
+
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
     from otcctl.output.console import make_console
@@ -66,19 +72,21 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a runbook step by step, judging each result and recording everything in the journal."""
     from otcctl.run.journal import state_dir
-    from otcctl.run.operator import operator_identity
+    from otcctl.run.records import Operator
     from otcctl.run.session import RunRequest, start_run
 
     request = RunRequest(
         plan_request(name, param, run_date, inventory, runbooks),
-        operator_identity(operator),
+        Operator.current(operator),
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        max_parallel,
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
@@ -94,18 +102,20 @@ def resume(
         typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
     from otcctl.plan.prepare import PlanRequest
     from otcctl.run.journal import state_dir
-    from otcctl.run.operator import operator_identity
+    from otcctl.run.records import Operator
     from otcctl.run.session import RunRequest, resume_run
 
     if in_flight not in (None, "rerun", "done"):
         raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait)
+    request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
+                         max_parallel=max_parallel)
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 
@@ -113,24 +123,17 @@ def resume(
 @app.command("runs")
 def list_runs(as_json: JsonOpt = False) -> None:
     """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
-    from otcctl.output.run_view import describe_run
-    from otcctl.run.journal import list_runs as journals
-    from otcctl.run.journal import read_journal, state_dir
+    from otcctl.output.log_view import print_runs
+    from otcctl.run.history import run_summaries
+    from otcctl.run.journal import state_dir
 
-    rows = [describe_run(read_journal(path).records) for path in journals(state_dir())]
+    rows = run_summaries(state_dir())
     if as_json:
         json_out(rows)
         return
-    from otcctl.output.console import make_console, make_table
+    from otcctl.output.console import make_console
 
-    console = make_console()
-    table = make_table(console, "run", "runbook", "started (Asia/Shanghai)", "operator", "outcome", "steps")
-    for row in rows:
-        who = row["operator"].get("operator") or row["operator"].get("login", "")
-        steps = f"{row['steps_finished']}/{row['steps_total']}"
-        outcome = row["outcome"] + (f" (in flight: {row['in_flight']})" if row["in_flight"] else "")
-        table.add_row(row["run_id"] or "?", row["runbook"] or "?", row["started_shanghai"] or "", who, outcome, steps)
-    console.print(table)
+    print_runs(make_console(), rows)
 
 
 @app.command()
@@ -148,8 +151,8 @@ def log(
             {
                 "run_id": reading.run_id,
                 "journal": str(reading.path),
-                "torn_lines": reading.torn_lines,
-                "records": reading.records,
+                "problems": [reading.describe(p) for p in reading.problems],
+                "records": [{**e.stamp.model_dump(exclude_none=True), **e.record.to_json()} for e in reading.entries],
             }
         )
         return

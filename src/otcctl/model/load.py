@@ -89,6 +89,12 @@ def self_check(loaded: LoadedRunbook) -> Iterator[Problem]:
                     yield src.problem(
                         (*loc, "on_failure"), f"rollback step {ref!r} is not among the runbook's rollback_steps"
                     )
+        if step.enabled_by is not None:
+            param = runbook.params.get(step.enabled_by)
+            if param is None or sorted(param.choices or []) != ["no", "yes"]:
+                yield src.problem(
+                    (*loc, "enabled_by"), f"enabled_by names a parameter with choices [yes, no]: {step.enabled_by!r}"
+                )
         yield from _placeholder_problems(step, loc, known, src)
 
 

@@ -75,7 +75,7 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (10.0, 16.0, 30.0, 80.0, 44.0, 37.0, 22.0, 22.0, 16.0)
+COL_MM = (10.0, 16.0, 30.0, 70.0, 44.0, 29.0, 18.0, 22.0, 22.0, 16.0)
 PAD = 1.2
 BODY_PT, DETAIL_PT, RUNNING_PT = 9.0, 7.5, 7.0
 ROW_MIN_H = 11.0
@@ -285,7 +285,7 @@ class _Writer:
             text = f"{detail.label}: {detail.text}"
             action += [_Line(t, family, DETAIL_PT, 50) for t in self._wrap(text, inner[3], family, DETAIL_PT)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
-        manual += [body(row.judge, inner[4]), body(row.remark, inner[5])]
+        manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
         return [*manual, [], [], []]
 
     @staticmethod

@@ -70,10 +70,11 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
     fixed = no + when + host + sum(SIGN_WIDTHS)
     free = width - fixed - (3 * len(COLUMNS) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 25 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 20 // 100))
-    action = free - judge - remark
-    return (no, when, host, action, judge, remark, *SIGN_WIDTHS)
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
+    source = min(max(heads[6], _natural([r.source for r in rows])), 14)
+    action = free - judge - remark - source
+    return (no, when, host, action, judge, remark, source, *SIGN_WIDTHS)
 
 
 def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str]:
@@ -81,7 +82,7 @@ def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str
     head_rule = rule.replace("-", "=")
     out = [rule, *_text_row(COLUMNS, widths, 1), head_rule]
     for row in rows:
-        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, "", "", "")
+        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source, "", "", "")
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
@@ -143,7 +144,7 @@ def _md_table(rows: Sequence[ChecklistRow]) -> list[str]:
     for row in rows:
         action = "<br>".join([md_escape(row.action), *(_md_detail(d) for d in row.details)])
         cells = [md_escape(row.no), md_escape(row.when), md_escape(row.host), action]
-        cells += [md_escape(row.judge), md_escape(row.remark), " ", " ", " "]
+        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source), " ", " ", " "]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -173,7 +174,7 @@ p.note { font-size: 9pt; color: #333; }
 footer { margin-top: 6mm; font-size: 10pt; }
 footer p { margin: 2mm 0; }
 """
-_COL_WIDTHS = (4, 6, 9, 30, 16, 13, 8, 8, 6)
+_COL_WIDTHS = (4, 6, 9, 26, 16, 11, 6, 8, 8, 6)
 
 
 def _h(text: str) -> str:
@@ -221,7 +222,7 @@ def _html_table(rows: Sequence[ChecklistRow]) -> str:
     body = []
     for row in rows:
         action = _h(row.action) + "".join(_html_detail(d) for d in row.details)
-        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark)]
+        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark), _h(row.source)]
         tds = "".join(f"<td>{c}</td>" for c in cells) + '<td class="sign"></td>' * 3
         body.append(f"<tr>{tds}</tr>")
     return (

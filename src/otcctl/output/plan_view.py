@@ -69,6 +69,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "params": plan.params,
         "steps": [_planned_step_json(p) for p in plan.steps],
         "rollback_steps": [_planned_step_json(p) for p in plan.rollback_steps],
+        "not_planned": list(plan.skipped),
     }
 
 
@@ -83,7 +84,7 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
         "action": p.text.get("action", step.action),
         "judge": p.text.get("judge"),
         "remark": p.text.get("remark"),
-        "source": step.manual_ref or f"assumption {step.assumption}",
+        "source": step.source,
         "targets": [
             {
                 "host": t.host_id,
@@ -130,6 +131,8 @@ def print_plan(console: Console, plan: Plan) -> None:
     console.print(f"inventory: {plan.inventory.path} ({inv.environment}); nothing is connected to, nothing is sent")
     if plan.params:
         console.print("parameters: " + ", ".join(f"{k}={v}" for k, v in plan.params.items()))
+    if plan.skipped:
+        console.print("not planned (opt-in parameter is not yes): " + escape(", ".join(plan.skipped)))
     console.print()
     for p in plan.steps:
         _print_step(console, p)
@@ -185,7 +188,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     )
     if p.text.get("remark"):
         console.print(f"    备注: {escape(p.text['remark'])}")
-    source = step.manual_ref or f"assumption {step.assumption} (docs/assumptions.md)"
+    source = step.source + ("" if step.manual_ref else " (docs/assumptions.md)")
     console.print(f"    source: {escape(source)}")
     console.print()
 

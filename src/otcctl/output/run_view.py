@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console, RenderableType
 from rich.live import Live
@@ -143,26 +143,3 @@ class JsonRenderer:
         """Write the event as a JSON line."""
         self.stream.write(json.dumps({"event": event.kind, **event.data}, ensure_ascii=False, default=str) + "\n")
         self.stream.flush()
-
-
-def describe_run(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Summary of one journal for ``otcctl runs``."""
-    started = next((r for r in records if r["type"] == "run-started"), {})
-    finished = [r for r in records if r["type"] == "run-finished"]
-    steps_started = [r for r in records if r["type"] == "step-started"]
-    steps_done = {r["step"] for r in records if r["type"] == "step-finished"}
-    in_flight = [r["step"] for r in steps_started if r["step"] not in steps_done]
-    outcome = finished[-1]["outcome"] if finished else ("interrupted" if in_flight else "incomplete")
-    if any(r["type"] == "run-interrupted" for r in records) and not finished:
-        outcome = "interrupted"
-    return {
-        "run_id": started.get("run_id"),
-        "runbook": started.get("runbook"),
-        "started_shanghai": started.get("time_shanghai"),
-        "operator": started.get("operator", {}),
-        "environment": started.get("environment"),
-        "outcome": outcome,
-        "steps_finished": len(steps_done),
-        "steps_total": started.get("steps_total"),
-        "in_flight": in_flight[-1] if in_flight else None,
-    }

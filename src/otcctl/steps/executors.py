@@ -24,7 +24,6 @@ from otcctl.plan.build import PlannedService, PlannedStep, PlannedTarget
 from otcctl.steps.base import StepContext, TargetResult, port_open
 from otcctl.steps.conditions import Observation, judge
 
-MAX_PARALLEL = 8
 SINGLE_RESULT_KINDS = ("local", "sql", "time_gate", "notify")
 OFD_READ_LIMIT = 256 * 1024 * 1024
 
@@ -45,7 +44,8 @@ def execute(planned: PlannedStep, ctx: StepContext) -> list[TargetResult]:
             if not result.passed or ctx.cancel.is_set():
                 break  # one at a time: never go on to the next host after a failure
         return results
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(planned.targets))) as pool:
+    width = min(len(planned.targets), ctx.max_parallel or len(planned.targets), s.FAN_OUT_LIMIT)
+    with ThreadPoolExecutor(max_workers=width) as pool:
         return list(pool.map(lambda t: _guarded(one, planned, t, ctx), planned.targets))
 
 
@@ -170,10 +170,14 @@ def _run_file(planned: PlannedStep, target: PlannedTarget | None, ctx: StepConte
         if age > step.max_age:
             problems.append(f"last modified {age:.0f}s ago, more than {step.max_age:g}s")
     if step.stable_for > 0 and not problems:
-        ctx.sleep(step.stable_for)
-        second = reader.stat(target.path)
-        if second is None or (second.size, second.mtime) != (first.size, first.mtime):
-            problems.append(f"still being written (size {first.size} -> {second.size if second else 'gone'})")
+        quiet = _unchanged_for(ctx, target.host_id, first.mtime)
+        if quiet is not None and quiet >= step.stable_for:
+            details["unchanged_for"] = round(quiet, 1)  # the host's own clock: no need to watch it
+        else:
+            ctx.sleep(step.stable_for)
+            second = reader.stat(target.path)
+            if second is None or (second.size, second.mtime) != (first.size, first.mtime):
+                problems.append(f"still being written (size {first.size} -> {second.size if second else 'gone'})")
     if step.ofd and not problems:
         from otcctl.domain.ofd import check_ofd_bytes
 
@@ -191,6 +195,22 @@ def _run_file(planned: PlannedStep, target: PlannedTarget | None, ctx: StepConte
         + (f", valid OFD with {details.get('records', 0)} records" if step.ofd else "")
     )
     return TargetResult(target.host_id, not problems, reason, duration=time.monotonic() - started, details=details)
+
+
+def _unchanged_for(ctx: StepContext, host_id: str, mtime: float) -> float | None:
+    """Seconds since the file's modification time by the host's clock; None when that clock cannot be read.
+
+    The host's clock, not this machine's: a host running behind would otherwise make a file
+    still being written look old. ``date +%s`` truncates, so the figure errs on the short side.
+    """
+    try:
+        output = ctx.connections.runner(host_id).run("date +%s", 10.0)
+    except (ConnectionFailed, UnsupportedStep):
+        return None
+    try:
+        return float(output.stdout.strip()) - mtime if output.exit_code == 0 else None
+    except ValueError:
+        return None
 
 
 def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepContext) -> TargetResult:

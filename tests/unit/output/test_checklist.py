@@ -134,7 +134,7 @@ def _table_lines(text: str) -> list[str]:
 def test_text_table_lines_up_with_chinese(plan: Plan, width: int) -> None:
     lines = _table_lines(_text(plan, width))
     assert HEADER_ROW.replace(" ", "") in {line.replace(" ", "") for line in lines}
-    assert any("关闭行情网关" in line for line in lines)
+    assert any("行情网关" in line for line in lines)
     assert {display_width(line) for line in lines} == {width}
     # every column rule sits at the same display column on every line
     rule_columns = [i for i, ch in enumerate(lines[0]) if ch == "+"]
@@ -170,7 +170,7 @@ def test_text_shows_what_the_machine_checks(plan: Plan) -> None:
     assert "/home/webuser/app/otc/QSFILE/20261127/FundDay/OFD_ZZ_189_20261127_07.TXT" in flat
 
 
-def test_text_refuses_a_width_too_narrow_for_nine_columns(plan: Plan) -> None:
+def test_text_refuses_a_width_too_narrow_for_ten_columns(plan: Plan) -> None:
     with pytest.raises(ValueError, match="at least"):
         _text(plan, 60)
 
@@ -188,19 +188,19 @@ def _md_cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
 
-def test_markdown_has_the_nine_columns(plan: Plan) -> None:
+def test_markdown_has_the_ten_columns(plan: Plan) -> None:
     md = render_checklist(plan, "md", printed_at=PRINTED).decode("utf-8")
     assert HEADER_ROW in md
     rows = [line for line in md.splitlines() if line.startswith("|")]
     assert len(rows) == 2 + len(plan.steps)
-    assert all(len(_md_cells(line)) == 9 for line in rows)
+    assert all(len(_md_cells(line)) == 10 for line in rows)
     assert "`df -P / \\| awk 'NR==2 {print $5}'`" in md  # the pipe escaped even in code
 
 
 def test_markdown_escapes_cell_markup(sample_plan: Plan) -> None:
     md = render_checklist(sample_plan, "md", printed_at=PRINTED).decode("utf-8")
     rows = [line for line in md.splitlines() if line.startswith("|")]
-    assert all(len(_md_cells(line)) == 9 for line in rows)
+    assert all(len(_md_cells(line)) == 10 for line in rows)
     assert "\\<script\\>" in md and "<script>" not in md
     assert "a\\|b" in md
     assert "## 回退步骤" in md
