@@ -48,7 +48,7 @@ class Plan:
     ansible_cases: tuple[str, ...]  # the slowest tool by far; --quick runs it on A only
 
 
-FULL = Plan(runs=7, warm_up=True, b_commands=10, d_commands=100, winrm_commands=20, journals=10_000,
+FULL = Plan(runs=5, warm_up=True, b_commands=10, d_commands=100, winrm_commands=20, journals=10_000,
             ansible_cases=("A", "B", "C", "D", "E"))
 QUICK = Plan(runs=1, warm_up=False, b_commands=3, d_commands=10, winrm_commands=5, journals=300, ansible_cases=("A",))
 
