@@ -97,7 +97,8 @@ def winrm(spec: dict[str, Any]) -> int:
             fresh = transport.session is None
             session = build(transport)
             if fresh:
-                pool = session.get_adapter(transport.endpoint).poolmanager.connection_pool_kw
+                adapter: Any = session.get_adapter(transport.endpoint)
+                pool = adapter.poolmanager.connection_pool_kw
                 pool.update(assert_hostname=spec["server_name"], server_hostname=spec["server_name"])
             return session
 
