@@ -23,6 +23,7 @@ from otcctl.cli.options import (
     NameArg,
     ParamOpt,
     RunbooksOpt,
+    choose_language,
     error_paragraph,
     json_out,
     plan_request,
@@ -55,14 +56,8 @@ def _version(value: bool) -> None:
 
 
 def _language(value: str | None) -> str | None:
-    from otcctl.i18n import set_language
-
     if value is not None:
-        try:
-            set_language(value)
-        except ValueError:
-            raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
-                value=value)) from None
+        choose_language(value)
     return value
 
 

@@ -9,7 +9,7 @@ import typer
 
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.options import error_paragraph
+from otcctl.cli.options import choose_language, error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
 from otcctl.i18n import _
 from otcctl.output.messages import describe_problem, translate_usage
@@ -82,8 +82,6 @@ def _interrupted() -> None:
 
 def _language_from(args: list[str]) -> None:
     """``--lang`` decides before anything is parsed, so usage errors and help speak it too."""
-    from otcctl.i18n import set_language
-
     for index, word in enumerate(args):
         if word == "--":
             break
@@ -93,11 +91,7 @@ def _language_from(args: list[str]) -> None:
         elif word.startswith("--lang="):
             value = word.partition("=")[2]
         if value is not None:
-            try:
-                set_language(value)
-            except ValueError:
-                raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
-                    value=value)) from None
+            choose_language(value)
 
 
 def _tolerant_streams() -> None:
