@@ -82,7 +82,7 @@ def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str
     head_rule = rule.replace("-", "=")
     out = [rule, *_text_row(COLUMNS, widths, 1), head_rule]
     for row in rows:
-        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, "", "", "")
+        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, *("" for _ in SIGN_COLUMNS))
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
