@@ -164,13 +164,13 @@ def test_text_has_header_and_footer(plan: Plan) -> None:
 
 
 def test_text_shows_what_the_machine_checks(plan: Plan) -> None:
-    flat = " ".join(_text(plan, 220).split())
+    flat = " ".join(_text(plan, 240).split())  # wide enough that the OFD path is not wrapped
     assert "select status from v$instance" in flat
     assert "value == 'OPEN'" in flat
     assert "/home/webuser/app/otc/QSFILE/20261127/FundDay/OFD_ZZ_189_20261127_07.TXT" in flat
 
 
-def test_text_refuses_a_width_too_narrow_for_nine_columns(plan: Plan) -> None:
+def test_text_refuses_a_width_too_narrow_for_ten_columns(plan: Plan) -> None:
     with pytest.raises(ValueError, match="at least"):
         _text(plan, 60)
 
@@ -188,19 +188,19 @@ def _md_cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
 
-def test_markdown_has_the_nine_columns(plan: Plan) -> None:
+def test_markdown_has_the_ten_columns(plan: Plan) -> None:
     md = render_checklist(plan, "md", printed_at=PRINTED).decode("utf-8")
     assert HEADER_ROW in md
     rows = [line for line in md.splitlines() if line.startswith("|")]
     assert len(rows) == 2 + len(plan.steps)
-    assert all(len(_md_cells(line)) == 9 for line in rows)
+    assert all(len(_md_cells(line)) == 10 for line in rows)
     assert "`df -P / \\| awk 'NR==2 {print $5}'`" in md  # the pipe escaped even in code
 
 
 def test_markdown_escapes_cell_markup(sample_plan: Plan) -> None:
     md = render_checklist(sample_plan, "md", printed_at=PRINTED).decode("utf-8")
     rows = [line for line in md.splitlines() if line.startswith("|")]
-    assert all(len(_md_cells(line)) == 9 for line in rows)
+    assert all(len(_md_cells(line)) == 10 for line in rows)
     assert "\\<script\\>" in md and "<script>" not in md
     assert "a\\|b" in md
     assert "## 回退步骤" in md

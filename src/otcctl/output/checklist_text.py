@@ -25,8 +25,8 @@ from otcctl.output.checklist import (
     wrap,
 )
 
-MIN_TEXT_WIDTH = 140
-SIGN_WIDTHS = (18, 10, 10, 10)
+MIN_TEXT_WIDTH = 132
+SIGN_WIDTHS = (17, 10, 10, 8)
 ROW_MIN_LINES = 2
 
 
@@ -71,8 +71,8 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
     fixed = no + when + host + sum(SIGN_WIDTHS)
     free = width - fixed - (3 * len(COLUMNS) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 25 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 20 // 100))
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
     action = free - judge - remark
     return (no, when, host, action, judge, remark, *SIGN_WIDTHS)
 
