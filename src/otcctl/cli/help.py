@@ -142,9 +142,12 @@ def render_help(command: Any, ctx: Any) -> str:
 
 
 def _terminal_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     try:
-        return int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
-    except (ValueError, OSError):
+        return os.get_terminal_size().columns
+    except OSError:
         return 80
 
 
