@@ -69,6 +69,10 @@ def cli_messages() -> dict[str, list[str]]:
             walk(sub, f"{path} {name}")
 
     walk(typer.main.get_command(app), "otcctl")
+    from otcctl.cli.plugins import PLUGINS, _load
+
+    for name in PLUGINS:  # the real groups behind the placeholders (the lab's commands)
+        walk(_load(name), f"otcctl {name}")
     add("Show this message and exit.", "otcctl --help")  # Typer's help option, added per command
     return found
 

@@ -50,3 +50,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield started
     finally:
         lab_down(directory)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that meets the lab (directly or through another fixture) carries ``lab``.
+
+    So is every test under ``tests/lab/``, where the tests that start their own peers (sshd,
+    the WinRM peer, a mail server, child processes) live. ``pytest -m "not lab"`` is the fast tier.
+    """
+    lab_folder = Path(__file__).resolve().parent / "lab"
+    for item in items:
+        if "lab" in getattr(item, "fixturenames", ()) or lab_folder in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.lab)

@@ -58,11 +58,3 @@ class InputError(OtcctlError):
         return cls(Problem(str(file), line, field, message))
 
 
-class RunFailed(OtcctlError):
-    """A run ended because a step failed or the operator aborted (exit code 1)."""
-
-
-class Interrupted(OtcctlError):
-    """The operator pressed Ctrl-C; the journal already holds the interruption (exit code 130)."""
-
-    exit_code = ExitCode.INTERRUPTED

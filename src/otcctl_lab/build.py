@@ -47,6 +47,8 @@ class LabOptions:
     ssh_port: int = DEFAULT_SSH_PORT
     sshd: str | None = None
     python: str = field(default=sys.executable)
+    winrm_scheme: str = "https"
+    winrm_version: str = "3.0"
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,8 @@ def lab_up(options: LabOptions) -> Lab:
     from otcctl_lab.inventory_gen import lab_spec
 
     spec = lab_spec(production, network=options.network, ssh_port=options.ssh_port, user=getpass.getuser(),
-                    python=options.python, sshd=server, date=date)
+                    python=options.python, sshd=server, date=date, winrm_scheme=options.winrm_scheme,
+                    winrm_version=options.winrm_version)
     _check_ports_free(spec, layout)
     _clear(layout)
     _build_files(layout, spec, keygen, production, options.inventory)
@@ -255,10 +258,11 @@ def _trading_date(given: str | None, timezone: str) -> str:
 def _check_ports_free(spec: LabSpec, layout: LabLayout) -> None:
     wanted = [(h.address, h.ssh_port, f"{h.id} sshd") for h in spec.ssh_hosts() if h.ssh_port is not None]
     wanted += [(e.address, e.port, f"{e.host} {e.service}") for e in endpoints(spec)]
-    from otcctl_lab.inventory_gen import WINRM_PORT
+    from otcctl_lab.inventory_gen import winrm_port
     from otcctl_lab.mailsink import MAIL_PORT
 
-    wanted += [(h.address, WINRM_PORT, f"{h.id} winrm") for h in spec.hosts if h.ssh_port is None]
+    port = winrm_port(spec.winrm_scheme)
+    wanted += [(h.address, port, f"{h.id} winrm") for h in spec.hosts if h.ssh_port is None]
     wanted += [(winrm_hosts.mail_address(spec), MAIL_PORT, "mail sink")]
     busy = [f"{address}:{port} ({what})" for address, port, what in wanted if not proc.port_free(address, port)]
     if busy:
@@ -320,6 +324,8 @@ def _install_databases(layout: LabLayout, spec: LabSpec, inventory: Inventory) -
     from otcctl_lab.oracle_standin import create_lab_database, install_sqlplus_standin
 
     day = datetime.strptime(spec.date, "%Y%m%d").date()
+    from otcctl_lab.sudo_standin import install_sudo_standin
+
     for database in inventory.databases.values():
         roles = ((database.primary_host, ("M5", "M3")), (database.standby_host, ("M6", "M4")))
         for host_id, clients in roles:
@@ -327,7 +333,11 @@ def _install_databases(layout: LabLayout, spec: LabSpec, inventory: Inventory) -
                 continue
             root = layout.host_root(host_id)
             db_path = create_lab_database(root / "otcdb.sqlite", day, host_name=host_id.lower(), client_hosts=clients)
-            install_sqlplus_standin(root / "bin", db_path, service_state_dir=layout.state_dir)
+            install_sqlplus_standin(root / "bin", db_path, service_state_dir=layout.state_dir,
+                                    faults_file=layout.faults_file(host_id))
+            if database.route == "sqlplus-ssh" and database.os_user and database.os_user != spec.user:
+                install_sudo_standin(root, layout.faults_file(host_id), login_user=spec.user,
+                                     target=database.os_user, oracle_bin=root / "bin")
 
 
 def _start(layout: LabLayout, spec: LabSpec) -> None:

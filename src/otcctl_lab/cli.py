@@ -49,11 +49,17 @@ def _fail(exc: OtcctlError) -> OtcctlError:
     return exc
 
 
+def _one_of(value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise typer.BadParameter(_("give one of {choices}").format(choices=", ".join(choices)))
+    return value
+
+
 def _check_date(value: str | None) -> str | None:
     """YYYYMMDD or YYYY-MM-DD, as everywhere in otcctl; the lab is given YYYYMMDD."""
     if value is None:
         return None
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     try:
         return parse_date(value).strftime("%Y%m%d")
@@ -85,6 +91,18 @@ def up(
         str | None, typer.Option(metavar="PATH",
                                  help="Path of the OpenSSH server binary (default: found on PATH or /usr/sbin).")
     ] = None,
+    winrm: Annotated[
+        str, typer.Option(metavar="[https|http]",
+                          help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
+                          "named after the host) or 'http' (5985, NTLM sealing).",
+                          callback=lambda v: _one_of(v, ("https", "http")))
+    ] = "https",
+    winrm_version: Annotated[
+        str, typer.Option(metavar="[2.0|3.0]",
+                          help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
+                          "or '3.0' (30).",
+                          callback=lambda v: _one_of(v, ("2.0", "3.0")))
+    ] = "3.0",
 ) -> None:
     """Build and start the lab; returns once every host answers."""
     from otcctl_lab import LabOptions, lab_status, lab_up
@@ -94,7 +112,8 @@ def up(
     if not inventory.is_file():
         raise InputError.at(inventory, _("no such inventory file (give --inventory FILE)"))
     try:
-        lab = lab_up(LabOptions(directory=lab_dir, inventory=inventory, date=date, network=network, sshd=sshd))
+        lab = lab_up(LabOptions(directory=lab_dir, inventory=inventory, date=date, network=network, sshd=sshd,
+                                winrm_scheme=winrm, winrm_version=winrm_version))
         status = lab_status(lab.layout.root)
     except OtcctlError as exc:
         raise _fail(exc) from None
@@ -129,6 +148,37 @@ def status(
         _print_status(Console(), result)
     if not result.all_up:
         raise typer.Exit(int(ExitCode.FAILED))
+
+
+@lab_app.command(epilog="otcctl lab fault M5 slow-stop --service OTCTranSZT  # a service that takes long to stop\n"
+                 "otcctl lab fault M5 clear  # end every fault of M5")
+def fault(
+    host: Annotated[str, typer.Argument(help="Lab host, e.g. M5.")],
+    name: Annotated[str, typer.Argument(help="The fault (see the list below), or 'clear'.")],
+    which: Annotated[str | None, typer.Argument(help="With 'clear': the one fault to clear (default: all).")] = None,
+    service: Annotated[str | None, typer.Option(help="The service a service fault applies to ('*': all).")] = None,
+    seconds: Annotated[float | None, typer.Option(help="How long the fault lasts, where it has a duration.")] = None,
+    lab_dir: DirOption = Path("lab"),
+) -> None:
+    """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
+    slow-stop, stuck-stop-pending, dependents-running, dies-after-start, standby-mounted; 'clear' ends them."""
+    from otcctl_lab import faults, open_lab
+
+    try:
+        lab = open_lab(lab_dir)
+        if name == "clear":
+            removed = faults.clear(lab.layout, lab.spec, host, which)
+            cleared = ", ".join(removed) if removed else _("nothing (no fault was set)")
+            _say(Console(), _("{host}: cleared {faults}.").format(host=host, faults=cleared))
+            return
+        if which is not None:
+            raise InputError.at(which, _("unexpected argument (only 'clear' takes a fault name)"))
+        params = faults.inject(lab.layout, lab.spec, host, name, service=service, seconds=seconds)
+    except OtcctlError as exc:
+        raise _fail(exc) from None
+    detail = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+    _say(Console(), f"{host}: {name}{' (' + detail + ')' if detail else ''}: {faults.FAULTS[name].what}. "
+         f"'otcctl lab fault {host} clear' ends it.")
 
 
 @lab_app.command(epilog="otcctl lab down  # stop the lab in ./lab\notcctl lab down --dir /tmp/lab2  # another one")

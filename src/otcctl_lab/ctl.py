@@ -87,7 +87,10 @@ def _service(layout: LabLayout, spec: LabSpec, host: str, name: str, action: str
 
 
 def _reboot(layout: LabLayout, spec: LabSpec, host_id: str, down_seconds: float) -> int:
+    from otcctl_lab.faults import reboot_down_seconds
+
     spec.host(host_id)
+    down_seconds = reboot_down_seconds(layout, host_id, down_seconds)
     if power.listeners_pid(layout) is None or layout.stopping_marker.exists():
         raise LabError(f"the lab in {layout.root} is not up; 'otcctl lab up --dir {layout.root}' first")
     running = proc.live_pid(layout.reboot_pid(host_id))

@@ -20,11 +20,23 @@ from otcctl_lab.datafiles import rebase
 from otcctl_lab.layout import LabHost, LabLayout, LabService, LabSpec, loopback_address
 
 WINRM_PORT = 5985
+WINRM_HTTPS_PORT = 5986
 WINRM_PASSWORD_ENV = "OTCLAB_WINRM_PASSWORD"
 
 
+def winrm_port(scheme: str) -> int:
+    """WinRM's default listener port for ``scheme`` (5986 HTTPS, 5985 HTTP)."""
+    return WINRM_HTTPS_PORT if scheme == "https" else WINRM_PORT
+
+
+def computer_name(host_id: str) -> str:
+    """The Windows computer name of a lab host: what ``hostname`` prints and its certificate names."""
+    return f"OTC-{host_id}"
+
+
 def lab_spec(
-    production: Inventory, *, network: str, ssh_port: int, user: str, python: str, sshd: str, date: str
+    production: Inventory, *, network: str, ssh_port: int, user: str, python: str, sshd: str, date: str,
+    winrm_scheme: str = "https", winrm_version: str = "3.0",
 ) -> LabSpec:
     """The lab's hosts: one loopback address each, in KVM order (.11 for the first)."""
     hosts = []
@@ -39,7 +51,7 @@ def lab_spec(
             )
         )
     return LabSpec(network=network, ssh_port=ssh_port, user=user, python=python, sshd=sshd, date=date,
-                   hosts=tuple(hosts))
+                   hosts=tuple(hosts), winrm_scheme=winrm_scheme, winrm_version=winrm_version)
 
 
 def ctl_command(spec: LabSpec, layout: LabLayout, *args: str) -> str:
@@ -67,9 +79,8 @@ def lab_inventory(production: Inventory, spec: LabSpec, layout: LabLayout) -> In
     # notifications go to the lab's own SMTP sink (DIR/mail/*.eml), never to a real mail server
     data["notification"] = {"smtp_host": mail_address(spec), "smtp_port": MAIL_PORT, "starttls": False,
                             "sender": "otcctl-lab@otc.example"}
-    for database in data["databases"].values():
-        if database["route"] == "sqlplus-ssh":
-            database["os_user"] = spec.user  # the lab's sqlplus runs as the lab user, no sudo
+    # databases keep production's os_user: sqlplus goes through the database host's sudo (the lab's
+    # stand-in, see otcctl_lab.sudo_standin), exactly the command production sends
     return Inventory.model_validate(data)
 
 
@@ -86,8 +97,17 @@ def _lab_host(host: dict[str, Any], lab: LabHost, spec: LabSpec, layout: LabLayo
                 for action in ("status", "start", "stop")
             })
     else:
-        host["port"] = WINRM_PORT
-        host["winrm"] = {"scheme": "http", "auth": "ntlm", "cert_validation": False}
+        host["port"] = winrm_port(spec.winrm_scheme)
+        if spec.winrm_scheme == "https":
+            # production's settings (HTTPS, certificate validation) with the lab CA as the only trust,
+            # checked against the computer name the certificate is issued to, as on site
+            from otcctl_lab.pki import ca_files
+
+            host["winrm"] = {**(host.get("winrm") or {}), "scheme": "https", "cert_validation": True,
+                             "ca_bundle": str(ca_files(layout.pki_dir)[0]), "server_name": computer_name(lab.id)}
+        else:
+            host["winrm"] = {**(host.get("winrm") or {}), "scheme": "http", "cert_validation": False,
+                             "ca_bundle": None, "server_name": None}
         if host["credential"]["source"] == "env":
             host["credential"] = {"source": "env", "variable": WINRM_PASSWORD_ENV}
     return host

@@ -56,6 +56,8 @@ class LabSpec:
     sshd: str
     date: str
     hosts: tuple[LabHost, ...]
+    winrm_scheme: str = "https"
+    winrm_version: str = "3.0"
 
     def host(self, host_id: str) -> LabHost:
         """The named host; :class:`LabError` names the hosts there are."""
@@ -172,8 +174,17 @@ class LabLayout:
         return (
             self.spec_file, self.inventory, self.authorized_keys, self.known_hosts,
             *keys, *(k.with_name(k.name + ".pub") for k in keys[:2]),
-            self.root / "hosts", self.run_dir, self.log_dir, self.state_dir,
+            self.root / "hosts", self.run_dir, self.log_dir, self.state_dir, self.pki_dir,
         )
+
+    @property
+    def pki_dir(self) -> Path:
+        """The lab CA (``ca.pem``, the bundle the lab inventory names) and the WinRM hosts' certificates."""
+        return self.root / "pki"
+
+    def faults_file(self, host_id: str) -> Path:
+        """The faults injected into a host (``otcctl lab fault``), read by its peer or stand-ins as they change."""
+        return self.state_dir / host_id / "faults.json"
 
     def host_root(self, host_id: str) -> Path:
         """The host's own file tree (``OTCLAB_ROOT``): data files, its /etc/ssh."""

@@ -7,6 +7,11 @@ password, so the lab exercises the same credential path. Service ports stay with
 listener daemon; the peer and the daemon share the service state files. Each peer seeds its
 disks for the lab's date: three weeks of database exports with their logs and archives, and
 the middleware's log files (see :mod:`otcctl_lab.winrm_peer.seeding`).
+
+By default the peers serve HTTPS on 5986 with a certificate issued by the lab CA to the
+computer name (``OTC-M5``), as a site issues them; ``lab up --winrm http`` serves plain HTTP on
+5985 with NTLM sealing instead. Besides the inventory's user (an administrator) every peer
+knows users with fewer rights, all with the lab password (see :data:`LAB_USERS`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from otcctl_lab.errors import LabError
 from otcctl_lab.layout import LabLayout, LabSpec
 
 DOWN_SECONDS = 3
+# user -> rights on the lab's Windows hosts (roles of otcctl_lab.winrm_peer.rights); the
+# inventory's own user is added as an administrator
+LAB_USERS = {
+    "OTC\\otcmon": "remote-management",  # Remote Management Users, shell granted: connects, cannot control services
+    "OTC\\otcguest": "not-allowed",  # a domain user without WinRM rights: Access is denied (fault 5)
+    ".\\otcadmin": "uac-local",  # a local administrator under UAC remote restrictions: HTTP 401
+}
 
 
 def password_file(layout: LabLayout) -> Path:
@@ -50,11 +62,20 @@ def write_files(layout: LabLayout, spec: LabSpec, inventory: Inventory) -> None:
     fd = os.open(password_file(layout), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as stream:
         stream.write(password + "\n")
-    users = {inventory.hosts[h].user for h in windows_hosts(spec)}
+    rights = {inventory.hosts[h].user: "administrator" for h in windows_hosts(spec)}
+    rights = {**LAB_USERS, **rights}
     lines = []
-    for user in sorted(users):
+    for user in sorted(rights):
         domain, _, name = user.rpartition("\\")
         lines.append(f"{domain or '.'}:{name}:{password}\n")
+    (layout.run_dir / "winrm_rights.json").write_text(json.dumps(rights, indent=2) + "\n", encoding="utf-8")
+    if spec.winrm_scheme == "https":
+        from otcctl_lab.inventory_gen import computer_name
+        from otcctl_lab.pki import issue_host_certificate, write_ca
+
+        write_ca(layout.pki_dir, f"OTC lab CA ({layout.root.name})")
+        for host_id in windows_hosts(spec):
+            issue_host_certificate(layout.pki_dir, computer_name(host_id), host_id)
     fd = os.open(layout.run_dir / "ntlm_users", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as stream:
         stream.writelines(lines)
@@ -69,8 +90,15 @@ def write_files(layout: LabLayout, spec: LabSpec, inventory: Inventory) -> None:
         )
 
 
+def fault_file(layout: LabLayout, host_id: str) -> Path:
+    """The faults injected into a Windows host (``otcctl lab fault``), read by its peer as they change."""
+    return layout.faults_file(host_id)
+
+
 def start(layout: LabLayout, spec: LabSpec, inventory: Inventory, timeout: float = 20.0) -> None:
     """Start one peer per Windows host and wait until each answers on its port."""
+    from otcctl_lab.inventory_gen import computer_name
+
     for host_id in windows_hosts(spec):
         host = inventory.hosts[host_id]
         state_dir = layout.state_dir / host_id
@@ -80,9 +108,14 @@ def start(layout: LabLayout, spec: LabSpec, inventory: Inventory, timeout: float
             spec.python, "-m", "otcctl_lab.winrm_peer", "--address", host.address, "--port", str(host.port),
             "--state-dir", str(state_dir), "--users-file", str(layout.run_dir / "ntlm_users"),
             "--services-json", str(layout.run_dir / f"{host_id}.services.json"),
-            "--hostname", f"OTC-{host_id}", "--down-seconds", str(DOWN_SECONDS), "--no-service-ports",
+            "--hostname", computer_name(host_id), "--down-seconds", str(DOWN_SECONDS), "--no-service-ports",
             "--backups-until", spec.date, "--backup-days", "21", "--logs-until", spec.date,
+            "--rights-json", str(layout.run_dir / "winrm_rights.json"), "--winrm-version", spec.winrm_version,
+            "--faults-file", str(fault_file(layout, host_id)),
         ]
+        if spec.winrm_scheme == "https":
+            argv += ["--tls-cert", str(layout.pki_dir / f"{host_id}.pem"),
+                     "--tls-key", str(layout.pki_dir / f"{host_id}.key")]
         # the peer names its own users file; one inherited from a caller's process must not leak in
         env = {k: v for k, v in os.environ.items() if k != "NTLM_USER_FILE"}
         with log.open("ab") as out:

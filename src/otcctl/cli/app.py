@@ -32,7 +32,7 @@ from otcctl.cli.options import (
 )
 from otcctl.errors import ExitCode, InputError
 from otcctl.i18n import _
-from otcctl.output.messages import describe_problem
+from otcctl.output.messages import describe_problem, translate
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -142,6 +142,8 @@ def validate(
             console.print(f"{mark:<4} {item.kind:<9} {item.path}", markup=False)
         for problem in report.problems:
             error_paragraph(describe_problem(problem))
+        for warning in report.warnings:
+            sys.stderr.write(_("warning: {text}").format(text=translate(str(warning))) + "\n")
     if report.problems:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

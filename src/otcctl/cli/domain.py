@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from otcctl.cli.calendar_ranges import RANGES_FORMAT
+from otcctl.domain.clock import parse_date
+from otcctl.domain.holiday_notice import RANGES_FORMAT, ranges_error, read_ranges
 from otcctl.errors import ExitCode, InputError, Problem
 from otcctl.i18n import _
 
@@ -151,8 +152,6 @@ def calendar_create(
     from otcctl.domain.calendar import CalendarDataError, TradingCalendar, derive_year, write_year
 
     folder = _data_dir(ctx, data_dir)
-    from otcctl.cli.calendar_ranges import ranges_error, read_ranges
-
     ranges = read_ranges(ranges_file)
     try:
         derived = derive_year(year, [(r.start, r.end, r.name) for r in ranges], source=CREATE_SOURCE)
@@ -251,9 +250,7 @@ def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit
 
 def _parse_day(text: str, what: str) -> date:
     try:
-        from otcctl.cli.calendar_ranges import strict_date
-
-        return strict_date(text)
+        return parse_date(text)
     except ValueError as exc:
         raise InputError.at(what, str(exc)) from None
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
+from otcctl.cli.plugins import PluginGroup
 from otcctl.i18n import _
 
 
@@ -176,8 +177,8 @@ def _get_command(original: Callable[[Any, str], Any]) -> Callable[[Any, Any, str
     return get_command
 
 
-class OtcctlGroup(TyperGroup):
-    """The root group: its own help page and its sub-commands' are otcctl's."""
+class OtcctlGroup(PluginGroup):
+    """The root group: plugins mounted on first use; its own help page and its sub-commands' are otcctl's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

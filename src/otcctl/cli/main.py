@@ -12,7 +12,7 @@ from otcctl.cli.app import app
 from otcctl.cli.options import choose_language, error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
 from otcctl.i18n import _
-from otcctl.output.messages import describe_problem, translate_usage
+from otcctl.output.messages import describe_problem, translate, translate_usage
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,7 +34,7 @@ def run_cli(args: list[str]) -> int:
             for problem in exc.problems:
                 error_paragraph(describe_problem(problem))
         else:
-            error_paragraph(_(str(exc)))
+            error_paragraph(translate(str(exc)))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _interrupted()
@@ -103,42 +103,11 @@ def _tolerant_streams() -> None:
 
 
 def _mount_subcommands() -> None:
-    """Add the command groups: the domain ones from this package, the rest from entry points.
-
-    The lab lives in its own package (``otcctl_lab``) that otcctl never imports by name: it
-    offers its commands under the ``otcctl.commands`` entry point group. Where it is not
-    installed, ``otcctl lab`` still answers, with how to install it.
-    """
-    from importlib.metadata import entry_points
-
+    """Add the command groups: the domain ones from this package, the plugins' as placeholders."""
     from otcctl.cli.domain import calendar_app, ofd_app
+    from otcctl.cli.plugins import placeholders
 
-    groups: dict[str, typer.Typer] = {"calendar": calendar_app, "ofd": ofd_app}
-    for point in entry_points(group="otcctl.commands"):
-        try:
-            loaded = point.load()
-        except ImportError:
-            continue
-        if isinstance(loaded, typer.Typer):
-            groups.setdefault(point.name, loaded)
-    groups.setdefault("lab", _lab_missing)
+    groups: dict[str, typer.Typer] = {"calendar": calendar_app, "ofd": ofd_app, **placeholders()}
     for name, sub in groups.items():
         if not any(g.name == name for g in app.registered_groups):
             app.add_typer(sub, name=name)
-
-
-_lab_missing = typer.Typer(
-    name="lab",
-    rich_markup_mode=None,
-    help="The rehearsal lab on loopback (not installed here: pip install 'otcctl[lab]').",
-)
-
-
-@_lab_missing.callback(invoke_without_command=True, context_settings={"ignore_unknown_options": True,
-                                                                        "allow_extra_args": True})
-def _lab_not_installed() -> None:
-    """The lab package is not installed: say how to get it."""
-    raise OtcctlError(_(
-        "the rehearsal lab is not installed with this otcctl: install it with "
-        "pip install 'otcctl[lab]' (or pip install -e '.[lab]' in a checkout)"
-    ))

@@ -49,7 +49,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")
 def parse_run_date(text: str | None) -> date | None:
     if text is None:
         return None
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     try:
         return parse_date(text)

@@ -38,6 +38,12 @@ AssumeYesOpt = Annotated[
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
 
+MaxParallelOpt = Annotated[
+    int | None,
+    typer.Option("--max-parallel", min=1, help="hosts a parallel step acts on at once, at most 64 "
+                 "(default: the runbook's max_parallel, else all of the step's hosts)"),
+]
+
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
     from otcctl.output.console import make_console
@@ -80,19 +86,21 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Execute a runbook step by step, judging each result and recording everything in the journal."""
     from otcctl.run.journal import state_dir
-    from otcctl.run.operator import operator_identity
+    from otcctl.run.records import Operator
     from otcctl.run.session import RunRequest, start_run
 
     request = RunRequest(
         plan_request(name, param, run_date, inventory, runbooks),
-        operator_identity(operator),
+        Operator.current(operator),
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        max_parallel,
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
@@ -111,18 +119,20 @@ def resume(
                      "record it 'done'", autocompletion=lambda: ["rerun", "done"]),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue an interrupted run after its last finished step; the interrupted step is decided by you."""
     from otcctl.plan.prepare import PlanRequest
     from otcctl.run.journal import state_dir
-    from otcctl.run.operator import operator_identity
+    from otcctl.run.records import Operator
     from otcctl.run.session import RunRequest, resume_run
 
     if in_flight not in (None, "rerun", "done"):
         raise InputError.at("--in-flight", _("{value!r} is not 'rerun' or 'done'").format(value=in_flight))
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
-    request = RunRequest(PlanRequest(run_id), operator_identity(operator), assume_yes, no_wait)
+    request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
+                         max_parallel=max_parallel)
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 
@@ -130,32 +140,17 @@ def resume(
 @app.command("runs", epilog="otcctl runs  # newest first\notcctl runs --json  # for scripts")
 def list_runs(as_json: JsonOpt = False) -> None:
     """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
-    from otcctl.output.run_view import describe_run
-    from otcctl.run.journal import list_runs as journals
-    from otcctl.run.journal import read_journal, state_dir
+    from otcctl.output.log_view import print_runs
+    from otcctl.run.history import run_summaries
+    from otcctl.run.journal import state_dir
 
-    rows = [describe_run(read_journal(path).records) for path in journals(state_dir())]
+    rows = run_summaries(state_dir())
     if as_json:
         json_out(rows)
         return
-    from otcctl.output.console import keep_whole, make_console, make_table
-    from otcctl.output.labels import RUN_OUTCOMES, word
+    from otcctl.output.console import make_console
 
-    console = make_console()
-    table = make_table(console, _("run"), _("runbook"), _("started (Asia/Shanghai)"), _("operator"), _("outcome"),
-                       _("steps"))
-    for row in rows:
-        who = row["operator"].get("operator") or row["operator"].get("login", "")
-        steps = f"{row['steps_finished']}/{row['steps_total']}"
-        outcome = word(RUN_OUTCOMES, row["outcome"])
-        if row["in_flight"]:
-            outcome += " " + _("(in flight: {step})").format(step=row["in_flight"])
-        started = str(row["started_shanghai"] or "")[:19].replace("T", " ")
-        table.add_row(row["run_id"] or "?", row["runbook"] or "?", started, who, outcome, steps)
-    keep_whole(table, 0, [row["run_id"] or "?" for row in rows])
-    console.print(table)
-    if not rows:
-        console.print(_("no runs recorded in {folder}").format(folder=state_dir()), markup=False)
+    print_runs(make_console(), rows)
 
 
 @app.command(epilog="otcctl log 20261130-071554-market-open  # the whole record of one run\n"
@@ -175,8 +170,8 @@ def log(
             {
                 "run_id": reading.run_id,
                 "journal": str(reading.path),
-                "torn_lines": reading.torn_lines,
-                "records": reading.records,
+                "problems": [reading.describe(p) for p in reading.problems],
+                "records": [{**e.stamp.model_dump(exclude_none=True), **e.record.to_json()} for e in reading.entries],
             }
         )
         return
@@ -187,7 +182,13 @@ def log(
 
 @app.command(epilog="otcctl doctor -i lab/inventory.yaml  # check the lab before a rehearsal\n"
              "otcctl doctor --json  # the findings for monitoring")
-def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
+def doctor(
+    inventory: InventoryOpt = None,
+    as_json: JsonOpt = False,
+    first_run: Annotated[bool, typer.Option(
+        "--first-run", help="Also read on each host what the lab cannot rehearse (WinRM quotas, UAC, code page, "
+        "PowerShell, services, sudo, SQL*Plus output); changes nothing.")] = False,
+) -> None:
     """Check that this machine can reach every host and database of the inventory (logs in, runs nothing else)."""
     import os
 
@@ -199,7 +200,7 @@ def doctor(inventory: InventoryOpt = None, as_json: JsonOpt = False) -> None:
         raise InputError.at(loaded.path, _(
             "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
             "to the production estate; use the lab's inventory"))
-    findings = [*run_doctor(loaded), _font_finding()]
+    findings = [*run_doctor(loaded, first_run=first_run), _font_finding()]
     if as_json:
         json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
     else:

@@ -8,8 +8,9 @@ failed verdict, never a stray traceback.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from otcctl.errors import OtcctlError
 
@@ -53,11 +54,19 @@ class FileStat:
     mtime: float
 
 
+Shell = Literal["cmd", "powershell"]
+
+
 class CommandRunner(Protocol):
     """Runs commands on one host."""
 
-    def run(self, command: str, timeout: float) -> CommandOutput:
-        """Run ``command``; past ``timeout`` seconds stop it on the host and report timed_out."""
+    def run(
+        self, command: str, timeout: float, *, cancel: threading.Event | None = None, shell: Shell | None = None
+    ) -> CommandOutput:
+        """Run ``command``; past ``timeout`` seconds or once ``cancel`` is set, stop it on the host.
+
+        ``shell`` picks the Windows interpreter; a POSIX host refuses any value but None.
+        """
         ...
 
     def close(self) -> None:
@@ -65,6 +74,7 @@ class CommandRunner(Protocol):
         ...
 
 
+@runtime_checkable
 class FileReader(Protocol):
     """Reads files on one host."""
 

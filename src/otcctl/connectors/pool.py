@@ -24,7 +24,7 @@ class Connections:
         self.inventory = inventory
         self.masker = masker
         self.environ = dict(os.environ if environ is None else environ)
-        self._hosts: dict[str, Any] = {}
+        self._hosts: dict[str, CommandRunner] = {}
         self._sql: dict[tuple[str, str], SqlRunner] = {}
         self._lock = threading.Lock()
         self._secrets: dict[tuple[str, str], Any] = {}
@@ -54,16 +54,16 @@ class Connections:
         with self._lock:
             if host_id not in self._hosts:
                 self._hosts[host_id] = self._open(host_id)
-            return self._hosts[host_id]  # type: ignore[no-any-return]
+            return self._hosts[host_id]
 
     def files(self, host_id: str) -> FileReader:
         """File access on a host (SFTP over SSH)."""
         runner = self.runner(host_id)
-        if not hasattr(runner, "stat"):
+        if not isinstance(runner, FileReader):
             raise UnsupportedStep(f"{host_id}: file checks are done over SFTP, which {host_id} does not offer")
-        return runner  # type: ignore[return-value]
+        return runner
 
-    def _open(self, host_id: str) -> Any:
+    def _open(self, host_id: str) -> CommandRunner:
         host = self.inventory.hosts[host_id]
         secret = self._secret(("host", host_id), host.credential)
         if host.transport == "ssh":

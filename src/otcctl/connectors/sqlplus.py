@@ -123,6 +123,7 @@ class SqlplusRunner:
         self.host_id = host_id or database.primary_host
         self.command = command or SqlplusCommand.for_database(database, login_user)
         self.os_user = self.command.become_user or login_user or "the SSH login user"
+        self.login_user = login_user or "the SSH login user"
         self.name = name or database.service_name
 
     def command_for(self, sql: str, binds: dict[str, str]) -> str:
@@ -163,6 +164,9 @@ class SqlplusRunner:
         if errors:
             raise SqlFailed(f"{where}: {'; '.join(errors)}")
         stderr = " ".join(output.stderr.split())
+        refused = sudo_refusal(stderr, login=self.login_user, target=self.command.become_user, host=self.host_id)
+        if self.command.become_user and refused:
+            raise SqlFailed(f"{where}: {refused}")
         if self.command.become_user and re.search(r"(^|\s)sudo:", stderr):
             raise SqlFailed(
                 f"{where}: sudo failed ({stderr[:200]}); the SSH user needs sudo and a NOPASSWD sudoers rule "
@@ -176,6 +180,25 @@ class SqlplusRunner:
         if output.exit_code != 0:
             detail = stderr[:300] or " ".join(output.stdout.split())[-300:] or "no output"
             raise SqlFailed(f"{where}: sqlplus ended with exit code {output.exit_code}: {detail}")
+
+
+def sudo_refusal(stderr: str, *, login: str, target: str | None, host: str) -> str | None:
+    """What the site must change when sudo refused to run sqlplus, from sudo's own message; or None."""
+    if "must have a tty to run sudo" in stderr:
+        return (f"sudo on {host} requires a terminal (requiretty in /etc/sudoers, Red Hat 5/6's default) and otcctl "
+                f"runs commands without one. The site must add, with visudo on {host}, the line "
+                f"'Defaults:{login} !requiretty' (it lifts the rule for {login} only)")
+    if re.search(r"illegal option.{0,3}-n|invalid option -- '?n", stderr):
+        return (f"sudo on {host} is older than 1.7 and has no -n option. Either upgrade sudo, or set "
+                "'sudo: sudo -u {user} -i' under the database in the inventory (keep the NOPASSWD rule, so "
+                "sudo never prompts)")
+    if "is not allowed to execute" in stderr:
+        return (f"{login} may not run commands as {target} on {host}. The site must add, with visudo on {host}, "
+                f"'{login} ALL=({target}) NOPASSWD: ALL' (or a rule narrowed to sqlplus, see docs/assumptions.md)")
+    if "a password is required" in stderr or "no tty present and no askpass" in stderr:
+        return (f"sudo on {host} asks {login} for a password, which nobody can type in an unattended run. "
+                f"The sudoers rule for {login} must say NOPASSWD: '{login} ALL=({target}) NOPASSWD: ALL'")
+    return None
 
 
 def _statement_lines(sql: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import socket
 import threading
 import time
@@ -23,6 +24,8 @@ from otcctl.connectors.base import (
     ConnectionFailed,
     FileStat,
     HostKeyRejected,
+    Shell,
+    UnsupportedStep,
     tail,
 )
 from otcctl.model.inventory import Host, KeyFileCredential
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 _PGID_MARK = "__OTCCTL_PGID="
 _PGID_LINE = re.compile(rb"^__OTCCTL_PGID=(\d+)\n")
+_CANCEL_POLL = 0.05
+"""How often a waiting command looks at its cancel event (Ctrl-C, a failed sibling host)."""
 
 
 class SshConnector:
@@ -133,8 +138,12 @@ class SshConnector:
         self.close()
 
     # -- commands ---------------------------------------------------------------------------
-    def run(self, command: str, timeout: float, cancel: threading.Event | None = None) -> CommandOutput:
+    def run(
+        self, command: str, timeout: float, *, cancel: threading.Event | None = None, shell: Shell | None = None
+    ) -> CommandOutput:
         """Run a command; past the timeout (or on cancel) kill its process group on the host."""
+        if shell is not None:
+            raise UnsupportedStep(f"{self.host_id}: a POSIX host has no {shell}; use a shell step")
         client = self._connect()
         started = time.monotonic()
         transport = client.get_transport()
@@ -168,11 +177,12 @@ class SshConnector:
                 continue
             if channel.exit_status_ready() or channel.closed:
                 break
-            if time.monotonic() > deadline or (cancel is not None and cancel.is_set()):
+            now = time.monotonic()
+            if now > deadline or (cancel is not None and cancel.is_set()):
                 timed_out = True
                 self._kill(pgid)
                 break
-            time.sleep(0.001)
+            _wait(channel, deadline - now if cancel is None else min(deadline - now, _CANCEL_POLL))
         exit_code = None if timed_out else channel.recv_exit_status()
         channel.close()
         err_bytes = bytes(err) if pgid is not None else _PGID_LINE.sub(b"", bytes(err), count=1)
@@ -229,6 +239,20 @@ class SshConnector:
         except Exception as exc:
             self.drop()
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
+
+
+def _wait(channel: paramiko.Channel, seconds: float) -> None:
+    """Sleep until the channel has output, reaches its end or gets its exit status, at most ``seconds``.
+
+    Output and end of output wake ``select`` on the channel's pipe (paramiko sets it for stdout and
+    stderr alike); after the end of output, only the exit status is still to come.
+    """
+    if seconds <= 0:
+        return
+    if channel.eof_received:
+        channel.status_event.wait(seconds)
+    else:
+        select.select([channel], [], [], seconds)
 
 
 def _clean(exc: BaseException) -> str:

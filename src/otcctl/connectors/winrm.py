@@ -23,7 +23,14 @@ import time
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Literal, cast
 
-from otcctl.connectors.base import OUTPUT_LIMIT, CommandOutput, CommandRunner, ConnectionFailed, UnsupportedStep
+from otcctl.connectors.base import (
+    OUTPUT_LIMIT,
+    CommandOutput,
+    CommandRunner,
+    ConnectionFailed,
+    Shell,
+    UnsupportedStep,
+)
 from otcctl.model.inventory import Host, WinrmSettings
 
 if TYPE_CHECKING:
@@ -31,7 +38,7 @@ if TYPE_CHECKING:
 
     from otcctl.secrets import Secret
 
-Shell = Literal["cmd", "powershell"]
+
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
 MAX_OPERATION_SECONDS = 20
@@ -135,7 +142,7 @@ class WinrmConnector:
         # None, not pywinrm's default "legacy_requests": a REQUESTS_CA_BUNDLE in the operator's
         # environment must not silently decide which certificates a production host may present.
         ca = cast(str, self.settings.ca_bundle if self.settings.cert_validation else None)
-        return Protocol(
+        protocol = Protocol(
             self.endpoint,
             transport=self.settings.auth,
             username=self.host.user,
@@ -147,6 +154,9 @@ class WinrmConnector:
             message_encryption="auto",
             proxy=None,
         )
+        if self.settings.scheme == "https" and self.settings.cert_validation and self.settings.server_name:
+            _check_certificate_name(protocol, self.settings.server_name)
+        return protocol
 
     def _scrub(self, text: str) -> str:
         """The text with the password masked (a library message could, in theory, echo it)."""
@@ -158,23 +168,31 @@ class WinrmConnector:
         import requests
         from winrm.exceptions import AuthenticationError, WinRMError, WinRMTransportError, WSManFaultError
 
+        from otcctl.connectors import winrm_failures as why
+
         where = f"{self.label} ({self.endpoint})"
+        user, server_name = self.host.user, self.settings.server_name
         if isinstance(exc, ConnectionFailed):
             return exc
         if isinstance(exc, requests.exceptions.SSLError):
-            reason = _reason(str(exc), r"certificate verify failed: ([^'\")(]+)") or "TLS handshake failed"
-            message = (f"{where}: the TLS certificate was not accepted ({reason.strip()}); give the CA in the "
-                       "inventory's winrm.ca_bundle, or check that this really is the host")
+            reason = _reason(str(exc), r"certificate verify failed: ([^'\")(]+)") or _reason(
+                str(exc), r"(hostname '[^']*' doesn't match [^\")]+)") or "TLS handshake failed"
+            presented = why.presented_certificate(self.host.address, self.host.port)
+            message = why.tls_message(where, self.label, reason.strip(), presented, server_name or self.host.address)
         elif isinstance(exc, requests.exceptions.ConnectTimeout | requests.exceptions.ReadTimeout):
             message = f"{where}: no answer {doing} (timed out); the host may be down, rebooting or filtered"
         elif isinstance(exc, requests.exceptions.ConnectionError):
             reason = _reason(str(exc), r"\[Errno -?\d+\] ([^'\")]+)") or "connection failed"
             message = f"{where}: cannot connect {doing}: {reason.strip()}; is the host up and WinRM listening?"
         elif isinstance(exc, AuthenticationError):
-            message = (f"{where} rejected the credentials of {self.host.user} ({self.settings.auth}): wrong password, "
-                       "locked or expired account, or the authentication method is not allowed on the host")
+            message = why.rejected_message(where, user, self.settings.auth, self.label, server_name)
+        elif isinstance(exc, WSManFaultError) and str(exc.wsman_fault_code) == "5":
+            message = why.access_denied_message(where, user, self.label)
         elif isinstance(exc, WSManFaultError):
             message = f"{where} refused {doing}: {exc.reason.strip()} (WS-Management fault {exc.wsman_fault_code})"
+        elif isinstance(exc, WinRMTransportError) and exc.code == 503:
+            message = (f"{where} answered HTTP 503 {doing}: the WinRM service is not ready (starting after a "
+                       "reboot, or stopping); wait and try again")
         elif isinstance(exc, WinRMTransportError):
             message = f"{where} answered HTTP {exc.code} {doing}"
         elif isinstance(exc, WinRMError):
@@ -191,7 +209,7 @@ def winrm_answers(host: Host, password: Secret | None, *, timeout: float = 5.0) 
     raises :class:`ConnectionFailed`, because waiting longer would not fix it.
     """
     import requests
-    from winrm.exceptions import AuthenticationError
+    from winrm.exceptions import AuthenticationError, WSManFaultError
 
     connector = WinrmConnector(host, password)
     protocol = connector._protocol(max(2, int(timeout)))
@@ -200,6 +218,11 @@ def winrm_answers(host: Host, password: Secret | None, *, timeout: float = 5.0) 
         protocol.close_shell(shell_id)
     except (AuthenticationError, requests.exceptions.SSLError) as exc:
         raise connector._failure(exc, "probing WinRM") from None
+    except WSManFaultError as exc:
+        if str(exc.wsman_fault_code) == "5":  # access denied: waiting will not grant it
+            raise connector._failure(exc, "probing WinRM") from None
+        protocol.transport.close_session()
+        return False
     except Exception:
         protocol.transport.close_session()
         return False
@@ -310,6 +333,20 @@ def _keep_tail(buffer: bytearray, data: bytes) -> bool:
 def _reason(text: str, pattern: str) -> str | None:
     match = re.search(pattern, text)
     return match.group(1) if match else None
+
+
+def _check_certificate_name(protocol: Protocol, server_name: str) -> None:
+    """Check the host's certificate against ``server_name`` while still connecting to the address.
+
+    urllib3's ``assert_hostname`` replaces the address in the name check; ``server_hostname``
+    sends the name as SNI, as a client addressing the host by name would.
+    """
+    session = protocol.transport.build_session()
+    adapter = session.get_adapter(protocol.transport.endpoint)
+    pool_kw = getattr(getattr(adapter, "poolmanager", None), "connection_pool_kw", None)
+    if isinstance(pool_kw, dict):
+        pool_kw["assert_hostname"] = server_name
+        pool_kw["server_hostname"] = server_name
 
 
 def _endpoint(host: Host, settings: WinrmSettings) -> str:

@@ -106,6 +106,8 @@ class Condition(_Strict):
         if self.number is not None:
             return f"number /{self.number.regex}/ {self.number.op} {self.number.value:g}"
         if self.row_count is not None:
+            if self.row_count.op == ">=" and self.row_count.value == 0:
+                return "the query runs (any number of rows; a person judges them)"
             return f"row count {self.row_count.op} {self.row_count.value}"
         if self.scalar is not None:
             return f"value {self.scalar.op} {self.scalar.value!r}"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(h|m|s|ms)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 
 
@@ -60,10 +60,4 @@ Duration = Annotated[
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema({"type": ["string", "number"], "description": "seconds, or a text like 30s, 5m, 1h30m"}),
-]
-ClockTime = Annotated[
-    time,
-    BeforeValidator(parse_clock),
-    PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str),
-    WithJsonSchema({"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$", "description": "HH:MM"}),
 ]

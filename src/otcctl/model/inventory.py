@@ -90,6 +90,11 @@ class WinrmSettings(_Strict):
     auth: Literal["ntlm", "kerberos"] = "ntlm"
     cert_validation: bool = True
     ca_bundle: str | None = None
+    server_name: str | None = Field(
+        default=None,
+        description="the host name the WinRM certificate is issued to, when otcctl connects by IP address "
+        "(the certificate is checked against this name; the connection still goes to the address)",
+    )
     path: str = "/wsman"
 
 
@@ -161,6 +166,12 @@ class Database(_Strict):
     os_user: str | None = Field(default=None, description="OS account that owns sqlplus (sqlplus-ssh route)")
     oracle_home: str | None = None
     oracle_sid: str | None = None
+    sudo: str | None = Field(
+        default=None,
+        description="how sqlplus becomes os_user, {user} standing for it (default 'sudo -n -u {user} -i'; "
+        "sudo older than 1.7 has no -n: 'sudo -u {user} -i' with a NOPASSWD rule)",
+        pattern=r"^sudo( [-A-Za-z{}]+)*$",
+    )
     db_user: str | None = None
     credential: Credential | None = None
     instant_client_dir: str | None = None

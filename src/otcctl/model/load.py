@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from otcctl.errors import InputError, Problem
 from otcctl.model import schema as s
 from otcctl.model.inventory import Inventory
-from otcctl.model.templates import PLACEHOLDER, QUOTED_PLACEHOLDER, placeholders
+from otcctl.model.templates import QUOTED_PLACEHOLDER, placeholders
 from otcctl.model.yamlsource import SourceMap, load_yaml, validation_problems
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
@@ -89,6 +89,12 @@ def self_check(loaded: LoadedRunbook) -> Iterator[Problem]:
                     yield src.problem(
                         (*loc, "on_failure"), f"rollback step {ref!r} is not among the runbook's rollback_steps"
                     )
+        if step.enabled_by is not None:
+            param = runbook.params.get(step.enabled_by)
+            if param is None or sorted(param.choices or []) != ["no", "yes"]:
+                yield src.problem(
+                    (*loc, "enabled_by"), f"enabled_by names a parameter with choices [yes, no]: {step.enabled_by!r}"
+                )
         yield from _placeholder_problems(step, loc, known, src)
 
 
@@ -180,8 +186,3 @@ def _step_fits(
                     (*loc, "departments", index),
                     f"unknown department {dept!r} (known: {', '.join(inv.departments)}) in {inv_file}",
                 )
-
-
-def used_placeholders(text: str) -> list[str]:
-    """Public alias, for the plan."""
-    return [m.group(1) for m in PLACEHOLDER.finditer(text)]

@@ -9,7 +9,7 @@ department asks why each step is there.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -18,8 +18,11 @@ from otcctl.model.durations import Duration, parse_clock
 from otcctl.model.templates import PLACEHOLDER
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$", max_length=64)]
-SCHEMA_URL = "https://otcctl.invalid/schema/runbook.schema.json"
 
+
+
+FAN_OUT_LIMIT = 64
+"""The most hosts a parallel step acts on at once, whatever a runbook or the command line asks."""
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -58,6 +61,10 @@ class StepBase(_Strict):
     retry: Retry = Retry()
     on_failure: OnFailure = "stop"
     confirm: bool = Field(default=False, description="a person confirms the result, with the evidence shown")
+    enabled_by: Identifier | None = Field(
+        default=None,
+        description="opt-in: a parameter with choices [yes, no]; the step is planned only when it is 'yes'",
+    )
 
     @model_validator(mode="after")
     def _has_provenance(self) -> StepBase:
@@ -69,9 +76,9 @@ class StepBase(_Strict):
         return self
 
     @property
-    def needs_person(self) -> bool:
-        """True when the step cannot finish without a person answering."""
-        return self.confirm
+    def source(self) -> str:
+        """Where the step comes from, as the printouts show it: 手册 L747 or 假设 A27."""
+        return f"手册 {self.manual_ref}" if self.manual_ref else f"假设 {self.assumption}"
 
 
 class TargetedStep(StepBase):
@@ -307,9 +314,12 @@ class Runbook(_Strict):
     description: str | None = None
     trading_day_only: bool = Field(default=False, description="runs only on SSE/SZSE trading days")
     params: dict[Identifier, Param] = Field(default_factory=dict)
+    max_parallel: int | None = Field(
+        default=None,
+        ge=1,
+        le=FAN_OUT_LIMIT,
+        description="how many hosts a parallel step acts on at once (default: all of the step's hosts, "
+        f"at most {FAN_OUT_LIMIT}); `otcctl run --max-parallel` overrides it",
+    )
     steps: list[Step] = Field(min_length=1)
     rollback_steps: list[Step] = Field(default_factory=list)
-
-    def all_steps(self) -> list[Any]:
-        """Main steps, then rollback steps."""
-        return [*self.steps, *self.rollback_steps]

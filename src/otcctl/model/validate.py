@@ -15,6 +15,8 @@ import yaml
 from otcctl.errors import InputError, Problem
 from otcctl.model import locate
 from otcctl.model.inventory import LoadedInventory, load_inventory
+from otcctl.model.limits import line_limit_warnings
+from otcctl.model.load import _indexed_steps as _steps
 from otcctl.model.load import check_against_inventory, load_runbook
 
 
@@ -25,6 +27,7 @@ class FileVerdict:
     path: str
     kind: str
     problems: tuple[Problem, ...] = ()
+    warnings: tuple[Problem, ...] = ()  # would fail on the hosts, not in the file: reported, exit code unchanged
 
     @property
     def ok(self) -> bool:
@@ -43,6 +46,11 @@ class ValidationReport:
         """Every problem in every file."""
         return [p for f in self.files for p in f.problems]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        """Every warning in every file."""
+        return [p for f in self.files for p in f.warnings]
+
     def to_json(self) -> dict[str, Any]:
         """For ``--json``."""
         return {
@@ -54,6 +62,9 @@ class ValidationReport:
                     "ok": f.ok,
                     "problems": [
                         {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in f.problems
+                    ],
+                    "warnings": [
+                        {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in f.warnings
                     ],
                 }
                 for f in self.files
@@ -86,12 +97,16 @@ def validate_files(paths: list[Path], inventory_option: Path | None, runbooks_op
                 FileVerdict(str(locate.inventory_path(inventory_option)), "inventory", tuple(exc.problems))
             )
     for path in runbook_paths:
+        warnings: list[Problem] = []
         try:
             loaded = load_runbook(path)
             problems = check_against_inventory(loaded, inventory.inventory, str(inventory.path)) if inventory else []
+            if inventory is not None:
+                steps = [*_steps(loaded.runbook)]
+                warnings = line_limit_warnings(steps, inventory.inventory, loaded.source)
         except InputError as exc:
             problems = exc.problems
-        report.files.append(FileVerdict(str(path), "runbook", tuple(problems)))
+        report.files.append(FileVerdict(str(path), "runbook", tuple(problems), tuple(warnings)))
     return report
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -81,7 +81,16 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
     return None
 
 
-class _StrictLoader(yaml.SafeLoader):
+# libyaml's C parser when PyYAML was built with it (about 15x faster here), the pure-Python one
+# otherwise. Either way the nodes keep their line marks, and resolving scalars and constructing
+# values stay in Python, so the YAML 1.2 rules and the refusals below apply to both.
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_BaseLoader):
     """SafeLoader that refuses duplicate keys and reads scalars the YAML 1.2 way.
 
     PyYAML follows YAML 1.1, where ``no`` is false, ``16:00`` is the number 960 and ``04`` is 4:
@@ -155,8 +164,7 @@ def load_yaml(path: Path, *, text: str | None = None) -> LoadedYaml:
         except OSError as exc:
             raise InputError.at(name, f"cannot be read: {exc.strerror}") from None
     try:
-        root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)
+        root, data = _parse(text)
     except yaml.MarkedYAMLError as exc:
         raise InputError(_yaml_problem(name, text, exc)) from None
     except yaml.YAMLError as exc:
@@ -164,6 +172,17 @@ def load_yaml(path: Path, *, text: str | None = None) -> LoadedYaml:
     source = SourceMap(name, root)
     _refuse_literal_secrets(data, (), source)
     return LoadedYaml(data, source)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """One parse: the node tree (for lines) and the data constructed from that same tree."""
+    loader = _StrictLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return root, data
 
 
 def _yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:

@@ -31,7 +31,7 @@ from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
 
-MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注")
+MANUAL_COLUMNS = ("序号", "时间", "主机", "操作内容", "结果判断", "备注", "来源")
 SIGN_COLUMNS = ("实际结果/异常说明", "执行人签字", "复核人签字", "完成时间")
 COLUMNS = MANUAL_COLUMNS + SIGN_COLUMNS
 
@@ -69,11 +69,7 @@ class ChecklistRow:
     details: tuple[Detail, ...]
     judge: str
     remark: str
-
-    @property
-    def manual_cells(self) -> tuple[str, str, str, str, str, str]:
-        """The six manual columns as plain text (action without its details)."""
-        return (self.no, self.when, self.host, self.action, self.judge, self.remark)
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,6 +152,7 @@ def _row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
         details=tuple(details),
         judge=p.text.get("judge") or "",
         remark=p.text.get("remark") or "",
+        source=step.source,
     )
 
 
@@ -183,7 +180,7 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
             if x.control_command:
                 yield Detail("  然后查询", x.status_command, code=True)
     if isinstance(p.step, s.TimeGateStep):
-        yield Detail("时间闸", "等待到点" if p.step.mode == "wait" else "未到点则拒绝继续")
+        yield Detail("时间要求", "未到该时间则等待" if p.step.mode == "wait" else "未到该时间则拒绝执行")
     for key, label in (("instructions", "说明"), ("prompt", "确认"), ("subject", "通知主题")):
         if p.text.get(key):
             yield Detail(label, p.text[key])

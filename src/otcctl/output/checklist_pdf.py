@@ -76,7 +76,7 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (9.0, 14.0, 24.0, 70.0, 30.0, 22.0, 32.0, 28.0, 28.0, 20.0)
+COL_MM = (9.0, 13.0, 22.0, 64.0, 28.0, 20.0, 16.0, 31.0, 27.0, 27.0, 20.0)
 PAD = 1.2
 BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
@@ -287,7 +287,7 @@ class _Writer:
             size, grey = (RULE_PT, 110) if detail.label == "规则" else (DETAIL_PT, 50)  # the exact rule: small print
             action += [_Line(t, family, size, grey) for t in self._wrap(text, inner[3], family, size)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
-        manual += [body(row.judge, inner[4]), body(row.remark, inner[5])]
+        manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
         return [*manual, *([] for _ in SIGN_COLUMNS)]
 
     @staticmethod

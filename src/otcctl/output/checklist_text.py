@@ -73,8 +73,9 @@ def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
     free = width - fixed - (3 * len(COLUMNS) + 1)
     judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
     remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
-    action = free - judge - remark
-    return (no, when, host, action, judge, remark, *SIGN_WIDTHS)
+    source = min(max(heads[6], _natural([r.source for r in rows])), 14)
+    action = free - judge - remark - source
+    return (no, when, host, action, judge, remark, source, *SIGN_WIDTHS)
 
 
 def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str]:
@@ -82,7 +83,8 @@ def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str
     head_rule = rule.replace("-", "=")
     out = [rule, *_text_row(COLUMNS, widths, 1), head_rule]
     for row in rows:
-        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, *("" for _ in SIGN_COLUMNS))
+        cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source,
+                 *("" for _ in SIGN_COLUMNS))
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
@@ -144,7 +146,7 @@ def _md_table(rows: Sequence[ChecklistRow]) -> list[str]:
     for row in rows:
         action = "<br>".join([md_escape(row.action), *(_md_detail(d) for d in row.details)])
         cells = [md_escape(row.no), md_escape(row.when), md_escape(row.host), action]
-        cells += [md_escape(row.judge), md_escape(row.remark), *(" " for _ in SIGN_COLUMNS)]
+        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source), *(" " for _ in SIGN_COLUMNS)]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -179,7 +181,7 @@ p.note { font-size: 9pt; color: #333; }
 footer { margin-top: 6mm; font-size: 10pt; }
 footer p { margin: 2mm 0; }
 """
-_COL_WIDTHS = (3, 5, 9, 24, 12, 9, 13, 10, 10, 5)
+_COL_WIDTHS = (3, 4, 8, 22, 10, 8, 6, 11, 10, 10, 8)
 
 
 def _css_string(text: str) -> str:
@@ -234,7 +236,7 @@ def _html_table(rows: Sequence[ChecklistRow]) -> str:
     body = []
     for row in rows:
         action = _h(row.action) + "".join(_html_detail(d) for d in row.details)
-        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark)]
+        cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark), _h(row.source)]
         tds = "".join(f"<td>{c}</td>" for c in cells) + '<td class="sign"></td>' * len(SIGN_COLUMNS)
         body.append(f"<tr>{tds}</tr>")
     return (

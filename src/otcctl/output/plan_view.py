@@ -73,6 +73,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "params": plan.params,
         "steps": [_planned_step_json(p) for p in plan.steps],
         "rollback_steps": [_planned_step_json(p) for p in plan.rollback_steps],
+        "not_planned": list(plan.skipped),
     }
 
 
@@ -87,7 +88,7 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
         "action": p.text.get("action", step.action),
         "judge": p.text.get("judge"),
         "remark": p.text.get("remark"),
-        "source": step.manual_ref or f"assumption {step.assumption}",
+        "source": step.source,
         "targets": [
             {
                 "host": t.host_id,
@@ -137,6 +138,8 @@ def print_plan(console: Console, plan: Plan) -> None:
         path=plan.inventory.path, environment=inv.environment)))
     if plan.params:
         console.print(escape(_("parameters: ") + ", ".join(f"{k}={v}" for k, v in plan.params.items())))
+    if plan.skipped:
+        console.print(escape(_("not planned (opt-in parameter is not yes): ") + ", ".join(plan.skipped)))
     console.print()
     for p in plan.steps:
         _print_step(console, p)
@@ -201,7 +204,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
         confirm=_("yes") if step.confirm else _("no"))))
     if p.text.get("remark"):
         console.print(f"    备注: {escape(p.text['remark'])}")
-    source = step.manual_ref or _("assumption {id} (docs/assumptions.md)").format(id=step.assumption)
+    source = step.source + ("" if step.manual_ref else " (docs/assumptions.md)")
     console.print(escape("    " + _("source: {source}").format(source=source)))
     console.print()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import IO, Any
+from typing import IO
 
 from rich.console import Console, RenderableType
 from rich.live import Live
@@ -63,7 +63,6 @@ class ConsoleRenderer:
         self.live = console.is_terminal
         self._status: Live | None = None
         self._live_step: _LiveStep | None = None
-        self._step_started = 0.0
         self._current = ""
         self._remarks: dict[str, str] = {}
         self._explained: set[tuple[str, str]] = set()
@@ -77,7 +76,6 @@ class ConsoleRenderer:
         if event.kind == "step-started":
             if data.get("remark"):
                 self._remarks[str(data["id"])] = str(data["remark"])
-            self._step_started = time.monotonic()
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
@@ -191,26 +189,3 @@ class JsonRenderer:
         line = {"event": event.kind, "run_id": self.run_id, **event.data}
         self.stream.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         self.stream.flush()
-
-
-def describe_run(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Summary of one journal for ``otcctl runs``."""
-    started = next((r for r in records if r["type"] == "run-started"), {})
-    finished = [r for r in records if r["type"] == "run-finished"]
-    steps_started = [r for r in records if r["type"] == "step-started"]
-    steps_done = {r["step"] for r in records if r["type"] == "step-finished"}
-    in_flight = [r["step"] for r in steps_started if r["step"] not in steps_done]
-    outcome = finished[-1]["outcome"] if finished else ("interrupted" if in_flight else "incomplete")
-    if any(r["type"] == "run-interrupted" for r in records) and not finished:
-        outcome = "interrupted"
-    return {
-        "run_id": started.get("run_id"),
-        "runbook": started.get("runbook"),
-        "started_shanghai": started.get("time_shanghai"),
-        "operator": started.get("operator", {}),
-        "environment": started.get("environment"),
-        "outcome": outcome,
-        "steps_finished": len(steps_done),
-        "steps_total": started.get("steps_total"),
-        "in_flight": in_flight[-1] if in_flight else None,
-    }

@@ -99,6 +99,7 @@ class Plan:
     params: dict[str, str]
     steps: tuple[PlannedStep, ...]
     rollback_steps: tuple[PlannedStep, ...]
+    skipped: tuple[str, ...] = ()
 
     def rollback_step(self, step_id: str) -> PlannedStep:
         """The planned rollback step of that id."""
@@ -113,11 +114,23 @@ def build_plan(loaded: LoadedRunbook, inventory: LoadedInventory, overrides: dic
     params = resolve_params(loaded, overrides, run_date)
     rb = loaded.runbook
     builder = _StepRenderer(inventory, params, loaded)
-    steps = tuple(builder.render(i, step, ("steps", i)) for i, step in enumerate(rb.steps))
+    steps = tuple(builder.render(i, step, ("steps", i)) for i, step in enumerate(rb.steps) if _enabled(step, params))
     rollback = tuple(
-        builder.render(i, step, ("rollback_steps", i), is_rollback=True) for i, step in enumerate(rb.rollback_steps)
+        builder.render(i, step, ("rollback_steps", i), is_rollback=True)
+        for i, step in enumerate(rb.rollback_steps)
+        if _enabled(step, params)
     )
-    return Plan(rb, str(loaded.path), loaded.sha256, inventory, params, steps, rollback)
+    skipped = tuple(
+        f"{step.id} ({step.enabled_by}={params.get(str(step.enabled_by))})"
+        for step in [*rb.steps, *rb.rollback_steps]
+        if not _enabled(step, params)
+    )
+    return Plan(rb, str(loaded.path), loaded.sha256, inventory, params, steps, rollback, skipped)
+
+
+def _enabled(step: Any, params: dict[str, str]) -> bool:
+    """An opt-in step (``enabled_by``) is planned only when its parameter is 'yes'."""
+    return step.enabled_by is None or params.get(step.enabled_by) == "yes"
 
 
 class _StepRenderer:
@@ -317,4 +330,7 @@ def _implicit_condition(step: Any) -> str:
         return f"服务状态 = {state}"
     if isinstance(step, s.RebootStep):
         return "主机重启后恢复应答" + ("，自启服务端口在监听" if step.check_services else "")
+    if isinstance(step, s.NotifyStep):
+        sent = "每个通知渠道均已发出 (邮件服务器接受了发给每个部门的邮件)"
+        return sent + ("，并由操作员确认" if step.confirm else "")
     return "操作员确认"

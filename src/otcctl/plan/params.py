@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 
+from otcctl.domain.clock import parse_date
 from otcctl.errors import InputError, Problem
 from otcctl.model.durations import parse_clock
 from otcctl.model.load import LoadedRunbook
@@ -25,19 +26,6 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
             raise InputError.at("-p", f"{pair!r} is not NAME=VALUE", field=name or None)
         out[name.strip()] = value
     return out
-
-
-def parse_date(text: str) -> date:
-    """``20261127`` or ``2026-11-27`` -> a date."""
-    cleaned = text.strip()
-    if not re.fullmatch(r"\d{8}|\d{4}-\d{2}-\d{2}", cleaned):
-        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
-    for fmt in ("%Y%m%d", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
 
 
 def resolve_params(loaded: LoadedRunbook, overrides: Mapping[str, str], run_date: date) -> dict[str, str]:

@@ -37,6 +37,9 @@ class SqlplusCommand:
         """The command shape the inventory implies for a login as ``login_user``."""
         owner = database.os_user
         become = owner if owner and owner != login_user else None
+        if database.sudo:
+            return cls(become_user=become, oracle_home=database.oracle_home, oracle_sid=database.oracle_sid,
+                       sudo=database.sudo)
         return cls(become_user=become, oracle_home=database.oracle_home, oracle_sid=database.oracle_sid)
 
     def prefix(self) -> str:

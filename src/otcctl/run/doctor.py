@@ -28,8 +28,12 @@ class Finding:
     detail: str
 
 
-def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda _: None) -> list[Finding]:
-    """Every check, in KVM order, then the databases and the local prerequisites."""
+def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda _: None, *,
+               first_run: bool = False) -> list[Finding]:
+    """Every check, in KVM order, then the databases and the local prerequisites.
+
+    ``first_run``: also read, host by host, what the lab cannot rehearse (:mod:`otcctl.run.first_run`).
+    """
     inventory = loaded.inventory
     findings: list[Finding] = []
     masker = Masker()
@@ -52,6 +56,10 @@ def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda
             findings.append(_login(connections, host_id, f"{host.transport} {host.address}:{host.port}"))
         for db_id, database in inventory.databases.items():
             findings.append(_database(connections, db_id, database.primary_host))
+        if first_run:
+            from otcctl.run.first_run import first_run_findings
+
+            findings += [Finding(f.check, f.target, f.ok, f.detail) for f in first_run_findings(connections, progress)]
     finally:
         connections.close_all()
     return [Finding(f.check, f.target, f.ok, masker.mask(f.detail)) for f in findings]

@@ -23,8 +23,25 @@ from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
 from otcctl.plan.build import Plan, PlannedStep
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
-from otcctl.run.events import Confirmation, Event, Listener, Outcome, RunResult, StepResult
+from otcctl.run.events import Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
+from otcctl.run.records import (
+    Answered,
+    Confirmation,
+    Operator,
+    Record,
+    RunFinished,
+    RunInterrupted,
+    RunOutcome,
+    StepFinished,
+    StepInterrupted,
+    StepStarted,
+    TargetOutcome,
+    TargetPlan,
+)
+from otcctl.run.records import (
+    RunStopped as RunStoppedRecord,
+)
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.executors import SINGLE_RESULT_KINDS, execute
@@ -40,9 +57,10 @@ class RunStopped(OtcctlError):
 class RunOptions:
     """How this run behaves, decided by the operator on the command line."""
 
-    operator: dict[str, str]
-    assume_yes: bool = False
+    operator: Operator
     no_wait: bool = False
+    max_parallel: int | None = None
+    """--max-parallel; None: the runbook's max_parallel, else all of a step's hosts."""
 
 
 class Engine:
@@ -79,7 +97,7 @@ class Engine:
     def run(self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None) -> RunResult:
         """Run every step not already done; a step found in flight is decided by the operator first."""
         results: list[StepResult] = []
-        outcome: str = "passed"
+        outcome: RunOutcome = "passed"
         try:
             for planned in self.plan.steps:
                 if planned.id in done:
@@ -106,17 +124,17 @@ class Engine:
                     if policy != "continue":
                         break
         except KeyboardInterrupt:
-            self._record("run-interrupted", {"reason": "Ctrl-C"})
+            self._record(RunInterrupted(reason="Ctrl-C"))
             self._emit("run-finished", {"outcome": "interrupted"})
             raise
         except RunStopped as exc:
             outcome = "failed"
-            self._record("run-stopped", {"reason": str(exc)})
+            self._record(RunStoppedRecord(reason=str(exc)))
             self._emit("note", {"message": f"run stopped: {exc}"})
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
-        final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))  # type: ignore[arg-type]
-        self._record("run-finished", {"outcome": outcome, "steps": len(results)})
+        final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
+        self._record(RunFinished(outcome=outcome, steps=len(results)))
         self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
         return final
 
@@ -124,7 +142,7 @@ class Engine:
     def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
         step = planned.step
         started = time.monotonic()
-        self._record("step-started", _step_record(planned))
+        self._record(_step_record(planned))
         self._emit(
             "step-started",
             {
@@ -138,7 +156,7 @@ class Engine:
         )
         attempts = 0
         targets: tuple[TargetResult, ...] = ()
-        confirmation: Confirmation | None = None
+        confirmation: Answered | None = None
         stopped: str | None = None
         try:
             while True:
@@ -202,6 +220,7 @@ class Engine:
             self._sleep,
             lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
             self.options.no_wait,
+            self.options.max_parallel or self.plan.runbook.max_parallel,
         )
         future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
         try:
@@ -215,7 +234,7 @@ class Engine:
             self.cancel.set()
             with contextlib.suppress(Exception):  # the interruption is what we report
                 future.result(timeout=15)  # the executor stops the remote command on cancel
-            self._record("step-interrupted", {"step": planned.id, "no": planned.no})
+            self._record(StepInterrupted(step=planned.id, no=planned.no))
             raise
         except HostKeyRejected as exc:
             raise RunStopped(str(exc)) from None
@@ -240,7 +259,7 @@ class Engine:
     # -- people -----------------------------------------------------------------------------
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
-    ) -> tuple[Answer, Confirmation]:
+    ) -> tuple[Answer, Answered]:
         choices = _CHOICES[purpose]
         question = {
             "confirm": "Is the result as the 结果判断 says?",
@@ -266,17 +285,20 @@ class Engine:
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
-        confirmation = Confirmation(answer, self.masker.mask(comment), self.options.operator, timestamps(), how)
+        comment = self.masker.mask(comment)
+        confirmation = Answered(answer=answer, comment=comment, operator=self.options.operator, how=how, **timestamps())
         self._record(
-            "confirmation",
-            {
-                "step": planned.id,
-                "no": planned.no,
-                "purpose": purpose,
-                "question": question,
-                "verdict": verdict,
-                **confirmation.to_json(),
-            },
+            Confirmation(
+                step=planned.id,
+                no=planned.no,
+                purpose=purpose,
+                question=question,
+                verdict=verdict,
+                answer=answer,
+                comment=comment,
+                operator=self.options.operator,
+                how=how,
+            )
         )
         self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
         return answer, confirmation
@@ -301,17 +323,16 @@ class Engine:
         """Journal (fsynced) and announce a step's end: the one place a step-finished record is made."""
         targets = [t.to_json() for t in result.targets]
         self._record(
-            "step-finished",
-            {
-                "step": result.step_id,
-                "no": result.no,
-                "outcome": result.outcome,
-                "reason": result.reason,
-                "attempts": result.attempts,
-                "duration": round(result.duration, 3),
-                "targets": targets,
-                **({"confirmation": result.confirmation.to_json()} if result.confirmation else {}),
-            },
+            StepFinished(
+                step=result.step_id,
+                no=result.no,
+                outcome=result.outcome,
+                reason=result.reason,
+                attempts=result.attempts,
+                duration=round(result.duration, 3),
+                targets=[TargetOutcome.model_validate(t) for t in targets],
+                confirmation=result.confirmation,
+            )
         )
         self._emit(
             "step-finished",
@@ -326,8 +347,8 @@ class Engine:
         )
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _record(self, kind: str, data: dict[str, Any]) -> None:
-        self.journal.append(kind, run_id=self.run_id, **self.masker.mask_data(data))
+    def _record(self, record: Record) -> None:
+        self.journal.append(record, mask=self.masker.mask_data)
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
@@ -381,25 +402,27 @@ def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:
     )
 
 
-def _step_record(planned: PlannedStep) -> dict[str, Any]:
+def _step_record(planned: PlannedStep) -> StepStarted:
     """What the journal says about a step before it starts: enough to know what was sent."""
-    return {
-        "step": planned.id,
-        "no": planned.no,
-        "kind": planned.kind,
-        "rollback_step": planned.is_rollback,
-        "action": planned.text.get("action", ""),
-        "targets": [
-            {
-                "host": t.host_id,
-                "address": t.address,
-                "transport": t.transport,
-                **({"command": t.command} if t.command else {}),
-                **({"path": t.path} if t.path else {}),
-                **({"ports": [p for p, _ in t.ports]} if t.ports else {}),
-                **({"services": [x.control_command or x.status_command for x in t.services]} if t.services else {}),
-            }
+    return StepStarted(
+        step=planned.id,
+        no=planned.no,
+        kind=planned.kind,
+        rollback_step=planned.is_rollback,
+        action=planned.text.get("action", ""),
+        source=planned.step.source,
+        targets=[
+            TargetPlan(
+                host=t.host_id,
+                address=t.address,
+                transport=t.transport,
+                command=t.command or None,
+                path=t.path or None,
+                ports=[p for p, _ in t.ports] or None,
+                services=[x.control_command or x.status_command for x in t.services] or None,
+            )
             for t in planned.targets
         ],
-        **({"sql": planned.sql, "binds": planned.binds} if planned.sql else {}),
-    }
+        sql=planned.sql or None,
+        binds=planned.binds if planned.sql else None,
+    )

@@ -10,24 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from otcctl.run.records import Answered, Outcome, RunOutcome
 from otcctl.steps.base import TargetResult
 
-Outcome = Literal["passed", "failed", "skipped", "aborted", "unknown", "done-by-operator"]
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    """A person's answer, with who, where and when."""
-
-    answer: Literal["yes", "no", "skip", "abort", "retry", "rerun", "done"]
-    comment: str
-    operator: dict[str, str]
-    time: dict[str, str]
-    how: Literal["terminal", "assume-yes", "scripted", "option"]
-
-    def to_json(self) -> dict[str, Any]:
-        """For the journal."""
-        return {"answer": self.answer, "comment": self.comment, "operator": self.operator, **self.time, "how": self.how}
+__all__ = ["Event", "Listener", "Outcome", "RunResult", "StepResult"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +27,7 @@ class StepResult:
     targets: tuple[TargetResult, ...] = ()
     attempts: int = 1
     duration: float = 0.0
-    confirmation: Confirmation | None = None
+    confirmation: Answered | None = None
 
     @property
     def failed(self) -> bool:
@@ -55,7 +41,7 @@ class RunResult:
 
     run_id: str
     journal: str
-    outcome: Literal["passed", "failed", "aborted", "interrupted"]
+    outcome: RunOutcome
     steps: tuple[StepResult, ...]
 
     @property

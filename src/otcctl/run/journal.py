@@ -1,13 +1,15 @@
-"""The run journal: one append-only JSON Lines file per run, fsynced record by record.
+"""The run journal: one append-only JSON Lines file per run, fsynced record by record, hash-chained.
 
 It is the audit record compliance reads (who confirmed what, when) and the state a resume
 starts from. Every record is written with a single ``write`` of one whole line and fsynced
 before the engine goes on, so ``kill -9`` at any moment leaves a file whose every complete
-line parses; a torn last line (the kernel died mid-write) is reported and ignored on reading.
+line parses. Each line carries its sequence number and the SHA-256 of the line before it
+(``seq``, ``prev``), so an edit, insertion, deletion or reordering breaks the chain.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets as pyrandom
@@ -15,12 +17,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError
+from otcctl.run.records import VERSION, Entry, MaskFn, Record, RecordError, Stamp, parse_line
 
-JOURNAL_VERSION = 1
+GENESIS = "0" * 64
+"""The ``prev`` of a journal's first record."""
+
+_R = TypeVar("_R", bound=Record)
 
 
 def state_dir() -> Path:
@@ -47,13 +53,21 @@ def new_run_id(runbook: str, now: datetime | None = None) -> str:
     return f"{moment:%Y%m%d-%H%M%S}-{runbook}-{pyrandom.token_hex(2)}"
 
 
+def line_hash(line: bytes) -> str:
+    """The SHA-256 of one journal line without its newline: what the next line's ``prev`` holds."""
+    return hashlib.sha256(line).hexdigest()
+
+
 class Journal:
     """Appends records to one run's file; each append is durable when it returns."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.run_id = path.stem
         path.parent.mkdir(parents=True, exist_ok=True)
         existed = path.exists()
+        self.repaired = _cut_torn_tail(path) if existed else 0
+        self.seq, self.head = _chain_end(path) if existed else (0, GENESIS)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         if not existed:
             _fsync_dir(path.parent)
@@ -63,15 +77,25 @@ class Journal:
         """A new journal for a new run."""
         return cls(directory / "runs" / f"{run_id}.jsonl")
 
-    def append(self, record_type: str, /, **data: Any) -> dict[str, Any]:
-        """Write one record and fsync it; returns the record as written."""
-        record = {"v": JOURNAL_VERSION, "type": record_type, **timestamps(), **data}
-        line = (json.dumps(record, ensure_ascii=False, default=str, separators=(",", ":")) + "\n").encode("utf-8")
+    def append(self, record: Record, *, mask: MaskFn | None = None, now: datetime | None = None) -> Entry:
+        """Write one record, chained to the one before, and fsync it; returns it as written."""
+        body = record.to_json()
+        if mask is not None:
+            masked = mask(body)
+            assert isinstance(masked, dict)
+            body = masked
+        stamp = Stamp(
+            v=VERSION, type=record.type, seq=self.seq + 1, prev=self.head, run_id=self.run_id, **timestamps(now)
+        )
+        data = {**stamp.model_dump(), **body}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        line = text + b"\n"
         written = os.write(self._fd, line)
         if written != len(line):  # a short write leaves a torn line; finish it so the next record starts clean
             os.write(self._fd, line[written:])
         os.fsync(self._fd)
-        return record
+        self.seq, self.head = self.seq + 1, line_hash(text)
+        return Entry(self.seq, stamp, type(record).model_validate(body), self.head)
 
     def close(self) -> None:
         """Close the file (records are already durable)."""
@@ -88,49 +112,96 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _cut_torn_tail(path: Path) -> int:
+    """Cut an unfinished last line (power lost mid-write; never acknowledged); returns the bytes cut."""
+    raw = path.read_bytes()
+    if not raw or raw.endswith(b"\n"):
+        return 0
+    keep = raw.rfind(b"\n") + 1
+    os.truncate(path, keep)
+    return len(raw) - keep
+
+
+def _chain_end(path: Path) -> tuple[int, str]:
+    lines = [line for line in path.read_bytes().split(b"\n") if line.strip()]
+    if not lines:
+        return 0, GENESIS
+    return len(lines), line_hash(lines[-1])
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A line a reader could not use: where, why, and the field at fault if one is."""
+
+    line: int
+    message: str
+    field: str | None = None
+    torn: bool = False
+
+
 @dataclass
 class JournalReading:
-    """A journal read back: its records and any torn line at the end."""
+    """A journal read back: its typed entries and the lines that could not be read."""
 
     path: Path
-    records: list[dict[str, Any]]
-    torn_lines: list[int] = field(default_factory=list)
+    entries: list[Entry]
+    problems: list[LineProblem] = field(default_factory=list)
 
     @property
     def run_id(self) -> str:
         """The run's id (the file name)."""
         return self.path.stem
 
-    def first(self, kind: str) -> dict[str, Any] | None:
-        """The first record of a type."""
-        return next((r for r in self.records if r["type"] == kind), None)
+    @property
+    def records(self) -> list[Record]:
+        """The records in order."""
+        return [e.record for e in self.entries]
 
-    def of(self, kind: str) -> Iterator[dict[str, Any]]:
-        """All records of a type."""
-        return (r for r in self.records if r["type"] == kind)
+    def first(self, kind: type[_R]) -> _R | None:
+        """The first record of a kind."""
+        return next(self.of(kind), None)
+
+    def of(self, kind: type[_R]) -> Iterator[_R]:
+        """All records of a kind."""
+        return (e.record for e in self.entries if isinstance(e.record, kind))
+
+    def describe(self, problem: LineProblem) -> str:
+        """``journal FILE, line N, field F: message``."""
+        where = f"journal {self.path}, line {problem.line}"
+        return where + (f", field '{problem.field}'" if problem.field else "") + f": {problem.message}"
+
+    def require_readable(self) -> None:
+        """Raise an input error naming the first line that is not a readable record (a torn tail is fine)."""
+        bad = next((p for p in self.problems if not p.torn), None)
+        if bad is not None:
+            raise InputError.at(self.path, bad.message, bad.line, bad.field)
 
 
 def read_journal(path: Path) -> JournalReading:
-    """Parse a journal; a line that does not parse (torn by a crash) is noted, not fatal."""
+    """Read every line; a line that is not a readable record is noted with why, never fatal here."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError.at(path, "no such run journal") from None
-    records: list[dict[str, Any]] = []
-    torn: list[int] = []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
+    except OSError as exc:
+        raise InputError.at(path, f"cannot read this journal: {exc.strerror}") from None
+    return read_lines(path, raw)
+
+
+def read_lines(path: Path, raw: bytes, first_line: int = 1) -> JournalReading:
+    """Parse journal bytes (all of a file, or a piece starting at ``first_line``)."""
+    entries: list[Entry] = []
+    problems: list[LineProblem] = []
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
+        last = number - first_line == len(lines) - 1  # no newline after it: cut short by a crash
         try:
-            record = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            torn.append(number)
-            continue
-        if isinstance(record, dict) and "type" in record:
-            records.append(record)
-        else:
-            torn.append(number)
-    return JournalReading(path, records, torn)
+            entries.append(parse_line(line, number, line_hash(line)))
+        except RecordError as exc:
+            problems.append(LineProblem(number, str(exc), exc.field, torn=last))
+    return JournalReading(path, entries, problems)
 
 
 def find_run(directory: Path, run_id: str) -> Path:

@@ -21,11 +21,21 @@ from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
-from otcctl.run.journal import Journal, find_run, new_run_id, read_journal
+from otcctl.run.journal import Journal, find_run, new_run_id, read_journal, timestamps
 from otcctl.run.lock import RunLock
+from otcctl.run.records import (
+    Operator,
+    PreApproval,
+    ResumeFlags,
+    RunFlags,
+    RunResumed,
+    RunStarted,
+    RunStopped,
+    StepLine,
+    TradingDayCheck,
+)
+from otcctl.run.replay import replay
 from otcctl.secrets import Masker
-
-RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
 
 
 class ProductionForbidden(OtcctlError):
@@ -37,10 +47,11 @@ class RunRequest:
     """Everything ``otcctl run`` was told."""
 
     plan: PlanRequest
-    operator: dict[str, str]
+    operator: Operator
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    max_parallel: int | None = None
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
@@ -50,33 +61,16 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
     calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
     lock = RunLock(state, plan.runbook.name)
     run_id = new_run_id(plan.runbook.name)
-    lock.acquire(
-        {
-            "run_id": run_id,
-            "operator": _who(request.operator),
-            "machine": request.operator["machine"],
-            "since": _now_text(),
-        }
-    )
+    lock.acquire(_holder(run_id, request.operator))
     try:
         journal = Journal.create(state, run_id)
-        journal.append(
-            "run-started",
-            run_id=run_id,
-            **_run_header(plan, request.plan, request.operator),
-            options={
-                "assume_yes": request.assume_yes,
-                "no_wait": request.no_wait,
-                "allow_non_trading_day": request.allow_non_trading_day,
-            },
-            trading_day=calendar_note,
-        )
+        journal.append(_run_header(plan, request, calendar_note))
         if request.assume_yes:
             journal.append(
-                "pre-approval",
-                run_id=run_id,
-                operator=request.operator,
-                statement="--assume-yes: the operator pre-approved every confirmation of this run",
+                PreApproval(
+                    operator=request.operator,
+                    statement="--assume-yes: the operator pre-approved every confirmation of this run",
+                )
             )
         return _execute(plan, run_id, journal, request, confirmer, listeners)
     finally:
@@ -94,22 +88,24 @@ def resume_run(
     """Continue a run after its last finished step; the step in flight is decided, never silently re-run."""
     path = find_run(state, run_id)
     reading = read_journal(path)
-    header = reading.first("run-started")
+    reading.require_readable()
+    story = replay(reading.run_id, reading.entries)
+    header = story.header
     if header is None:
         raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
-    if any(r["type"] == "run-finished" and r.get("outcome") == "passed" for r in reading.records):
+    if story.passed:
         raise InputError.at(path, f"run {reading.run_id} already finished successfully; nothing to resume")
     plan_request = PlanRequest(
-        header["runbook_path"],
-        dict(header.get("overrides", {})),
-        _date(header["params"]["date"]),
-        Path(header["inventory"]),
+        header.runbook_path,
+        dict(header.overrides),
+        _date(header.params["date"]),
+        Path(header.inventory),
     )
     plan = prepare_plan(plan_request)
     _refuse_production_here(plan)
     for what, recorded, now in (
-        ("runbook", header["runbook_sha256"], plan.runbook_sha256),
-        ("inventory", header["inventory_sha256"], plan.inventory.sha256),
+        ("runbook", header.runbook_sha256, plan.runbook_sha256),
+        ("inventory", header.inventory_sha256, plan.inventory.sha256),
     ):
         if recorded != now:
             raise InputError.at(
@@ -118,33 +114,19 @@ def resume_run(
                 f"{now[:12]}); finishing it with a different {what} would make the record lie. "
                 "Start a new run instead.",
             )
-    finished = {r["step"]: r["outcome"] for r in reading.of("step-finished")}
-    started = [r["step"] for r in reading.of("step-started")]
-    policies = {p.id: p.step.on_failure for p in plan.steps}
-    done = frozenset(
-        step
-        for step, outcome in finished.items()
-        if outcome in RESUMABLE_DONE or (outcome == "failed" and policies.get(step) == "continue")
-    )
-    flying = next((step for step in reversed(started) if step not in finished), None)
+    done = story.done_steps(frozenset(p.id for p in plan.steps if p.step.on_failure == "continue"))
+    flying = story.in_flight
     lock = RunLock(state, plan.runbook.name)
-    lock.acquire(
-        {
-            "run_id": reading.run_id,
-            "operator": _who(request.operator),
-            "machine": request.operator["machine"],
-            "since": _now_text(),
-        }
-    )
+    lock.acquire(_holder(reading.run_id, request.operator))
     try:
         journal = Journal(path)
         journal.append(
-            "run-resumed",
-            run_id=reading.run_id,
-            operator=request.operator,
-            done=sorted(done),
-            in_flight=flying,
-            options={"assume_yes": request.assume_yes, "in_flight": in_flight},
+            RunResumed(
+                operator=request.operator,
+                done=sorted(done),
+                in_flight=flying,
+                options=ResumeFlags(assume_yes=request.assume_yes, in_flight=in_flight),
+            )
         )
         chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
         return _execute(plan, reading.run_id, journal, request, chosen, listeners, done=done, in_flight=flying)
@@ -169,7 +151,7 @@ def _execute(
     try:
         connections.prepare(hosts, databases)
     except OtcctlError as exc:
-        journal.append("run-stopped", run_id=run_id, reason=str(exc))
+        journal.append(RunStopped(reason=str(exc)), mask=masker.mask_data)
         journal.close()
         raise
     engine = Engine(
@@ -180,7 +162,7 @@ def _execute(
         confirmer=confirmer,
         listeners=listeners,
         masker=masker,
-        options=RunOptions(request.operator, request.assume_yes, request.no_wait),
+        options=RunOptions(request.operator, request.no_wait, request.max_parallel),
     )
     for listener in listeners:
         listener.on_event(
@@ -200,30 +182,42 @@ def _execute(
         journal.close()
 
 
-def _run_header(plan: Plan, request: PlanRequest, operator: dict[str, str]) -> dict[str, object]:
-    return {
-        "runbook": plan.runbook.name,
-        "title": plan.runbook.title,
-        "runbook_version": plan.runbook.version,
-        "runbook_path": str(Path(plan.runbook_path).resolve()),
-        "runbook_sha256": plan.runbook_sha256,
-        "inventory": str(plan.inventory.path.resolve()),
-        "inventory_sha256": plan.inventory.sha256,
-        "environment": plan.inventory.inventory.environment,
-        "params": plan.params,
-        "overrides": dict(request.overrides),
-        "operator": operator,
-        "otcctl_version": __version__,
-        "steps_total": len(plan.steps),
-        "steps": [{"no": p.no, "id": p.id, "kind": p.kind, "host": p.host_column} for p in plan.steps],
-    }
+def _run_header(plan: Plan, request: RunRequest, trading_day: TradingDayCheck | None) -> RunStarted:
+    return RunStarted(
+        runbook=plan.runbook.name,
+        title=plan.runbook.title,
+        runbook_version=plan.runbook.version,
+        runbook_path=str(Path(plan.runbook_path).resolve()),
+        runbook_sha256=plan.runbook_sha256,
+        inventory=str(plan.inventory.path.resolve()),
+        inventory_sha256=plan.inventory.sha256,
+        environment=plan.inventory.inventory.environment,
+        params=plan.params,
+        overrides=dict(request.plan.overrides),
+        operator=request.operator,
+        otcctl_version=__version__,
+        steps_total=len(plan.steps),
+        steps=[StepLine(no=p.no, id=p.id, kind=p.kind, host=p.host_column, source=p.step.source) for p in plan.steps],
+        options=RunFlags(
+            assume_yes=request.assume_yes,
+            no_wait=request.no_wait,
+            allow_non_trading_day=request.allow_non_trading_day,
+            max_parallel=request.max_parallel,
+        ),
+        trading_day=trading_day,
+    )
 
 
-def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
+def _holder(run_id: str, operator: Operator) -> dict[str, str]:
+    """What the lock file says about who holds it."""
+    return {"run_id": run_id, "operator": str(operator), "machine": operator.machine, "since": _now_text()}
+
+
+def _check_trading_day(plan: Plan, allowed: bool) -> TradingDayCheck | None:
     if not plan.runbook.trading_day_only:
         return None
     from otcctl.domain.calendar import CalendarUnknownYear, TradingCalendar
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     day = parse_date(plan.params["date"])
     calendar = TradingCalendar()
@@ -233,7 +227,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
     except CalendarUnknownYear as exc:
         if not allowed:
             raise InputError.at("--date", f"{plan.runbook.name} runs on trading days only, and {exc}") from None
-        return {"date": day.isoformat(), "trading": None, "override": True}
+        return TradingDayCheck(date=day.isoformat(), trading=None, override=True)
     if not trades and not allowed:
         raise InputError.at(
             "--date",
@@ -241,7 +235,7 @@ def _check_trading_day(plan: Plan, allowed: bool) -> dict[str, object] | None:
             "on trading days only. Use --date for another day, or --allow-non-trading-day "
             "(recorded in the journal with your name) to run it anyway.",
         )
-    return {"date": day.isoformat(), "trading": trades, "override": not trades}
+    return TradingDayCheck(date=day.isoformat(), trading=trades, override=not trades)
 
 
 def _refuse_production_here(plan: Plan) -> None:
@@ -252,17 +246,11 @@ def _refuse_production_here(plan: Plan) -> None:
         )
 
 
-def _who(operator: dict[str, str]) -> str:
-    return operator.get("operator") or operator.get("sudo_user") or operator["login"]
-
-
 def _now_text() -> str:
-    from otcctl.run.journal import timestamps
-
     return timestamps()["time_shanghai"]
 
 
 def _date(text: str) -> date:
-    from otcctl.plan.params import parse_date
+    from otcctl.domain.clock import parse_date
 
     return parse_date(text)

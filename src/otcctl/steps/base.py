@@ -54,6 +54,8 @@ class StepContext:
     sleep: Callable[[float], None]
     progress: Callable[[str], None]
     no_wait: bool = False
+    max_parallel: int | None = None
+    """Hosts a parallel step acts on at once; None: all of them (up to ``schema.FAN_OUT_LIMIT``)."""
 
 
 def port_open(address: str, port: int, timeout: float) -> bool:

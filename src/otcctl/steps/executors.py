@@ -24,7 +24,6 @@ from otcctl.plan.build import PlannedService, PlannedStep, PlannedTarget
 from otcctl.steps.base import StepContext, TargetResult, port_open
 from otcctl.steps.conditions import Observation, judge
 
-MAX_PARALLEL = 8
 SINGLE_RESULT_KINDS = ("local", "sql", "time_gate", "notify")
 OFD_READ_LIMIT = 256 * 1024 * 1024
 
@@ -45,7 +44,8 @@ def execute(planned: PlannedStep, ctx: StepContext) -> list[TargetResult]:
             if not result.passed or ctx.cancel.is_set():
                 break  # one at a time: never go on to the next host after a failure
         return results
-    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(planned.targets))) as pool:
+    width = min(len(planned.targets), ctx.max_parallel or len(planned.targets), s.FAN_OUT_LIMIT)
+    with ThreadPoolExecutor(max_workers=width) as pool:
         return list(pool.map(lambda t: _guarded(one, planned, t, ctx), planned.targets))
 
 
@@ -80,9 +80,9 @@ def _run_remote(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCon
     runner = ctx.connections.runner(target.host_id)
     step = planned.step
     if isinstance(step, s.WinrmStep):
-        output = runner.run(target.command, step.timeout, shell=step.shell, cancel=ctx.cancel)  # type: ignore[call-arg]
+        output = runner.run(target.command, step.timeout, shell=step.shell, cancel=ctx.cancel)
     else:
-        output = runner.run(target.command, step.timeout, cancel=ctx.cancel)  # type: ignore[call-arg]
+        output = runner.run(target.command, step.timeout, cancel=ctx.cancel)
     return _command_result(target.host_id, output, step.expect, step.timeout)
 
 
@@ -170,10 +170,14 @@ def _run_file(planned: PlannedStep, target: PlannedTarget | None, ctx: StepConte
         if age > step.max_age:
             problems.append(f"last modified {age:.0f}s ago, more than {step.max_age:g}s")
     if step.stable_for > 0 and not problems:
-        ctx.sleep(step.stable_for)
-        second = reader.stat(target.path)
-        if second is None or (second.size, second.mtime) != (first.size, first.mtime):
-            problems.append(f"still being written (size {first.size} -> {second.size if second else 'gone'})")
+        quiet = _unchanged_for(ctx, target.host_id, first.mtime)
+        if quiet is not None and quiet >= step.stable_for:
+            details["unchanged_for"] = round(quiet, 1)  # the host's own clock: no need to watch it
+        else:
+            ctx.sleep(step.stable_for)
+            second = reader.stat(target.path)
+            if second is None or (second.size, second.mtime) != (first.size, first.mtime):
+                problems.append(f"still being written (size {first.size} -> {second.size if second else 'gone'})")
     if step.ofd and not problems:
         from otcctl.domain.ofd import check_ofd_bytes
 
@@ -193,6 +197,22 @@ def _run_file(planned: PlannedStep, target: PlannedTarget | None, ctx: StepConte
     return TargetResult(target.host_id, not problems, reason, duration=time.monotonic() - started, details=details)
 
 
+def _unchanged_for(ctx: StepContext, host_id: str, mtime: float) -> float | None:
+    """Seconds since the file's modification time by the host's clock; None when that clock cannot be read.
+
+    The host's clock, not this machine's: a host running behind would otherwise make a file
+    still being written look old. ``date +%s`` truncates, so the figure errs on the short side.
+    """
+    try:
+        output = ctx.connections.runner(host_id).run("date +%s", 10.0)
+    except (ConnectionFailed, UnsupportedStep):
+        return None
+    try:
+        return float(output.stdout.strip()) - mtime if output.exit_code == 0 else None
+    except ValueError:
+        return None
+
+
 def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepContext) -> TargetResult:
     assert target is not None
     step = planned.step
@@ -206,6 +226,10 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
         if service.control_command is not None:
             out = runner.run(service.control_command, min(step.timeout, 120))
             log.append(f"$ {service.control_command} -> exit {out.exit_code}")
+            refusal = _refusal(out, service, target, ctx) if windows else None
+            if refusal is not None:  # waiting cannot help: say why now instead of polling until settle
+                return TargetResult(target.host_id, False, refusal, out.exit_code, "\n".join(log),
+                                    out.stdout + out.stderr, time.monotonic() - started)
         deadline = time.monotonic() + (step.settle if service.control_command else 0)
         while True:
             state = _service_state(runner, service, windows)
@@ -213,6 +237,12 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
                 break
             ctx.sleep(1.0)
         states[service.name] = state
+    died = _died_after_start(runner, target, states, want, windows, ctx) if step.operation == "start" else []
+    if died:
+        return TargetResult(target.host_id, False, f"started, then stopped again within {STABLE_SECONDS:g}s: "
+                            f"{', '.join(died)}; it dies right after starting: read its log on the host",
+                            duration=time.monotonic() - started, stdout="\n".join(log),
+                            details={"services": {**states, **dict.fromkeys(died, "stopped")}})
     wrong = {k: v for k, v in states.items() if v != want}
     listing = ", ".join(f"{k} {v}" for k, v in states.items())
     reason = f"all {want}: {listing}" if not wrong else f"expected {want}: {listing}"
@@ -224,6 +254,25 @@ def _run_service(planned: PlannedStep, target: PlannedTarget | None, ctx: StepCo
         stdout="\n".join(log),
         details={"services": states},
     )
+
+
+STABLE_SECONDS = 3.0  # a started service must still run this long after: some die right after start
+
+
+def _refusal(out: Any, service: PlannedService, target: PlannedTarget, ctx: StepContext) -> str | None:
+    from otcctl.connectors.winrm_failures import sc_refusal
+
+    user = ctx.connections.inventory.hosts[target.host_id].user
+    return sc_refusal(out.exit_code, out.stdout + out.stderr, service=service.name, host=target.host_id, user=user)
+
+
+def _died_after_start(runner: Any, target: PlannedTarget, states: dict[str, str], want: str, windows: bool,
+                      ctx: StepContext) -> list[str]:
+    started = [s for s in target.services if s.control_command is not None and states.get(s.name) == want]
+    if not started or ctx.cancel.is_set():
+        return []
+    ctx.sleep(STABLE_SECONDS)
+    return [s.name for s in started if _service_state(runner, s, windows) != want]
 
 
 def _service_state(runner: Any, service: PlannedService, windows: bool) -> str:

@@ -41,11 +41,12 @@ import sys
 sys.path.insert(0, {src!r})
 from otcctl_lab.oracle_standin.cli import main
 
-sys.exit(main(sys.argv[1:], {db!r}, service_state_dir={state!r}))
+sys.exit(main(sys.argv[1:], {db!r}, service_state_dir={state!r}, faults_file={faults!r}))
 '''
 
 
-def install_sqlplus_standin(bin_dir: Path, db_path: Path, *, service_state_dir: Path | None = None) -> Path:
+def install_sqlplus_standin(bin_dir: Path, db_path: Path, *, service_state_dir: Path | None = None,
+                            faults_file: Path | None = None) -> Path:
     """Write ``bin_dir/sqlplus`` (executable, run by this Python) answering from ``db_path``.
 
     Give ``service_state_dir`` (the lab's ``DIR/state``) to make ``v$session`` follow the lab:
@@ -57,7 +58,8 @@ def install_sqlplus_standin(bin_dir: Path, db_path: Path, *, service_state_dir: 
     target = bin_dir / "sqlplus"
     src = str(Path(otcctl.__file__).resolve().parents[1])
     state = str(service_state_dir.resolve()) if service_state_dir is not None else None
-    target.write_text(_SCRIPT.format(python=sys.executable, src=src, db=str(db_path.resolve()), state=state),
-                      encoding="utf-8")
+    faults = str(faults_file.resolve()) if faults_file is not None else None
+    target.write_text(_SCRIPT.format(python=sys.executable, src=src, db=str(db_path.resolve()), state=state,
+                                     faults=faults), encoding="utf-8")
     target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return target

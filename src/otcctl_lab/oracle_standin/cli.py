@@ -8,6 +8,7 @@ UTF-8 character set; otherwise non-ASCII text prints as ``?``, as a 10g client d
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import sys
@@ -24,7 +25,8 @@ VERSION = "SQL*Plus: Release 10.2.0.5.0 - Production"
 
 
 def main(argv: list[str], db_path: Path | str, *, stdin: TextIO | None = None, stdout: TextIO | None = None,
-         environ: Mapping[str, str] | None = None, service_state_dir: Path | str | None = None) -> int:
+         environ: Mapping[str, str] | None = None, service_state_dir: Path | str | None = None,
+         faults_file: Path | str | None = None) -> int:
     """Run like sqlplus: arguments, then the script on stdin; returns the exit code.
 
     With ``service_state_dir`` (the lab's ``DIR/state``), an application session in
@@ -60,7 +62,10 @@ def main(argv: list[str], db_path: Path | str, *, stdin: TextIO | None = None, s
             today=date.fromisoformat(meta["lab_date"]),
             schemas=frozenset(meta["schemas"].split(",")),
             idle=sid != meta["instance_name"],
+            mounted=_standby_mounted(faults_file),
         )
+        if session.mounted:
+            _mount_as_physical_standby(connection)
         if service_state_dir is not None:
             _hide_stopped_sessions(connection, Path(service_state_dir))
         charset = env.get("NLS_LANG", "").rpartition(".")[2].upper()
@@ -93,6 +98,27 @@ def _hide_stopped_sessions(connection: sqlite3.Connection, state_dir: Path) -> N
     ]
     listed = ", ".join(str(sid) for sid in hidden) or "-1"
     connection.execute(f'create temp view "v$session" as select * from main."v$session" where sid not in ({listed})')
+
+
+def _standby_mounted(faults_file: Path | str | None) -> bool:
+    """``otcctl lab fault M2 standby-mounted`` makes this host's database a MOUNTED physical standby."""
+    if faults_file is None:
+        return False
+    try:
+        faults = json.loads(Path(faults_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(faults, dict) and "standby-mounted" in faults
+
+
+def _mount_as_physical_standby(connection: sqlite3.Connection) -> None:
+    """``v$database`` and ``v$instance`` as a physical standby in managed recovery shows them."""
+    connection.execute('create temp view "v$database" as select dbid, name, created, log_mode, '
+                       "'MOUNTED' as open_mode, 'PHYSICAL STANDBY' as database_role, platform_name "
+                       'from main."v$database"')
+    connection.execute('create temp view "v$instance" as select instance_number, instance_name, host_name, '
+                       "version, startup_time, 'MOUNTED' as status, archiver, logins, 'ACTIVE' as database_status, "
+                       'instance_role from main."v$instance"')
 
 
 def _refuse(what: str) -> int:

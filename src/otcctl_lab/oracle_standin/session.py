@@ -56,6 +56,7 @@ class Session:
     today: date
     schemas: frozenset[str]
     idle: bool = False
+    mounted: bool = False  # a physical standby: MOUNTED, only fixed tables and views answer
     settings: Settings = field(default_factory=Settings)
     flags: commands.Flags = field(default_factory=commands.Flags)
     variables: dict[str, commands.Variable] = field(default_factory=dict)
@@ -194,6 +195,9 @@ class Session:
                 self.print("", "Session altered.", "")
             return
         query = translate(text, self.schemas, self._date_columns())
+        if self.mounted and any(t in self.declared and not t.startswith(("v$", "gv$")) and t != "dual"
+                                for t in query.tables):
+            raise OraError("ORA-01219", "database not open: queries allowed on fixed tables/views only")
         missing = [b for b in query.binds if b not in self.variables]
         if missing:
             self.print(f'SP2-0552: Bind variable "{missing[0].upper()}" not declared.')

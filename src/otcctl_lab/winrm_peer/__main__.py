@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--backups-until", help="seed daily .dmp/.rar backups up to YYYYMMDD (if none exist yet)")
     parser.add_argument("--backup-days", type=int, default=14, help="how many days of backups to seed")
     parser.add_argument("--logs-until", help="seed the middleware's log files up to YYYYMMDD (if none exist yet)")
+    parser.add_argument("--rights-json", type=Path, help='{"DOMAIN\\\\user": "administrator|remote-management|'
+                        'not-allowed|uac-local"}; without it every user is an administrator')
+    parser.add_argument("--faults-file", type=Path, help="injected faults, re-read when it changes (otcctl lab fault)")
+    parser.add_argument("--winrm-version", choices=("2.0", "3.0"), default="3.0",
+                        help="whose default shell quotas to enforce (2.0: 5 shells per user; 3.0: 30)")
     parser.add_argument("--log-level", default="INFO", help="logging level (stderr)")
     return parser
 
@@ -59,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             args.address, args.state_dir, args.users_file, services, port=args.port, hostname=args.hostname,
             down_seconds=args.down_seconds, pending_seconds=args.pending_seconds,
             service_ports=not args.no_service_ports, tls_cert=args.tls_cert, tls_key=args.tls_key,
+            rights_file=args.rights_json, faults_file=args.faults_file, winrm_version=args.winrm_version,
         ))
     except (PeerError, OSError, ValueError) as exc:
         print(f"winrm peer did not start: {exc}", file=sys.stderr)

@@ -160,6 +160,16 @@ def _control(cmdlet: str, actions: tuple[bool, ...]) -> Cmdlet:
         host, cancel = session.inv.machine.host, session.inv.cmd.cancel
         out: list[Any] = []
         for spec in _services(session, args, piped, cmdlet):
+            if not session.inv.machine.rights.may_control_services(session.inv.user):
+                session.error(cmdlet, f"无法打开计算机“.”上的 {spec.sc_name} 服务。", "CloseError", spec.sc_name,
+                              "ServiceCommandException", "CouldNotStopService" if False in actions
+                              else "CouldNotStartService")
+                continue
+            if False in actions and host.faults.get("dependents-running", spec.sc_name) is not None:
+                session.error(cmdlet, f"无法停止服务“{spec.title} ({spec.sc_name})”，因为有其他服务依赖于该服务。"
+                              "只有在设置了 Force 标志时才能停止该服务。", "InvalidOperation", spec.sc_name,
+                              "ServiceCommandException", "ServiceHasDependentServices")
+                continue
             for running in actions:
                 host.wait_settled(spec, cancel)
                 if host.request(spec, running):

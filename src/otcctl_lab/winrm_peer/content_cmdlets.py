@@ -1,4 +1,4 @@
-"""Cmdlets that read what is in the emulated host's files, and its WMI disks.
+"""Cmdlets that read (and, with Set-Content, write) the emulated host's files, and its WMI disks.
 
 Get-Content (``-Encoding``, ``-TotalCount``/``-Tail``, ``-Raw``; Windows PowerShell 5.1 reads
 "ANSI", GBK on this Chinese host, unless a byte-order mark says otherwise), Select-String
@@ -172,8 +172,30 @@ def _wql_true(disk: WmiDisk, clause: str) -> bool:
     return bool(compare[op](value, wanted))
 
 
+def set_content(session: Session, args: Args, piped: list[Any] | None) -> list[Any]:
+    """``Set-Content -LiteralPath P [-Value V] [-Encoding UTF8]``: one line per value, CRLF, as 5.1 writes it."""
+    path, _ = path_arg(args, "Set-Content")
+    values = piped if piped is not None else list(enumerate_value(args.get("value")))
+    encoding = (args.text("encoding") or "default").lower()
+    codec = _ENCODINGS.get(encoding)
+    if codec is None:
+        raise NotEmulated(f"Set-Content -Encoding {encoding}")
+    text = "".join(to_string(v) + "\r\n" for v in values)
+    data = text.encode("gbk" if codec == f"cp{ANSI_CODEPAGE}" else codec)
+    if encoding == "utf8":
+        data = codecs.BOM_UTF8 + data
+    elif encoding == "unicode":
+        data = codecs.BOM_UTF16_LE + data
+    try:
+        session.inv.machine.drives.write(path, data)
+    except PathRefused as exc:
+        raise NotEmulated(f"Set-Content {path} ({exc})") from None
+    return []
+
+
 _PATH = {"path": True, "literalpath": True}
 CONTENT_CMDLETS: dict[str, Spec] = {
+    "set-content": Spec(set_content, {**_PATH, "value": True, "encoding": True}, ("path", "value")),
     "get-content": Spec(get_content, {**_PATH, "encoding": True, "totalcount": True, "tail": True, "raw": False},
                         ("path",), (("first", "totalcount"), ("head", "totalcount"), ("last", "tail"))),
     "select-string": Spec(select_string, {"pattern": True, **_PATH, "simplematch": False, "casesensitive": False,

@@ -144,6 +144,19 @@ class Drives:
         if real is not None:
             real.unlink()
 
+    def write(self, windows_path: str, data: bytes) -> None:
+        """Create or replace one file in an existing folder."""
+        letter, parts = self.split(windows_path)
+        if not parts:
+            raise PathRefused(f"writing a drive root is not emulated: {windows_path}")
+        parent = self.resolve(f"{letter}:\\" + "\\".join(parts[:-1]))
+        if parent is None or not parent.is_dir():
+            raise PathRefused(f"the folder of {windows_path} does not exist")
+        existing = self.resolve(windows_path)
+        if existing is not None and existing.is_dir():
+            raise PathRefused(f"{windows_path} is a folder")
+        (existing or parent / parts[-1]).write_bytes(data)
+
     def read(self, entry: Entry) -> bytes:
         """A file's bytes (refused above 64 MiB: the lab's big files are sparse dumps, not text)."""
         real = self.resolve(entry.path)

@@ -22,7 +22,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from otcctl_lab.winrm_peer.faults import Faults
 
 RUNNING, STOPPED = "running", "stopped"
 POWER_FILE = ".power"
@@ -103,7 +106,12 @@ class EmulatedHost:
         down_seconds: float = 3.0,
         service_ports: bool = True,
         on_power: Callable[[bool], None] | None = None,
+        faults: Faults | None = None,
     ) -> None:
+        from otcctl_lab.winrm_peer.faults import Faults
+
+        self.faults = faults or Faults(None)
+        self._dies: dict[str, float] = {}
         self.address = address
         self.state_dir = state_dir
         self.services = tuple(sorted(services, key=lambda s: (s.start_order or 0, s.name)))
@@ -152,7 +160,12 @@ class EmulatedHost:
             if self.state(service) != ("stopped" if running else "running"):
                 return False
             target = RUNNING if running else STOPPED
-            self._pending[service.name] = (target, time.monotonic() + self.pending_seconds)
+            seconds = self.pending_seconds
+            if not running and self.faults.get("stuck-stop-pending", service.sc_name) is not None:
+                seconds = float("inf")
+            elif not running:
+                seconds = self.faults.seconds("slow-stop", service.sc_name) or seconds
+            self._pending[service.name] = (target, time.monotonic() + seconds)
             _log.info("%s: %s -> %s pending", self.address, service.sc_name, target)
             return True
 
@@ -176,11 +189,23 @@ class EmulatedHost:
             now = time.monotonic()
             for service in self.services:
                 pending = self._pending.get(service.name)
+                stuck = pending is not None and pending[1] == float("inf")
+                if stuck and self.faults.get("stuck-stop-pending", service.sc_name) is None:
+                    pending = (pending[0], now) if pending else None  # the fault was cleared: it completes
                 if pending is not None and (pending[1] <= now or not powered):
                     del self._pending[service.name]
                     if powered:
                         write_word(self._file(service), pending[0])
                         _log.info("%s: %s is %s", self.address, service.sc_name, pending[0])
+                        lives = self.faults.seconds("dies-after-start", service.sc_name)
+                        if pending[0] == RUNNING and lives is not None:
+                            self._dies[service.name] = now + lives
+                dies = self._dies.get(service.name)
+                if dies is not None and (dies <= now or not powered):
+                    del self._dies[service.name]
+                    if powered and service.name not in self._pending:
+                        write_word(self._file(service), STOPPED)
+                        _log.info("%s: %s died right after it started", self.address, service.sc_name)
             changed = powered != self._powered
             self._powered = powered
             problems = self._reconcile_ports(powered)
@@ -233,10 +258,11 @@ class EmulatedHost:
     def _reboot(self, delay: float) -> None:
         if self._stop.wait(REBOOT_GRACE_SECONDS + delay):
             return
-        _log.info("%s: powering off for %.1f s", self.address, self.down_seconds)
+        down = self.faults.seconds("reboot-slow") or self.down_seconds
+        _log.info("%s: powering off for %.1f s", self.address, down)
         write_word(self.state_dir / POWER_FILE, POWER_OFF)
         self.tick()
-        if self._stop.wait(self.down_seconds):
+        if self._stop.wait(down):
             return
         for service in self.services:
             write_word(self._file(service), RUNNING if service.autostart else STOPPED)

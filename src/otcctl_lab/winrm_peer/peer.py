@@ -15,15 +15,17 @@ import logging
 import os
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from otcctl_lab.winrm_peer.drives import Drives
+from otcctl_lab.winrm_peer.faults import Faults, Rights
 from otcctl_lab.winrm_peer.host import POWER_FILE, POWER_ON, EmulatedHost, ServiceSpec, write_word
 from otcctl_lab.winrm_peer.process import CommandLog, CommandRecord, Machine
 from otcctl_lab.winrm_peer.transport import PeerHttpServer
-from otcctl_lab.winrm_peer.wsman import WsmanService
+from otcctl_lab.winrm_peer.wsman import WsmanService, quotas_for
 
 if TYPE_CHECKING:
     from spnego.channel_bindings import GssChannelBindings
@@ -52,6 +54,9 @@ class PeerOptions:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_unencrypted: bool = False
+    rights_file: Path | None = None
+    faults_file: Path | None = None
+    winrm_version: str = "3.0"
 
 
 class Peer:
@@ -63,13 +68,18 @@ class Peer:
         self.options = options
         scheme = "https" if options.tls_cert else "http"
         self.url = f"{scheme}://{options.address}:{options.port}/wsman"
+        self.faults = Faults(options.faults_file)
+        self.rights = Rights.load(options.rights_file)
         self.host = EmulatedHost(
             options.address, options.state_dir, options.services, pending_seconds=options.pending_seconds,
             down_seconds=options.down_seconds, service_ports=options.service_ports, on_power=self._power,
+            faults=self.faults,
         )
         self.log = CommandLog(options.state_dir / "commands.jsonl")
-        machine = Machine(self.host, Drives(options.state_dir / "drives"), options.hostname)
-        self.wsman = WsmanService(machine, self.log, self.url)
+        machine = Machine(self.host, Drives(options.state_dir / "drives"), options.hostname, self.rights,
+                          options.winrm_version)
+        self.wsman = WsmanService(machine, self.log, self.url, quotas_for(options.winrm_version))
+        self._booted = False
         self._tls = _tls_context(options)
         self._server: PeerHttpServer | None = None
         self._server_lock = threading.Lock()
@@ -101,6 +111,11 @@ class Peer:
         with self._server_lock:
             if on and self._server is None and not self._stop.is_set():
                 self._server = self._listen()
+                starting = self.faults.seconds("winrm-503-while-starting") if self._booted else None
+                if self._server is not None and starting:
+                    self._server.unavailable_until = time.monotonic() + starting
+                    _log.info("%s: WinRM answers 503 for %.0f s while it starts", self.options.address, starting)
+                self._booted = self._booted or self._server is not None
             elif not on and self._server is not None:
                 server, self._server = self._server, None
                 server.shutdown()
@@ -114,7 +129,8 @@ class Peer:
         bindings = _channel_bindings(self.options.tls_cert) if self.options.tls_cert else None
         try:
             server = PeerHttpServer((self.options.address, self.options.port), self.wsman, tls=self._tls,
-                                    bindings=bindings, allow_unencrypted=self.options.allow_unencrypted)
+                                    bindings=bindings, allow_unencrypted=self.options.allow_unencrypted,
+                                    rights=self.rights if self.rights.enforced else None)
         except OSError as exc:
             if self._bind_error is None:
                 _log.error("%s:%d cannot listen: %s", self.options.address, self.options.port, exc.strerror)

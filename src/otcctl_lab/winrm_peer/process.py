@@ -13,9 +13,11 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from otcctl_lab.winrm_peer.faults import Rights
 
 if TYPE_CHECKING:
     from otcctl_lab.winrm_peer.drives import Drives
@@ -71,6 +73,8 @@ class Machine:
     host: EmulatedHost
     drives: Drives
     hostname: str
+    rights: Rights = field(default_factory=lambda: Rights(None))
+    winrm_version: str = "3.0"
 
 
 class RunningCommand:

@@ -18,6 +18,8 @@ Program = Callable[[Invocation, list[str]], int]
 _SC_STATE = {"stopped": "1  STOPPED", "start_pending": "2  START_PENDING",
              "stop_pending": "3  STOP_PENDING", "running": "4  RUNNING"}
 _SC_ERRORS = {
+    5: ("OpenService", "拒绝访问。"),
+    1051: ("ControlService", "停止控制被发送到其他正在运行的服务所依赖的服务。"),
     1056: ("StartService", "服务的实例已在运行中。"),
     1060: ("OpenService", "指定的服务未安装。"),
     1061: ("ControlService", "服务此时无法接受控制信息。"),
@@ -75,6 +77,11 @@ def sc(inv: Invocation, args: list[str]) -> int:
         inv.cmd.out(_sc_config(service))
         return 0
     if verb in ("start", "stop"):
+        if not inv.machine.rights.may_control_services(inv.user):
+            return _sc_error(inv, 5)
+        if verb == "stop" and host.faults.get("dependents-running", service.sc_name) is not None \
+                and host.state(service) == "running":
+            return _sc_error(inv, 1051)
         state = host.state(service)
         if not host.request(service, running=verb == "start"):
             if state.endswith("pending"):
@@ -118,6 +125,9 @@ def net(inv: Invocation, args: list[str]) -> int:
         return _net_error(inv, "服务名无效。", 2185)
     service = found
     starting = verb == "start"
+    if not inv.machine.rights.may_control_services(inv.user):
+        inv.cmd.err("发生系统错误 5。\n\n拒绝访问。\n\n")
+        return 2
     if host.state(service).endswith("pending"):
         return _net_error(inv, "服务正在启动或停止中，请稍候片刻后再试一次。", 2189)
     if not host.request(service, running=starting):
@@ -147,6 +157,12 @@ def shutdown(inv: Invocation, args: list[str]) -> int:
     delay = flags.get("t") or "30"
     if "r" not in flags or not delay.isdigit():
         return not_emulated(inv, "shutdown " + " ".join(args) + " (only restarts, /r, are emulated)")
+    if not inv.machine.rights.may_control_services(inv.user):
+        inv.cmd.err(f"{inv.machine.hostname}: 拒绝访问。(5)\n")
+        return 5
+    if int(delay) == 0 and "f" not in flags and inv.machine.host.faults.get("reboot-held") is not None:
+        # an interactive program refuses to close; without /f (implied only by /t > 0) Windows gives up
+        return 0
     inv.machine.host.reboot(float(delay))
     return 0
 
@@ -205,13 +221,49 @@ def hostname(inv: Invocation, args: list[str]) -> int:
 
 
 def whoami(inv: Invocation, args: list[str]) -> int:
+    """``whoami`` and ``whoami /groups`` (the groups follow the user's role in the lab)."""
+    if [a.lower() for a in args] == ["/groups"]:
+        role = inv.machine.rights.role(inv.user)
+        rows = [("Everyone", "已知组", "必需的组, 启用于默认, 启用的组")]
+        if role == "administrator":
+            rows.append(("BUILTIN\\Administrators", "别名", "必需的组, 启用于默认, 启用的组, 组的所有者"))
+        if role == "remote-management":
+            rows.append(("BUILTIN\\Remote Management Users", "别名", "必需的组, 启用于默认, 启用的组"))
+        rows.append(("NT AUTHORITY\\NETWORK", "已知组", "必需的组, 启用于默认, 启用的组"))
+        inv.cmd.out("\n组信息\n-----------------\n\n" + f"{'组名':<40} {'类型':<8} 属性\n"
+                    + "".join(f"{name:<40} {kind:<8} {attrs}\n" for name, kind, attrs in rows))
+        return 0
     if args:
         return not_emulated(inv, "whoami " + " ".join(args))
     inv.cmd.out(inv.user.lower() + "\n")
     return 0
 
 
+def chcp(inv: Invocation, args: list[str]) -> int:
+    """``chcp``: the shell's code page (changing it is not emulated)."""
+    if args:
+        return not_emulated(inv, "chcp " + " ".join(args))
+    inv.cmd.out(f"活动代码页: {inv.cmd.codepage}\n")
+    return 0
+
+
+def winrm(inv: Invocation, args: list[str]) -> int:
+    """``winrm get winrm/config/winrs``: the shell quotas this peer enforces."""
+    if [a.lower() for a in args] != ["get", "winrm/config/winrs"]:
+        return not_emulated(inv, "winrm " + " ".join(args))
+    from otcctl_lab.winrm_peer.wsman import quotas_for
+
+    quotas = quotas_for(inv.machine.winrm_version)
+    idle = 900000 if quotas.version == "2.0" else 7200000
+    inv.cmd.out(f"Winrs\n    AllowRemoteShellAccess = true\n    IdleTimeout = {idle}\n"
+                f"    MaxConcurrentUsers = {quotas.max_concurrent_users}\n    MaxShellRunTime = 2147483647\n"
+                f"    MaxProcessesPerShell = {15 if quotas.version == '2.0' else 25}\n"
+                f"    MaxMemoryPerShellMB = {quotas.max_memory_per_shell_mb}\n"
+                f"    MaxShellsPerUser = {quotas.max_shells_per_user}\n\n")
+    return 0
+
+
 PROGRAMS: dict[str, Program] = {
     "sc": sc, "net": net, "shutdown": shutdown, "ping": ping, "timeout": timeout,
-    "hostname": hostname, "whoami": whoami,
+    "hostname": hostname, "whoami": whoami, "chcp": chcp, "winrm": winrm,
 }

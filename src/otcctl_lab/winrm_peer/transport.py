@@ -18,6 +18,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from spnego import ContextProxy
     from spnego.channel_bindings import GssChannelBindings
 
+    from otcctl_lab.winrm_peer.faults import Rights
     from otcctl_lab.winrm_peer.wsman import WsmanService
 
 _log = logging.getLogger("otcctl_lab.winrm_peer")
@@ -40,9 +42,12 @@ class PeerHttpServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], wsman: WsmanService, *, tls: ssl.SSLContext | None = None,
-                 bindings: GssChannelBindings | None = None, allow_unencrypted: bool = False) -> None:
+                 bindings: GssChannelBindings | None = None, allow_unencrypted: bool = False,
+                 rights: Rights | None = None, unavailable_until: float = 0.0) -> None:
         super().__init__(address, _Handler)
         self.wsman = wsman
+        self.rights = rights
+        self.unavailable_until = unavailable_until  # time.monotonic() before which every request gets 503
         self.tls = tls
         self.bindings = bindings
         self.allow_unencrypted = allow_unencrypted
@@ -100,6 +105,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if time.monotonic() < self.server.unavailable_until:
+            # the listener is registered with HTTP.sys but the WinRM service is still starting
+            self._reply(503, b"<h1>Service Unavailable</h1>", "text/html; charset=us-ascii")
+            return
         if self.path.split("?")[0].lower() != "/wsman":
             self._reply(404, b"", "text/html")
             return
@@ -158,8 +167,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._pending = None
             self._reply(401, b"", None)
             return False
+        user = self._pending.client_principal or ""
+        if self.server.rights is not None and self.server.rights.role(user) == "uac-local":
+            # the password was right, but UAC's remote restrictions give a local administrator other than
+            # the built-in one a filtered token, which WinRM refuses exactly like a wrong password
+            _log.info("refused %s: a local account under UAC remote restrictions", user)
+            self._pending = None
+            self._reply(401, b"", None)
+            return False
         self._context, self._pending = self._pending, None
-        self._user = self._context.client_principal or ""
+        self._user = user
         _log.info("authenticated %s from %s", self._user, self.address_string())
         return True
 

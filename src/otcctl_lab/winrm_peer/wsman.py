@@ -42,8 +42,31 @@ SIGNAL_TERMINATE = f"{_RSP}/signal/terminate"
 SIGNAL_CTRL_C = f"{_RSP}/signal/ctrl_c"
 TIMED_OUT, ACTION_NOT_SUPPORTED, NOT_FOUND, SHELL_NOT_FOUND, QUOTA = (
     2150858793, 2150858771, 2150858752, 2150858843, 2150859173)
-MAX_SHELLS_PER_USER = 30
+ACCESS_DENIED = 5
 RECEIVE_CHUNK = 64 * 1024
+MAX_COMMAND_LINE = 8191  # cmd.exe's limit on one command line
+
+
+@dataclass(frozen=True)
+class Quotas:
+    """The WinRM service's shell quotas (``winrm get winrm/config/winrs``) that the peer enforces."""
+
+    version: str
+    max_shells_per_user: int
+    max_concurrent_users: int
+    max_memory_per_shell_mb: int  # reported only: the emulation cannot measure a shell's memory
+
+
+QUOTAS = {
+    "2.0": Quotas("2.0", max_shells_per_user=5, max_concurrent_users=5, max_memory_per_shell_mb=150),
+    "3.0": Quotas("3.0", max_shells_per_user=30, max_concurrent_users=10, max_memory_per_shell_mb=1024),
+}
+MAX_SHELLS_PER_USER = QUOTAS["3.0"].max_shells_per_user
+
+
+def quotas_for(version: str) -> Quotas:
+    """WinRM 2.0's defaults (Windows Server 2008 R2 without WMF 3) or 3.0's (2012 and later)."""
+    return QUOTAS[version]
 
 
 class Fault(Exception):
@@ -67,7 +90,8 @@ class Shell:
 class WsmanService:
     """The shells of one host; :meth:`handle` turns one request envelope into a reply envelope."""
 
-    def __init__(self, machine: Machine, log: CommandLog, endpoint: str) -> None:
+    def __init__(self, machine: Machine, log: CommandLog, endpoint: str, quotas: Quotas | None = None) -> None:
+        self.quotas = quotas or QUOTAS["3.0"]
         self.machine = machine
         self.log = log
         self.endpoint = endpoint
@@ -100,11 +124,19 @@ class WsmanService:
         options = _options(root)
         codepage = int(options.get("WINRS_CODEPAGE", "936") or 936)
         shell = Shell(uuid.uuid4().hex.upper(), user, codepage)
+        if self.machine.rights.role(user) == "not-allowed":
+            raise Fault(ACCESS_DENIED, "w:AccessDenied", "Access is denied. ")
+        limit, users_limit = self.quotas.max_shells_per_user, self.quotas.max_concurrent_users
         with self._lock:
-            if sum(1 for s in self._shells.values() if s.user == user) >= MAX_SHELLS_PER_USER:
+            if sum(1 for s in self._shells.values() if s.user == user) >= limit:
                 raise Fault(QUOTA, "w:QuotaLimit", "The WS-Management service cannot process the request. "
-                            f"This user is allowed a maximum number of {MAX_SHELLS_PER_USER} concurrent shells, "
-                            "which has been exceeded.")
+                            f"This user is allowed a maximum number of {limit} concurrent shells, "
+                            "which has been exceeded. Close existing shells or raise the quota for this user.")
+            users = {s.user for s in self._shells.values()}
+            if user not in users and len(users) >= users_limit:
+                raise Fault(QUOTA, "w:QuotaLimit", "The WS-Management service cannot process the request. "
+                            f"The maximum number of concurrent users ({users_limit}) for this service has "
+                            "been exceeded.")
             self._shells[shell.shell_id] = shell
         created = (
             f'<x:ResourceCreated><a:Address>{escape(self.endpoint)}</a:Address><a:ReferenceParameters>'
@@ -128,7 +160,7 @@ class WsmanService:
         running = RunningCommand(record, self.log, shell.codepage)
         shell.commands[command_id] = running
         invocation = Invocation(running, self.machine, user, console)
-        running.start(lambda _cmd: run_line(line, invocation))
+        running.start(lambda _cmd: _cmd_exe(line, invocation))
         reply = f"<rsp:CommandResponse><rsp:CommandId>{command_id}</rsp:CommandId></rsp:CommandResponse>"
         return f"{_RSP}/CommandResponse", reply
 
@@ -198,6 +230,14 @@ class WsmanService:
         for shell in shells:
             for command in shell.commands.values():
                 command.kill(reason)
+
+
+def _cmd_exe(line: str, inv: Invocation) -> int:
+    """cmd.exe refuses a line longer than 8191 characters before running anything of it."""
+    if len(line) > MAX_COMMAND_LINE:
+        inv.cmd.err("命令行太长。\n")
+        return 1
+    return run_line(line, inv)
 
 
 def _text(root: ET.Element, path: str) -> str | None:

@@ -22,7 +22,6 @@ from otcctl.domain.ofd import (
     check_ofd_file,
     parse_ofd_name,
 )
-from otcctl.domain.ofd_arrival import OfdArrival, judge_ofd_arrival
 from otcctl.domain.ofd_dictionary import load_dictionary
 from otcctl.domain.ofd_sample import (
     build_ofd_bytes,
@@ -325,40 +324,6 @@ def test_writer_refuses_values_that_do_not_fit() -> None:
     for bad in (Decimal("-1"), Decimal("1.23456"), Decimal("1000")):
         with pytest.raises(ValueError, match="NAV"):
             format_field(spec, bad)
-
-
-def test_growing_file_is_not_judged(tmp_path: Path) -> None:
-    path = tmp_path / F1_NAME
-    path.write_bytes(f1_bytes(3)[:300])
-
-    def writer_still_busy(seconds: float) -> None:
-        assert seconds == 5.0
-        with path.open("ab") as stream:
-            stream.write(b"more")
-
-    verdict = judge_ofd_arrival(path, sleep=writer_still_busy)
-    assert verdict.status is OfdArrival.GROWING and verdict.report is None and not verdict.ok
-
-
-@pytest.mark.parametrize("content", [b"", None])
-def test_empty_or_missing_file_has_not_arrived(tmp_path: Path, content: bytes | None) -> None:
-    path = tmp_path / F1_NAME
-    if content is not None:
-        path.write_bytes(content)
-    verdict = judge_ofd_arrival(path, sleep=lambda _: None)
-    assert verdict.status is OfdArrival.NOT_ARRIVED and not verdict.judged
-
-
-def test_stable_file_is_judged(tmp_path: Path) -> None:
-    good = write_ofd_file(tmp_path, creator="ZZ", receiver="189", date=DAY, file_type="07",
-                          records=sample_f1_records(2, update_date=DAY))
-    naps: list[float] = []
-    verdict = judge_ofd_arrival(good, expected_date=DAY, stable_seconds=2, sleep=naps.append)
-    assert verdict.status is OfdArrival.VALID and verdict.ok and naps == [2]
-    assert str(verdict) == f"{F1_NAME}: valid, 2 records"
-    good.write_bytes(f1_bytes(2).replace(b"OFDCFEND\r\n", b""))
-    verdict = judge_ofd_arrival(good, sleep=lambda _: None)
-    assert verdict.status is OfdArrival.INVALID and "no OFDCFEND trailer" in str(verdict)
 
 
 def test_dictionary_names_its_source_and_the_109_byte_f1_record() -> None:

@@ -27,9 +27,7 @@ import pytest
 from otcctl.connectors.base import CommandOutput, SqlFailed
 from otcctl.connectors.oracle import (
     OracledbRunner,
-    SqlplusCommand,
     SqlplusRunner,
-    describe_route,
     make_sql_runner,
     sqlplus_command,
 )
@@ -39,11 +37,12 @@ from otcctl.model.load import load_runbook
 from otcctl.model.schema import SqlStep
 from otcctl.model.templates import render
 from otcctl.plan.params import resolve_params
+from otcctl.plan.sql_route import SqlplusCommand, describe_route
 from otcctl.secrets import Secret
 from otcctl_lab.oracle_standin import create_lab_database, install_sqlplus_standin
 from otcctl_lab.oracle_standin.cli import main as standin_main
 
-RUNBOOKS = Path(__file__).resolve().parents[1] / "runbooks"
+RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
 
 LAB_DAY = date(2025, 6, 18)
 PASSWORD = "pw-never-shown-9f3"

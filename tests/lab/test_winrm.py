@@ -41,7 +41,30 @@ from otcctl.secrets import Secret
 from otcctl_lab.winrm_peer import Peer, PeerError, PeerOptions, ServiceSpec, seed_backups, start_peer
 from otcctl_lab.winrm_peer.tls import write_self_signed
 
-NETWORK = os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2")
+
+def _free_network() -> str:
+    """The first loopback /24 whose .15/.16 WinRM and service ports are free (other test runs may hold some)."""
+    import socket
+
+    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *(f"127.0.{n}" for n in range(70, 90))]
+    for network in candidates:
+        probes = []
+        try:
+            for last in (15, 16):
+                for port in (5985, 5986, 5001, 7016, 9109):
+                    sock = socket.socket()
+                    probes.append(sock)
+                    sock.bind((f"{network}.{last}", port))
+            return network
+        except OSError:
+            continue
+        finally:
+            for sock in probes:
+                sock.close()
+    raise RuntimeError("no free loopback network for the WinRM peers")
+
+
+NETWORK = _free_network()
 M5, M6 = f"{NETWORK}.15", f"{NETWORK}.16"
 USER = "OTC\\otcops"
 M5_SERVICES = (
@@ -329,7 +352,7 @@ def test_peer_runs_as_a_command_for_the_lab(estate: Estate, tmp_path: Path) -> N
     address = f"{NETWORK}.19"
     services = tmp_path / "services.json"
     services.write_text(json.dumps([{"name": "BLS", "port": 9009, "autostart": True, "display_name": "BLS 业务逻辑"}]))
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     child = subprocess.Popen(
         [sys.executable, "-m", "otcctl_lab.winrm_peer", "--address", address, "--state-dir", str(tmp_path / "state"),
          "--users-file", str(estate.users_file), "--services-json", str(services), "--hostname", "OTC-M5",

@@ -36,6 +36,12 @@ def _popen(state: Path, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _wait_for_journal(state: Path, proc: subprocess.Popen[str], limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while not journals(state) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab, tmp_path: Path) -> None:
     rng = random.Random(20261127)
     books = tmp_path / "books"
@@ -46,7 +52,9 @@ def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab
         _counting_runbook(books, counts)
         state = tmp_path / f"state-{attempt}"
         proc = _popen(state, "run", "counting", "--runbooks", str(books), "-i", str(lab.inventory_path))
-        time.sleep(rng.uniform(0.3, 3.0))
+        # start-up time varies with the machine's load: the random moment counts from the run's start
+        _wait_for_journal(state, proc)
+        time.sleep(rng.uniform(0.0, 2.5))
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
         found = journals(state)

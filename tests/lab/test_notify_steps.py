@@ -9,7 +9,7 @@ from pathlib import Path
 
 from otcctl.plan.prepare import PlanRequest
 from otcctl.run.confirm import ScriptedConfirmer
-from otcctl.run.operator import operator_identity
+from otcctl.run.records import Operator
 from otcctl.run.session import RunRequest, start_run
 from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
@@ -53,7 +53,7 @@ def test_failed_sending_asks_the_operator_to_phone(lab: Lab, tmp_path: Path) -> 
     stopped = otcctl(tmp_path / "s1", "run", "tell", "--runbooks", str(books), "-i", str(inventory), "--assume-yes")
     assert stopped.returncode == 1 and "refused the connection" in stopped.stdout
     confirmer = ScriptedConfirmer([("yes", "已电话通知三个部门")])
-    request = RunRequest(PlanRequest(str(books / "tell.yaml"), inventory=inventory), operator_identity("孙九"))
+    request = RunRequest(PlanRequest(str(books / "tell.yaml"), inventory=inventory), Operator.current("孙九"))
     result = start_run(request, tmp_path / "s2", confirmer, [])
     assert result.outcome == "passed"
     (asked,) = confirmer.asked

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from otcctl.cli.lab import lab_app
 from typer.testing import CliRunner
 
 from otcctl.domain.ofd import check_ofd_file
 from otcctl.model.inventory import load_inventory
 from otcctl_lab import PASSPHRASE_ENV, Lab, LabError, LabOptions, lab_status, lab_up, open_lab
+from otcctl_lab.cli import lab_app
 from otcctl_lab.layout import loopback_address
 from otcctl_lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
 from tests.conftest import PRODUCTION_INVENTORY, start_lab
@@ -197,7 +197,10 @@ def test_generated_inventory_is_valid_and_points_only_at_the_lab(lab: Lab) -> No
         assert host.reboot_command and "otcctl_lab.ctl" in host.reboot_command
     for host_id in ("M5", "M6"):
         host = inventory.hosts[host_id]
-        assert host.port == 5985 and host.winrm is not None and host.winrm.scheme == "http"
+        # production's transport (HTTPS on 5986, certificates validated) with the lab CA as the only trust
+        assert host.port == 5986 and host.winrm is not None and host.winrm.scheme == "https"
+        assert host.winrm.cert_validation and host.winrm.ca_bundle == str(lab.layout.pki_dir / "ca.pem")
+        assert host.winrm.server_name == f"OTC-{host_id}"
     assert all(m.address is None for m in inventory.manual_only.values())
     assert set(inventory.databases) == {"OTCDB"} and set(inventory.departments) >= {"clearing"}
 

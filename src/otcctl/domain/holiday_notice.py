@@ -1,4 +1,10 @@
-"""The operator's closure-ranges file for ``otcctl calendar create``: YAML or one range per line."""
+"""The year's market closures as an operator copies them from the notices: a ranges file.
+
+The State Council's holiday notice (around November) and the exchanges' closure notice
+(around December) give date ranges; the operator writes them as a YAML list or as lines of
+"first-day last-day name", and ``otcctl calendar create`` turns them into the year's file.
+Every problem names the file, line and key, as for runbooks.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from otcctl.domain.clock import parse_date
 from otcctl.errors import InputError, Problem
-from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.domain.calendar import CalendarDataError
 
 RANGES_FORMAT = "a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"
 _RANGE_KEYS = ("from", "to", "name")
-_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,7 @@ def read_ranges(path: Path) -> list[HolidayRange]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError.at(path, _("no such file; write the closure ranges there first ({format})").format(
-            format=RANGES_FORMAT)) from None
+        raise InputError.at(path, f"no such file; write the closure ranges there first ({RANGES_FORMAT})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.at(path, f"cannot read: {exc}") from None
     content = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
@@ -118,7 +122,7 @@ def _range_from(path: Path, values: dict[str, tuple[str, int]], line: int,
     for key in ("from", "to"):
         text, at = values[key]
         try:
-            days.append(strict_date(text))
+            days.append(parse_date(text))
         except ValueError as exc:
             problems.append(Problem(str(path), at, key, str(exc)))
     if len(days) != 2:
@@ -133,14 +137,3 @@ def ranges_error(exc: CalendarDataError, path: Path, ranges: list[HolidayRange])
     line = ranges[int(match.group(1)) - 1].line if match else None
     message = f"{entry}: {exc.problem}" if entry else str(exc.problem)
     return InputError(Problem(str(path), line, None, message))
-
-
-
-
-def strict_date(text: str) -> date:
-    """Exactly YYYYMMDD or YYYY-MM-DD: strptime alone reads '2026101' as 2026-10-01, a guess."""
-    from otcctl.plan.params import parse_date
-
-    if not _DATE.fullmatch(text.strip()):
-        raise ValueError(f"{text!r} is not a date; write YYYYMMDD or YYYY-MM-DD")
-    return parse_date(text)

@@ -43,22 +43,29 @@ def test_monthly_restart_dry_run_shows_the_six_manual_steps_in_kvm_order() -> No
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     refs = [s["source"] for s in plan["steps"]]
-    for n in range(1, 7):
-        assert any(r == f"月操作·重启服务器 第{n}步" for r in refs), f"manual step {n} missing: {refs}"
+    for line in range(746, 752):
+        assert f"手册 L{line}" in refs, f"manual line {line} missing: {refs}"
     # the manual's order: notify, 16:00 gate and stop, reboot, check, start, notify
-    first = {n: next(i for i, r in enumerate(refs) if r.endswith(f"第{n}步")) for n in range(1, 7)}
-    assert [first[n] for n in range(1, 7)] == sorted(first.values())
-    reboot = next(s for s in plan["steps"] if s["kind"] == "reboot")
-    assert reboot["order"] == "kvm"
-    assert [t["host"] for t in reboot["targets"]] == ["M1", "M2", "M3", "M4", "M5", "M6"]
-    assert reboot["targets"][0]["command"] == "sudo /sbin/shutdown -r now"
+    first = {n: refs.index(f"手册 L{n}") for n in range(746, 752)}
+    assert [first[n] for n in range(746, 752)] == sorted(first.values())
+    reboots = [s for s in plan["steps"] if s["kind"] == "reboot"]
+    assert all(s["order"] == "kvm" for s in reboots)
+    assert [t["host"] for s in reboots for t in s["targets"]] == ["M1", "M2", "M3", "M4", "M5", "M6"]
+    assert reboots[0]["targets"][0]["command"] == "sudo /sbin/shutdown -r now"
+    ids = [s["id"] for s in plan["steps"]]
+    # Oracle and 九桥同步 are stopped before a DB host reboots, and today's clearing and backup checked before the stop
+    assert ids.index("clearing-done") < ids.index("backup-done") < ids.index("stop-middleware")
+    assert ids.index("stop-jiuqiao-sync") < ids.index("shutdown-oracle") < ids.index("reboot-db-servers")
+    shutdown = next(s for s in plan["steps"] if s["id"] == "shutdown-oracle")
+    assert "shutdown immediate" in shutdown["targets"][0]["services"][0]["command"]
     gate = next(s for s in plan["steps"] if s["kind"] == "time_gate")
     assert gate["condition"].endswith("16:00")
     stop = next(s for s in plan["steps"] if s["id"] == "stop-middleware")
+    assert [t["host"] for t in stop["targets"]] == ["M5"]  # the manual's 【2-5】RZRQ-FOS-25, as the inventory names it
     m5 = stop["targets"][0]
-    assert m5["host"] == "M5"
     assert [x["command"] for x in m5["services"]][:2] == ["sc stop AxSvrMgr", "sc stop OTCTranSZT"]
-    assert m5["services"][-1]["command"] == "sc stop MCenter"
+    losap = next(s for s in plan["steps"] if s["source"] == "手册 L749")
+    assert [x["name"] for t in losap["targets"] for x in t["services"]] == ["LOSAP", "LOSAP"]
 
 
 def test_dry_run_text_names_hosts_addresses_and_commands() -> None:
@@ -69,8 +76,10 @@ def test_dry_run_text_names_hosts_addresses_and_commands() -> None:
     assert "M5 192.168.18.134 winrm:5986" in out
     assert "gate: not before 16:00 Asia/Shanghai" in out
     assert "\x1b[" not in out  # plain text when piped
-    reboot = out[out.index("[reboot] reboot-servers") : out.index("check-after-reboot")]
-    positions = [reboot.index(f"主机: M{n} ") for n in range(1, 7)]
+    databases = out[out.index("[reboot] reboot-db-servers") : out.index("start-oracle")]
+    assert [databases.index(f"主机: M{n} ") for n in (1, 2)] == sorted(databases.index(f"主机: M{n} ") for n in (1, 2))
+    others = out[out.index("[reboot] reboot-other-servers") : out.index("losap-started")]
+    positions = [others.index(f"主机: M{n} ") for n in range(3, 7)]
     assert positions == sorted(positions)
 
 

@@ -1,0 +1,100 @@
+"""The hand-written clients the side-by-side bench times as whole processes.
+
+    python _clients.py floor  SPEC.json   # bare paramiko: a thread per host, TCP_NODELAY, host keys checked
+    python _clients.py fabric SPEC.json   # Fabric as a script would use it (ThreadingGroup, or Connection)
+    python _clients.py winrm  SPEC.json   # bare pywinrm: winrm.Session(...).run_cmd per command
+
+SPEC.json: {"hosts": [[address, port], ...], "user", "key", "known_hosts", "commands": N,
+"command": "true"} (winrm: {"endpoint", "user", "password", "commands", "command"}).
+It imports nothing from otcctl: the floor must not pay for otcctl's imports. Exit 0 only when every
+command on every host exited 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+
+def floor(spec: dict[str, Any]) -> int:
+    """The fewest moves paramiko allows: connect with TCP_NODELAY before the handshake, reuse the connection."""
+    import socket
+
+    import paramiko
+
+    failures: list[str] = []
+
+    def one_host(address: str, port: int) -> None:
+        try:
+            sock = socket.create_connection((address, port), timeout=10)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            client = paramiko.SSHClient()
+            client.load_host_keys(spec["known_hosts"])
+            client.set_missing_host_key_policy(paramiko.RejectPolicy())
+            client.connect(address, port, username=spec["user"], key_filename=spec["key"], sock=sock,
+                           look_for_keys=False, allow_agent=False, timeout=10)
+            transport = client.get_transport()
+            assert transport is not None
+            for _ in range(spec["commands"]):
+                channel = transport.open_session(timeout=10)
+                channel.exec_command(spec["command"])
+                if channel.recv_exit_status() != 0:
+                    failures.append(f"{address}: exit status")
+                channel.close()
+            client.close()
+        except Exception as exc:  # reported; the bench goes on
+            failures.append(f"{address}:{port}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=one_host, args=(a, p)) for a, p in spec["hosts"]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def fabric(spec: dict[str, Any]) -> int:
+    """Fabric 3 as its docs show it, with the same known_hosts and a RejectPolicy (Fabric auto-adds by default)."""
+    import paramiko
+    from fabric import Connection, ThreadingGroup
+
+    connect_kwargs = {"key_filename": spec["key"], "look_for_keys": False, "allow_agent": False}
+    connections = [Connection(host=a, port=p, user=spec["user"], connect_kwargs=connect_kwargs)
+                   for a, p in spec["hosts"]]
+    for connection in connections:
+        connection.client.load_host_keys(spec["known_hosts"])
+        connection.client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    if len(connections) == 1:
+        for _ in range(spec["commands"]):
+            connections[0].run(spec["command"], hide=True)
+        connections[0].close()
+        return 0
+    group = ThreadingGroup.from_connections(connections)
+    for _ in range(spec["commands"]):
+        group.run(spec["command"], hide=True)  # raises GroupException when any host fails
+    group.close()
+    return 0
+
+
+def winrm(spec: dict[str, Any]) -> int:
+    """pywinrm's documented way: a Session, one run_cmd per command (each opens and closes a shell)."""
+    import winrm as pywinrm
+
+    session = pywinrm.Session(spec["endpoint"], auth=(spec["user"], spec["password"]), transport="ntlm")
+    for _ in range(spec["commands"]):
+        result = session.run_cmd(spec["command"])
+        if result.status_code != 0:
+            print(result.std_err, file=sys.stderr)
+            return 1
+    return 0
+
+
+CLIENTS = {"floor": floor, "fabric": fabric, "winrm": winrm}
+
+if __name__ == "__main__":
+    sys.exit(CLIENTS[sys.argv[1]](json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))))
