@@ -76,7 +76,7 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (9.0, 13.0, 22.0, 64.0, 28.0, 20.0, 16.0, 31.0, 27.0, 27.0, 20.0)
+COL_MM = (9.0, 13.0, 22.0, 70.0, 27.0, 20.0, 16.0, 28.0, 26.0, 26.0, 20.0)
 PAD = 1.2
 BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
@@ -268,12 +268,17 @@ class _Writer:
             self._row(self._row_cells(row))
         self.in_table = False
 
+    def _header_cells(self) -> list[list[_Line]]:
+        """The column names, wrapped in their columns (实际结果/异常说明 takes two lines)."""
+        return [[_Line(t, "cjk", BODY_PT) for t in self._wrap(h, w - 2 * PAD, "cjk", BODY_PT)]
+                for h, w in zip(COLUMNS, COL_MM, strict=True)]
+
     def _header_row(self) -> None:
-        cells = [[_Line(h, "cjk", BODY_PT)] for h in COLUMNS]
+        cells = self._header_cells()
         self._draw_cells(cells, self._cells_height(cells, min_h=0), fill=True)
 
     def _header_height(self) -> float:
-        return _Line("", "cjk", BODY_PT).height + 2 * PAD
+        return self._cells_height(self._header_cells(), min_h=0)
 
     def _row_cells(self, row: ChecklistRow) -> list[list[_Line]]:
         def body(text: str, width: float) -> list[_Line]:

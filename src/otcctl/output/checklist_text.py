@@ -25,7 +25,7 @@ from otcctl.output.checklist import (
     wrap,
 )
 
-MIN_TEXT_WIDTH = 132
+MIN_TEXT_WIDTH = 150  # eleven columns; the action column keeps room for commands
 SIGN_WIDTHS = (17, 10, 10, 8)
 ROW_MIN_LINES = 2
 

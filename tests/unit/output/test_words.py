@@ -21,7 +21,9 @@ from otcctl.output.log_view import print_log
 from otcctl.output.messages import translate_reason
 from otcctl.output.run_view import ConsoleRenderer, JsonRenderer
 from otcctl.run.events import Event
-from otcctl.run.journal import JournalReading
+from otcctl.run.journal import read_journal
+from otcctl.run.records import RunFinished, StepStarted
+from tests.unit.run.journal_fixtures import LI, ZHANG, confirmed, finished, header, resumed, write
 
 
 @pytest.fixture(autouse=True)
@@ -55,30 +57,19 @@ def test_a_failure_shows_the_remark_and_the_next_command() -> None:
     assert "运行失败" in text and "otcctl resume R1" in text and "otcctl log R1" in text
 
 
-def _record(record_type: str, **data: Any) -> dict[str, Any]:
-    return {"type": record_type, "time_shanghai": "2026-11-30T09:00:00+08:00", **data}
-
-
 def test_log_shows_kinds_reasons_and_who_resumed(tmp_path: Path) -> None:
-    op = {"operator": "陈七", "login": "ops", "machine": "jump1"}
-    records = [
-        _record("run-started", run_id="R1", runbook="m", operator=op, runbook_sha256="a" * 64, inventory="i.yaml",
-                environment="lab", params={"date": "20261130"}, steps_total=2),
-        _record("step-started", step="kvm", no="1", kind="manual", action="切换 [KVM]"),
-        _record("confirmation", step="kvm", purpose="confirm", answer="no", how="terminal", operator=op,
-                verdict="done as described?", comment="屏幕无显示"),
-        _record("step-finished", step="kvm", no="1", outcome="failed",
-                reason="the operator said it was not done as described", targets=[]),
-        _record("run-finished", outcome="failed"),
-        _record("run-resumed", operator={"operator": "王五", "machine": "jump2"}, done=[], in_flight=None),
-    ]
+    kvm = StepStarted(step="kvm", no="1", kind="manual", action="切换 [KVM]")
+    asked = confirmed(1, ZHANG, answer="no").model_copy(update={"step": "kvm", "verdict": "done as described?",
+                                                                "comment": "屏幕无显示"})
+    failed = finished(1, "failed", "M3: exit code 1 (expected 0)").model_copy(update={"step": "kvm"})
+    path = write(tmp_path, [header(1), kvm, asked, failed, RunFinished(outcome="failed", steps=1), resumed(LI, [])])
     out = io.StringIO()
-    print_log(make_console(out, width=100), JournalReading(tmp_path / "R1.jsonl", records))
+    print_log(make_console(out, width=120), read_journal(path))
     text = out.getvalue()
-    assert ">> 1 kvm [manual]  切换 [KVM]" in text
-    assert "?? kvm 确认（已按描述完成？）：陈七@jump1 回答“否”（终端输入） — 屏幕无显示" in text
-    assert "失败 1 kvm  操作员表示未按描述完成" in text
-    assert "由 王五@jump2 继续运行" in text
+    assert ">> 1 kvm [manual]  切换 [KVM]" in text, "the kind is text, not markup"
+    assert "?? kvm 确认（已按描述完成？）：zhangsan@ops-01 (张三) 回答“否”（终端输入） — 屏幕无显示" in text
+    assert "失败 1 kvm  M3: 退出码 1（应为 0）" in text
+    assert "由 lisi@ops-02 as root via sudo (李四) 继续运行" in text, "who resumed"
 
 
 @pytest.mark.parametrize(
