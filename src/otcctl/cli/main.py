@@ -11,7 +11,7 @@ from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resum
 from otcctl.cli.app import app
 from otcctl.cli.options import choose_language, error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
-from otcctl.i18n import _
+from otcctl.i18n import _, set_language
 from otcctl.output.messages import describe_problem, translate, translate_usage
 
 
@@ -24,6 +24,7 @@ def run_cli(args: list[str]) -> int:
     """Run otcctl with these arguments; the exit code (0 ok, 1 failed, 2 bad input, 130 interrupted)."""
     _tolerant_streams()
     try:
+        set_language(None)  # each invocation decides afresh: --lang, else $OTCCTL_LANG, else the locale
         _language_from(args)
         _mount_subcommands()
         command = typer.main.get_command(app)
