@@ -51,7 +51,7 @@ def _fail(exc: OtcctlError) -> OtcctlError:
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise typer.BadParameter(f"give one of {', '.join(choices)}")
+        raise typer.BadParameter(_("give one of {choices}").format(choices=", ".join(choices)))
     return value
 
 
@@ -92,12 +92,14 @@ def up(
                                  help="Path of the OpenSSH server binary (default: found on PATH or /usr/sbin).")
     ] = None,
     winrm: Annotated[
-        str, typer.Option(help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
+        str, typer.Option(metavar="[https|http]",
+                          help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
                           "named after the host) or 'http' (5985, NTLM sealing).",
                           callback=lambda v: _one_of(v, ("https", "http")))
     ] = "https",
     winrm_version: Annotated[
-        str, typer.Option(help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
+        str, typer.Option(metavar="[2.0|3.0]",
+                          help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
                           "or '3.0' (30).",
                           callback=lambda v: _one_of(v, ("2.0", "3.0")))
     ] = "3.0",
@@ -148,7 +150,8 @@ def status(
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-@lab_app.command()
+@lab_app.command(epilog="otcctl lab fault M5 slow-stop --service OTCTranSZT  # a service that takes long to stop\n"
+                 "otcctl lab fault M5 clear  # end every fault of M5")
 def fault(
     host: Annotated[str, typer.Argument(help="Lab host, e.g. M5.")],
     name: Annotated[str, typer.Argument(help="The fault (see the list below), or 'clear'.")],
@@ -166,10 +169,11 @@ def fault(
         lab = open_lab(lab_dir)
         if name == "clear":
             removed = faults.clear(lab.layout, lab.spec, host, which)
-            _say(Console(), f"{host}: cleared {', '.join(removed) if removed else 'nothing (no fault was set)'}.")
+            cleared = ", ".join(removed) if removed else _("nothing (no fault was set)")
+            _say(Console(), _("{host}: cleared {faults}.").format(host=host, faults=cleared))
             return
         if which is not None:
-            raise typer.BadParameter(f"unexpected argument {which!r} (only 'clear' takes a fault name)")
+            raise InputError.at(which, _("unexpected argument (only 'clear' takes a fault name)"))
         params = faults.inject(lab.layout, lab.spec, host, name, service=service, seconds=seconds)
     except OtcctlError as exc:
         raise _fail(exc) from None

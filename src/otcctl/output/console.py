@@ -39,6 +39,8 @@ def make_table(console: Console, *columns: str, title: str | None = None) -> Tab
         pad_edge=False,
         title_justify="left",
     )
+    for column in table.columns:  # a long word wraps onto the next line rather than ending in "…"
+        column.overflow = "fold"
     return table
 
 

@@ -76,7 +76,6 @@ class ConsoleRenderer:
         if event.kind == "step-started":
             if data.get("remark"):
                 self._remarks[str(data["id"])] = str(data["remark"])
-            self._step_started = time.monotonic()
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
