@@ -17,6 +17,9 @@ from otcctl_lab import DEFAULT_NETWORK, Lab, SshdMissing, lab_down, lab_up_on_fr
 
 PRODUCTION_INVENTORY = Path(__file__).resolve().parents[1] / "inventory.yaml"
 
+# Tests read English unless they ask for Chinese (OTCCTL_LANG outranks the locale), child processes included.
+os.environ["OTCCTL_LANG"] = "en"
+
 
 def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
     """Bring a lab up on the first loopback network whose ports are free.
@@ -26,7 +29,7 @@ def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
     OTCLAB_NETWORK pins the first choice.
     """
     first = os.environ.get("OTCLAB_NETWORK", DEFAULT_NETWORK)
-    networks = [first, *(f"127.0.{n}" for n in range(1, 10))]
+    networks = [first, *(f"127.0.{n}" for n in range(1, 40))]  # 40-59 are the bench's
     return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks, avoid=avoid)
 
 

@@ -7,7 +7,8 @@ exit code here, and nowhere else.
 
 from __future__ import annotations
 
-import re
+import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,19 +16,27 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from otcctl.errors import OtcctlError
+from otcctl.errors import ExitCode, InputError, OtcctlError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl_lab import LabStatus
 
 lab_app = typer.Typer(
     name="lab",
-    help="A rehearsal copy of the estate on loopback (127.0.0.11-16): real sshd for M1-M4, "
-    "stand-in service ports for all hosts, today's data files, and an inventory pointing at it.",
+    help="A rehearsal copy of the estate on loopback (NET.11-17, NET being 127.0.0 or $OTCLAB_NETWORK): real "
+    "sshd for M1-M4, WinRM peers for M5/M6, stand-in service ports, a mail sink, today's data files, and an "
+    "inventory pointing at it.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+    epilog="otcctl lab up && otcctl lab status  # build the lab in ./lab, see it\n"
+    "otcctl doctor -i lab/inventory.yaml  # then check it as a run would\n"
+    "otcctl lab down  # stop it",
 )
 
-DirOption = Annotated[Path, typer.Option("--dir", help="Directory holding the lab (keys, logs, inventory.yaml).")]
+DirOption = Annotated[
+    Path, typer.Option("--dir", metavar="DIR", help="Directory holding the lab (keys, logs, inventory.yaml).")
+]
 
 
 def _say(console: Console, text: str) -> None:
@@ -35,47 +44,62 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _fail(exc: OtcctlError) -> typer.Exit:
-    _say(Console(stderr=True), str(exc))
-    return typer.Exit(int(exc.exit_code))
+def _fail(exc: OtcctlError) -> OtcctlError:
+    """The lab's errors go to otcctl's one error paragraph (``error: ...``) and its exit code."""
+    return exc
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise typer.BadParameter(f"give one of {', '.join(choices)}")
+        raise typer.BadParameter(_("give one of {choices}").format(choices=", ".join(choices)))
     return value
 
 
 def _check_date(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"\d{8}", value):
-        raise typer.BadParameter("give the date as YYYYMMDD, e.g. 20240105")
-    return value
+    """YYYYMMDD or YYYY-MM-DD, as everywhere in otcctl; the lab is given YYYYMMDD."""
+    if value is None:
+        return None
+    from otcctl.domain.clock import parse_date
+
+    try:
+        return parse_date(value).strftime("%Y%m%d")
+    except ValueError:
+        raise InputError.at("--date", _("{value!r} is not a date; write YYYYMMDD or YYYY-MM-DD").format(
+            value=value)) from None
 
 
-@lab_app.command()
+@lab_app.command(epilog="otcctl lab up  # the lab in ./lab on 127.0.0.11-17\n"
+                 "OTCLAB_NETWORK=127.0.33 otcctl lab up --dir /tmp/lab2  # a second lab beside it\n"
+                 "otcctl lab up --date 2026-12-01  # data files for another day")
 def up(
     lab_dir: DirOption = Path("lab"),
     inventory: Annotated[
-        Path, typer.Option("--inventory", "-i", help="Production inventory the lab copies (hosts, services).")
+        Path, typer.Option("--inventory", "-i", metavar="FILE",
+                           help="Production inventory the lab copies (hosts, services).")
     ] = Path("inventory.yaml"),
     date: Annotated[
         str | None,
-        typer.Option(help="Trading date of the data files, YYYYMMDD (default: today in the inventory's timezone).",
-                     callback=_check_date),
+        typer.Option(metavar="DATE", help="Trading date of the data files, YYYYMMDD or YYYY-MM-DD (default: today "
+                     "in the inventory's timezone)."),
     ] = None,
     network: Annotated[
-        str, typer.Option(help="First three octets of the lab's loopback addresses (hosts get .11 upwards).")
+        str, typer.Option(metavar="NET", envvar="OTCLAB_NETWORK",
+                          help="First three octets of the lab's loopback addresses, e.g. 127.0.33 (hosts get .11 "
+                          "upwards; default: $OTCLAB_NETWORK or 127.0.0).")
     ] = "127.0.0",
     sshd: Annotated[
-        str | None, typer.Option(help="Path of the OpenSSH server binary (default: found on PATH or /usr/sbin).")
+        str | None, typer.Option(metavar="PATH",
+                                 help="Path of the OpenSSH server binary (default: found on PATH or /usr/sbin).")
     ] = None,
     winrm: Annotated[
-        str, typer.Option(help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
+        str, typer.Option(metavar="[https|http]",
+                          help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
                           "named after the host) or 'http' (5985, NTLM sealing).",
                           callback=lambda v: _one_of(v, ("https", "http")))
     ] = "https",
     winrm_version: Annotated[
-        str, typer.Option(help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
+        str, typer.Option(metavar="[2.0|3.0]",
+                          help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
                           "or '3.0' (30).",
                           callback=lambda v: _one_of(v, ("2.0", "3.0")))
     ] = "3.0",
@@ -83,6 +107,10 @@ def up(
     """Build and start the lab; returns once every host answers."""
     from otcctl_lab import LabOptions, lab_status, lab_up
 
+    date = _check_date(date)
+    _check_network(network)
+    if not inventory.is_file():
+        raise InputError.at(inventory, _("no such inventory file (give --inventory FILE)"))
     try:
         lab = lab_up(LabOptions(directory=lab_dir, inventory=inventory, date=date, network=network, sshd=sshd,
                                 winrm_scheme=winrm, winrm_version=winrm_version))
@@ -91,26 +119,39 @@ def up(
         raise _fail(exc) from None
     console = Console()
     if lab.already_up:
-        _say(console, f"The lab in {lab.layout.root} is already up (run 'lab down' first to rebuild it).")
+        _say(console, _("The lab in {root} is already up (run 'otcctl lab down' first to rebuild it).").format(
+            root=lab.layout.root))
     else:
-        _say(console, f"Lab up in {lab.layout.root}, data files for {lab.spec.date}.")
+        _say(console, _("Lab up in {root}, data files for {date}.").format(root=lab.layout.root, date=lab.spec.date))
     _print_status(console, status)
-    _say(console, f"Inventory: {lab.inventory_path}  (otcctl ... --inventory {lab.inventory_path})")
+    _say(console, _("Inventory: {path}  (otcctl ... --inventory {path})").format(path=lab.inventory_path))
 
 
-@lab_app.command()
-def status(lab_dir: DirOption = Path("lab")) -> None:
-    """Show each lab host: address, port, pid, up or down, and its services."""
+@lab_app.command(epilog="otcctl lab status  # every host up or down\n"
+                 "otcctl lab status --json  # for scripts: exit 1 when a host is down")
+def status(
+    lab_dir: DirOption = Path("lab"),
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for machines")] = False,
+) -> None:
+    """Show each lab host: address, port, pid, up or down, and its services; exit 1 when any is down."""
     from otcctl_lab import lab_status
 
+    if not lab_dir.is_dir():
+        raise InputError.at(lab_dir, _("no lab here (otcctl lab up --dir {dir} builds one)").format(dir=lab_dir))
     try:
         result = lab_status(lab_dir)
     except OtcctlError as exc:
         raise _fail(exc) from None
-    _print_status(Console(), result)
+    if as_json:
+        sys.stdout.write(json.dumps(_status_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_status(Console(), result)
+    if not result.all_up:
+        raise typer.Exit(int(ExitCode.FAILED))
 
 
-@lab_app.command()
+@lab_app.command(epilog="otcctl lab fault M5 slow-stop --service OTCTranSZT  # a service that takes long to stop\n"
+                 "otcctl lab fault M5 clear  # end every fault of M5")
 def fault(
     host: Annotated[str, typer.Argument(help="Lab host, e.g. M5.")],
     name: Annotated[str, typer.Argument(help="The fault (see the list below), or 'clear'.")],
@@ -120,17 +161,19 @@ def fault(
     lab_dir: DirOption = Path("lab"),
 ) -> None:
     """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
-    slow-stop, stuck-stop-pending, dependents-running, dies-after-start, standby-mounted; 'clear' ends them."""
+    slow-stop, stuck-stop-pending, dependents-running, dies-after-start (Windows hosts; reboot-slow on
+    Linux too), standby-mounted, sudo-requiretty, sudo-1.6 (database hosts); 'clear' ends them."""
     from otcctl_lab import faults, open_lab
 
     try:
         lab = open_lab(lab_dir)
         if name == "clear":
             removed = faults.clear(lab.layout, lab.spec, host, which)
-            _say(Console(), f"{host}: cleared {', '.join(removed) if removed else 'nothing (no fault was set)'}.")
+            cleared = ", ".join(removed) if removed else _("nothing (no fault was set)")
+            _say(Console(), _("{host}: cleared {faults}.").format(host=host, faults=cleared))
             return
         if which is not None:
-            raise typer.BadParameter(f"unexpected argument {which!r} (only 'clear' takes a fault name)")
+            raise InputError.at(which, _("unexpected argument (only 'clear' takes a fault name)"))
         params = faults.inject(lab.layout, lab.spec, host, name, service=service, seconds=seconds)
     except OtcctlError as exc:
         raise _fail(exc) from None
@@ -139,7 +182,7 @@ def fault(
          f"'otcctl lab fault {host} clear' ends it.")
 
 
-@lab_app.command()
+@lab_app.command(epilog="otcctl lab down  # stop the lab in ./lab\notcctl lab down --dir /tmp/lab2  # another one")
 def down(lab_dir: DirOption = Path("lab")) -> None:
     """Stop every process the lab started (sshd, listeners, reboots in progress)."""
     from otcctl_lab import lab_down
@@ -148,18 +191,21 @@ def down(lab_dir: DirOption = Path("lab")) -> None:
         stopped = lab_down(lab_dir)
     except OtcctlError as exc:
         raise _fail(exc) from None
-    message = f"Stopped {len(stopped)} lab processes." if stopped else "Nothing of this lab was running."
+    message = (_("Stopped {count} lab processes.").format(count=len(stopped)) if stopped
+               else _("Nothing of this lab was running."))
     _say(Console(), message)
 
 
 def _print_status(console: Console, result: LabStatus) -> None:
-    table = Table(title=f"lab {result.root}", title_justify="left")
-    for column in ("host", "address", "ssh port", "pid", "state", "services"):
+    table = Table(title=_("lab {root}").format(root=result.root), title_justify="left")
+    for column in (_("host"), _("address"), _("ssh port"), _("pid"), _("state"), _("services")):
         table.add_column(column)
+    table.columns[1].no_wrap = True
     for host in result.hosts:
-        state = "up" if host.up else ("rebooting" if host.rebooting else "down")
+        state = _("up") if host.up else (_("rebooting") if host.rebooting else _("down"))
         services = ", ".join(
-            f"{s.name}{':' + str(s.port) if s.port else ''} {'up' if s.active else 'down'}" for s in host.services
+            f"{s.name}{':' + str(s.port) if s.port else ''} {_('up') if s.active else _('down')}"
+            for s in host.services
         )
         table.add_row(
             host.id, host.address, str(host.port or "-"), str(host.pid or "-"),
@@ -167,4 +213,34 @@ def _print_status(console: Console, result: LabStatus) -> None:
         )
     console.print(table)
     listeners = result.listeners_pid
-    _say(console, f"stand-in listeners: {'pid ' + str(listeners) if listeners else 'not running'}")
+    shown = _("pid {pid}").format(pid=listeners) if listeners else _("not running")
+    _say(console, _("stand-in listeners: {state}").format(state=shown))
+    from otcctl_lab import faults
+    from otcctl_lab.layout import LabLayout
+
+    layout = LabLayout.at(result.root)
+    injected = [f"{h.id} {name}" + (f" ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+                for h in result.hosts for name, params in faults.current(layout, h.id).items()]
+    if injected:
+        _say(console, _("injected faults: {faults} ('otcctl lab fault HOST clear' ends them)").format(
+            faults="; ".join(injected)))
+
+
+def _status_json(result: LabStatus) -> dict[str, object]:
+    return {
+        "root": str(result.root),
+        "all_up": result.all_up,
+        "listeners_pid": result.listeners_pid,
+        "hosts": [
+            {"id": h.id, "address": h.address, "port": h.port, "pid": h.pid, "up": h.up, "rebooting": h.rebooting,
+             "services": [{"name": s.name, "port": s.port, "active": s.active} for s in h.services]}
+            for h in result.hosts
+        ],
+    }
+
+
+def _check_network(network: str) -> None:
+    parts = network.split(".")
+    if len(parts) != 3 or parts[0] != "127" or not all(p.isdigit() and int(p) <= 255 for p in parts):
+        raise InputError.at("--network", _("{value!r} is not a loopback network; give three octets starting "
+                                           "with 127, e.g. 127.0.33").format(value=network))

@@ -14,25 +14,37 @@ from typing import Annotated
 import typer
 
 from otcctl import __version__
+from otcctl.cli.help import OtcctlGroup
 from otcctl.cli.options import (
     DateOpt,
+    FormatOpt,
     InventoryOpt,
     JsonOpt,
+    NameArg,
     ParamOpt,
     RunbooksOpt,
+    choose_language,
     error_paragraph,
     json_out,
     plan_request,
+    warn_if_closed,
+    write_printout,
 )
-from otcctl.cli.plugins import PluginGroup
 from otcctl.errors import ExitCode, InputError
+from otcctl.i18n import _
+from otcctl.output.messages import describe_problem, translate
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="otcctl",
-    cls=PluginGroup,
+    cls=OtcctlGroup,
     help="Run the OTC trading system's operations manual as runbooks: preview, print, execute, record.",
-    no_args_is_help=True,
-    add_completion=False,
+    epilog="otcctl list  # the runbooks\n"
+    "otcctl dry-run market-open --date 2026-12-01  # what a run would do, connecting nowhere\n"
+    "otcctl --lang zh run market-open  # run it, in Chinese",
+    invoke_without_command=True,
+    context_settings=CONTEXT,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -43,16 +55,33 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _language(value: str | None) -> str | None:
+    if value is not None:
+        choose_language(value)
+    return value
+
+
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option("--lang", metavar="[zh|en]", callback=_language, is_eager=True,
+                     help="language of messages and help (default: $OTCCTL_LANG, else the locale: LC_ALL, "
+                     "LC_MESSAGES, LANG)", autocompletion=lambda: ["zh", "en"]),
+    ] = None,
 ) -> None:
-    """otcctl: runbooks for the OTC system's operators."""
+    """Run the OTC trading system's operations manual as runbooks: preview, print, execute, record."""
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
 
 
-@app.command("list")
+@app.command("list", epilog="otcctl list  # the shipped runbooks\n"
+             "otcctl list --runbooks ~/runbooks --json  # another folder, for scripts")
 def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> None:
     """List the runbooks: name, title, cadence, number of steps."""
     from otcctl.model import locate
@@ -75,9 +104,10 @@ def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> Non
         raise InputError([problem for exc in broken for problem in exc.problems])
 
 
-@app.command()
+@app.command(epilog="otcctl show market-open  # the steps in the manual's columns\n"
+             "otcctl show runbooks/clearing.yaml --json  # by path, for scripts")
 def show(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     runbooks: RunbooksOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -94,10 +124,11 @@ def show(
     print_runbook(make_console(), loaded)
 
 
-@app.command()
+@app.command(epilog="otcctl validate  # every shipped runbook and the inventory\n"
+             "otcctl validate runbooks/market-open.yaml -i lab/inventory.yaml  # one file against the lab")
 def validate(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="runbook or inventory files (default: all shipped)")
+        list[Path] | None, typer.Argument(metavar="FILE", help="runbook or inventory files (default: all shipped)")
     ] = None,
     inventory: InventoryOpt = None,
     runbooks: RunbooksOpt = None,
@@ -114,19 +145,21 @@ def validate(
 
         console = make_console()
         for item in report.files:
-            mark = "ok  " if item.ok else "FAIL"
-            console.print(f"{mark} {item.kind:<9} {item.path}", markup=False)
+            mark = _("ok") if item.ok else _("FAIL")
+            console.print(f"{mark:<4} {item.kind:<9} {item.path}", markup=False)
         for problem in report.problems:
-            error_paragraph(str(problem))
+            error_paragraph(describe_problem(problem))
         for warning in report.warnings:
-            sys.stderr.write(f"warning: {warning}\n")
+            sys.stderr.write(_("warning: {text}").format(text=translate(str(warning))) + "\n")
     if report.problems:
         raise typer.Exit(ExitCode.BAD_INPUT)
 
 
-@app.command("dry-run")
+@app.command("dry-run", epilog="otcctl dry-run monthly-restart  # every step, host and exact command\n"
+             "otcctl dry-run market-open --date 2026-12-01 -p notify=no  # another day, a parameter set\n"
+             "otcctl dry-run clearing --json  # the plan for machines")
 def dry_run(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
@@ -143,14 +176,16 @@ def dry_run(
         return
     from otcctl.output.console import make_console
 
+    warn_if_closed(plan)
     print_plan(make_console(), plan)
 
 
-@app.command()
+@app.command(epilog="otcctl checklist market-open -f pdf -o mo.pdf  # print it, sign it\n"
+             "otcctl checklist monthly-restart -f html -o mr.html --date 2026-12-07  # for a given day")
 def checklist(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, md, html or pdf")] = "text",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
+    name: NameArg,
+    fmt: FormatOpt = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="write to this file")] = None,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
@@ -158,30 +193,24 @@ def checklist(
 ) -> None:
     """Print the manual's table for a runbook with sign-off columns, ready to print and sign."""
     if fmt not in ("text", "md", "html", "pdf"):
-        raise InputError.at("--format", f"{fmt!r} is not one of text, md, html, pdf")
+        raise InputError.at("--format", _("{value!r} is not one of text, md, html, pdf").format(value=fmt))
     from otcctl.output.printout import render_checklist
     from otcctl.plan.prepare import prepare_plan
 
     plan = prepare_plan(plan_request(name, param, run_date, inventory, runbooks))
-    data = render_checklist(plan, fmt)  # type: ignore[arg-type]
-    if output is not None:
-        output.write_bytes(data)
-        typer.echo(f"wrote {output} ({len(data)} bytes)")
-    elif fmt == "pdf":
-        if sys.stdout.isatty():
-            raise InputError.at("--output", "a PDF is not printed to a terminal; give -o FILE.pdf")
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data.decode("utf-8"))
+    warn_if_closed(plan)
+    write_printout(render_checklist(plan, fmt), output, fmt)  # type: ignore[arg-type]
 
 
-@app.command()
+@app.command(epilog="otcctl schema > runbook.schema.json  # for an editor's YAML support\n"
+             "otcctl schema inventory  # the inventory's schema")
 def schema(
-    what: Annotated[str, typer.Argument(help="runbook or inventory")] = "runbook",
+    what: Annotated[str, typer.Argument(metavar="[runbook|inventory]", help="which schema",
+                                        autocompletion=lambda: ["runbook", "inventory"])] = "runbook",
 ) -> None:
     """Print the JSON Schema of runbooks (or the inventory) for editors and CI."""
     from otcctl.model.schema_export import schema_json
 
     if what not in ("runbook", "inventory"):
-        raise InputError.at("schema", f"{what!r} is not 'runbook' or 'inventory'")
+        raise InputError.at("schema", _("{value!r} is not 'runbook' or 'inventory'").format(value=what))
     sys.stdout.write(schema_json(what) + "\n")

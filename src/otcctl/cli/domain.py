@@ -21,6 +21,7 @@ from typer.core import TyperGroup
 from otcctl.domain.clock import parse_date
 from otcctl.domain.holiday_notice import RANGES_FORMAT, ranges_error, read_ranges
 from otcctl.errors import ExitCode, InputError, Problem
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,18 +54,22 @@ calendar_app = typer.Typer(
     invoke_without_command=True,
     subcommand_metavar="[YEAR] | COMMAND [ARGS]...",
     rich_markup_mode=None,
+    epilog="otcctl calendar 2027  # the year's month grids and closed weekdays\n"
+    "otcctl calendar check 2026-10-03  # exit 0 when it trades, 1 when closed (and why)",
 )
 ofd_app = typer.Typer(
     name="ofd",
     help="OFD data files (JR/T 0017) from 中证: the F1 market file and the F2 clearing files.",
     no_args_is_help=True,
     rich_markup_mode=None,
+    epilog="otcctl ofd check OFD_*_20261130_*.TXT --date 2026-11-30  # every problem with line, field and byte",
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 DataDirOpt = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
+    typer.Option("--data-dir", metavar="DIR",
+                 help="folder of the calendar's YEAR.yaml files (default: the package's own)"),
 ]
 YearArg = Annotated[int, typer.Argument(metavar="YEAR", min=1000, max=9999, help="the calendar year, e.g. 2027")]
 
@@ -87,7 +92,8 @@ def calendar_show(
     _show_year(year, _json_wanted(ctx, as_json), _data_dir(ctx, data_dir))
 
 
-@calendar_app.command("check")
+@calendar_app.command("check", epilog="otcctl calendar check 20261130  # a trading day: exit 0\n"
+                      "otcctl calendar check 2026-10-03 --json  # closed: 国庆节, and the next trading day")
 def calendar_check(
     ctx: typer.Context,
     day: Annotated[str, typer.Argument(metavar="DATE", help="the day, YYYYMMDD or YYYY-MM-DD")],
@@ -118,18 +124,19 @@ def calendar_check(
             "next_trading_day": None if following is None else following.isoformat(),
         })
     elif reason is None:
-        _say(f"{when.isoformat()} is a trading day")
+        _say(_("{day} is a trading day").format(day=when.isoformat()))
     else:
         why = reason
         if reason == WEEKEND_REASON:
-            why += " (weekends never trade, 调休 make-up working days included)"
-        after = "" if following is None else f"; next trading day {following.isoformat()}"
-        _say(f"{when.isoformat()} is not a trading day: {why}{after}")
+            why += _(" (weekends never trade, 调休 make-up working days included)")
+        after = "" if following is None else _("; next trading day {day}").format(day=following.isoformat())
+        _say(_("{day} is not a trading day: {why}{after}").format(day=when.isoformat(), why=why, after=after))
     if reason is not None:
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-@calendar_app.command("create")
+@calendar_app.command("create", epilog="otcctl calendar create 2027 --from 2027-ranges.yaml --dry-run  # look first\n"
+                      "otcctl calendar create 2027 --from 2027-ranges.yaml  # then write it")
 def calendar_create(
     ctx: typer.Context,
     year: YearArg,
@@ -152,8 +159,9 @@ def calendar_create(
         raise ranges_error(exc, ranges_file, ranges) from None
     target = TradingCalendar(folder).year_path(year)
     if target.exists():
-        raise InputError.at(target, f"already exists: otcctl calendar create never replaces a reviewed year. "
-                            f"Compare it with the notices; to redo {year}, remove the file first (through review)")
+        raise InputError.at(target, _("already exists: otcctl calendar create never replaces a reviewed year. "
+                                      "Compare it with the notices; to redo {year}, remove the file first (through "
+                                      "review)").format(year=year))
     from otcctl.output import calendar_view
 
     console = _console()
@@ -165,14 +173,18 @@ def calendar_create(
             write_year(derived, preview.year_path(year))
             calendar_view.print_year(console, preview, year,
                                      heading=f"{year} 年交易日历 preview from {ranges_file} (dry run)")
-        console.print(f"dry run: nothing written; without --dry-run this writes {target}", markup=False)
+        console.print(_("dry run: nothing written; without --dry-run this writes {target}").format(target=target),
+                      markup=False)
         return
-    write_year(derived, target)
+    try:
+        write_year(derived, target)
+    except OSError as exc:
+        raise InputError.at(target, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
     written = TradingCalendar(target.parent)
     calendar_view.print_year(console, written, year, heading=f"{year} 年交易日历 written to {target}")
-    console.print(f"wrote {target}: {len(written.trading_days(year))} trading days, "
-                  f"{len(derived.closed)} closed weekdays. Have it reviewed against both notices, then commit it.",
-                  markup=False)
+    console.print(_("wrote {target}: {trading} trading days, {closed} closed weekdays. Have it reviewed against "
+                    "both notices, then commit it.").format(target=target, trading=len(written.trading_days(year)),
+                                                            closed=len(derived.closed)), markup=False)
 
 
 @ofd_app.callback()
@@ -180,21 +192,22 @@ def ofd_main() -> None:
     """OFD data files (JR/T 0017) from 中证: the F1 market file and the F2 clearing files."""
 
 
-@ofd_app.command("check")
+@ofd_app.command("check", epilog="otcctl ofd check OFD_*_20261130_*.TXT  # header, names, counts, every field\n"
+                 "otcctl ofd check F1.TXT --date 2026-11-30 --json  # for scripts")
 def ofd_check(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", help="OFD data files, OFD_creator_receiver_"
                                                 "YYYYMMDD_type.TXT")],
     run_date: Annotated[
         str | None,
-        typer.Option("--date", help="the trading date every file must be for, YYYYMMDD (default: only check "
-                     "that the header date matches the file name)"),
+        typer.Option("--date", metavar="DATE", help="the trading date every file must be for, YYYYMMDD or "
+                     "YYYY-MM-DD (default: only check that the header date matches the file name)"),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Check each file: header, field names, record count and length in bytes, every field; exit 1 if any is bad."""
     expected = None if run_date is None else _parse_day(run_date, "--date")
-    unusable = [Problem(str(path), None, None, "is a directory, not an OFD data file" if path.is_dir()
-                        else "no such file") for path in files if not path.is_file()]
+    unusable = [Problem(str(path), None, None, _("is a directory, not an OFD data file") if path.is_dir()
+                        else _("no such file")) for path in files if not path.is_file()]
     if unusable:
         raise InputError(unusable)
     from otcctl.domain.ofd import check_ofd_file
@@ -227,11 +240,11 @@ def _show_year(year: int | None, as_json: bool, data_dir: Path | None) -> None:
 
 def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit:
     where = "" if data_dir is None else f" --data-dir {data_dir}"
-    _error(
-        f"{exc}. To create it, write the year's closure ranges into a file ({RANGES_FORMAT}), preview with "
-        f"`otcctl calendar create {exc.year} --from FILE{where} --dry-run`, then run it again without --dry-run "
-        f"(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {exc.year} trade."
-    )
+    _error(_(
+        "{problem}. To create it, write the year's closure ranges into a file ({format}), preview with "
+        "`otcctl calendar create {year} --from FILE{where} --dry-run`, then run it again without --dry-run "
+        "(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {year} trade."
+    ).format(problem=exc, format=RANGES_FORMAT, year=exc.year, where=where))
     return typer.Exit(int(ExitCode.BAD_INPUT))
 
 
@@ -271,15 +284,17 @@ def _print_ofd(reports: list[tuple[Path, OfdReport]]) -> None:
     for path, report in reports:
         if report.ok and report.header is not None:
             header = report.header
-            console.print(Text.assemble(("ok ", "green"), f" {path} (version {header.version}, type "
-                                        f"{header.file_type}, {report.records_found} records)"))
+            console.print(Text.assemble((_("ok") + " ", "green"), " " + _(
+                "{path} (version {version}, type {type}, {records} records)").format(
+                path=path, version=header.version, type=header.file_type, records=report.records_found)))
             continue
-        console.print(Text.assemble(("BAD", "bold red"), f" {path}"))
+        console.print(Text.assemble((_("BAD"), "bold red"), f" {path}"))
         for problem in report.problems:
             console.print(Text(f"    {problem}"))
     if len(reports) > 1:
         bad = sum(1 for _, report in reports if not report.ok)
-        console.print(f"{len(reports)} files: {len(reports) - bad} ok, {bad} bad", markup=False)
+        console.print(_("{count} files: {good} ok, {bad} bad").format(count=len(reports), good=len(reports) - bad,
+                                                                       bad=bad), markup=False)
 
 
 def _console() -> Console:
@@ -299,4 +314,4 @@ def _print_json(data: Any) -> None:
 
 
 def _error(text: str) -> None:
-    sys.stderr.write(f"error: {text}\n")
+    sys.stderr.write(_("error: {text}").format(text=text) + "\n")

@@ -8,49 +8,113 @@ import sys
 
 import typer
 
+from otcctl.cli import audit as _audit_commands  # noqa: F401 - registers verify, report, approve
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.options import error_paragraph
+from otcctl.cli.options import choose_language, error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
+from otcctl.i18n import _, set_language
+from otcctl.output.messages import describe_problem, translate, translate_usage
 
 
-def main() -> None:
-    """Entry point: run the CLI and turn otcctl errors into one paragraph and an exit code."""
-    _mount_subcommands()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every error into one paragraph and an exit code."""
+    sys.exit(run_cli(sys.argv[1:] if argv is None else argv))
+
+
+def run_cli(args: list[str]) -> int:
+    """Run otcctl with these arguments; the exit code (0 ok, 1 failed, 2 bad input, 130 interrupted)."""
+    _tolerant_streams()
     try:
-        app()
-    except SystemExit as exc:
-        if exc.code == ExitCode.INTERRUPTED:  # Typer turns any KeyboardInterrupt into exit 130
+        set_language(None)  # each invocation decides afresh: --lang, else $OTCCTL_LANG, else the locale
+        _language_from(args)
+        _mount_subcommands()
+        command = typer.main.get_command(app)
+        result = command.main(args=args, prog_name="otcctl", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+        if code == ExitCode.INTERRUPTED:  # Typer turns any KeyboardInterrupt into 130
             _interrupted()
-        raise
+            return _signal_code()
+        return code
     except OtcctlError as exc:
         if isinstance(exc, InputError):
             for problem in exc.problems:
-                error_paragraph(str(problem))
+                error_paragraph(describe_problem(problem))
         else:
-            error_paragraph(str(exc))
-        sys.exit(int(exc.exit_code))
+            error_paragraph(translate(str(exc)))
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         _interrupted()
-    except Exception as exc:  # an otcctl bug: say so in one paragraph, keep the traceback for OTCCTL_DEBUG
-        if os.environ.get("OTCCTL_DEBUG"):
+        return _signal_code()
+    except Exception as exc:
+        handled = _click_exception(exc)
+        if handled is not None:
+            return handled
+        if os.environ.get("OTCCTL_DEBUG"):  # an otcctl bug: one paragraph; the traceback with OTCCTL_DEBUG
             raise
-        error_paragraph(
-            f"internal error ({type(exc).__name__}: {exc}). This is a bug in otcctl, not in your input. "
-            "Every step that started is in the run journal (otcctl runs / otcctl log RUN_ID); rerun with "
-            "OTCCTL_DEBUG=1 for the traceback and report it."
-        )
-        sys.exit(int(ExitCode.FAILED))
+        error_paragraph(_(
+            "internal error ({kind}: {detail}). This is a bug in otcctl, not in your input. Every step that "
+            "started is in the run journal (otcctl runs / otcctl log RUN_ID); rerun with OTCCTL_DEBUG=1 for the "
+            "traceback and report it."
+        ).format(kind=type(exc).__name__, detail=exc))
+        return int(ExitCode.FAILED)
+
+
+def _click_exception(exc: Exception) -> int | None:
+    """Typer's own exceptions (usage errors, help on no arguments, Ctrl-C at a prompt) by name."""
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    if "NoArgsIsHelpError" in kinds:  # `otcctl lab` alone: its help, not an error
+        ctx = getattr(exc, "ctx", None)
+        sys.stdout.write((ctx.get_help() + "\n") if ctx is not None else "")
+        return int(ExitCode.OK)
+    if "Abort" in kinds:
+        _interrupted()
+        return int(ExitCode.INTERRUPTED)
+    if "UsageError" in kinds or "BadParameter" in kinds:
+        ctx = getattr(exc, "ctx", None)
+        message = translate_usage(exc.format_message())  # type: ignore[attr-defined]
+        if ctx is not None:
+            message += " " + _("(see `{command} -h`)").format(command=ctx.command_path)
+        error_paragraph(message)
+        return int(ExitCode.BAD_INPUT)
+    if "ClickException" in kinds:
+        error_paragraph(translate_usage(exc.format_message()))  # type: ignore[attr-defined]
+        return int(getattr(exc, "exit_code", ExitCode.BAD_INPUT))
+    return None
 
 
 def _interrupted() -> None:
-    """Exit 130 for Ctrl-C, 129 for SIGHUP, 143 for SIGTERM, saying where the record is."""
+    with contextlib.suppress(OSError):
+        sys.stderr.write(_("interrupted; the journal records where the run stopped (otcctl runs)") + "\n")
+
+
+def _signal_code() -> int:
+    """130 for Ctrl-C, 129 when the terminal was closed (SIGHUP), 143 for SIGTERM."""
     from otcctl.run.signals import exit_code
 
-    code = exit_code() or int(ExitCode.INTERRUPTED)
-    with contextlib.suppress(OSError):
-        sys.stderr.write(f"interrupted (exit {code}); the journal records where the run stopped (otcctl runs)\n")
-    sys.exit(code)
+    return exit_code() or int(ExitCode.INTERRUPTED)
+
+
+def _language_from(args: list[str]) -> None:
+    """``--lang`` decides before anything is parsed, so usage errors and help speak it too."""
+    for index, word in enumerate(args):
+        if word == "--":
+            break
+        value = None
+        if word == "--lang" and index + 1 < len(args):
+            value = args[index + 1]
+        elif word.startswith("--lang="):
+            value = word.partition("=")[2]
+        if value is not None:
+            choose_language(value)
+
+
+def _tolerant_streams() -> None:
+    """Under an ASCII locale, Chinese is written as escapes instead of crashing the command."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _mount_subcommands() -> None:

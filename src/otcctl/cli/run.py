@@ -12,19 +12,44 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from otcctl.cli.app import app
-from otcctl.cli.options import DateOpt, InventoryOpt, JsonOpt, ParamOpt, RunbooksOpt, json_out, plan_request
+from otcctl.cli.complete import complete_run_id
+from otcctl.cli.options import (
+    DateOpt,
+    InventoryOpt,
+    JsonOpt,
+    NameArg,
+    ParamOpt,
+    RunbooksOpt,
+    json_out,
+    plan_request,
+)
 from otcctl.errors import ExitCode, InputError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.run.doctor import Finding
 
 OperatorOpt = Annotated[
-    str | None, typer.Option("--operator", help="your name as it goes into the record (besides your OS login)")
+    str | None,
+    typer.Option("--operator", metavar="NAME", help="your name as it goes into the record (besides your OS login)"),
 ]
 AssumeYesOpt = Annotated[
     bool,
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
+
+ReviewTimeoutOpt = Annotated[
+    str, typer.Option("--review-timeout", help="how long a step waits for a reviewer's `otcctl approve` (e.g. 30m)")
+]
+
+
+def _seconds(text: str) -> float:
+    from otcctl.model.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InputError.at("--review-timeout", str(exc)) from None
 
 MaxParallelOpt = Annotated[
     int | None,
@@ -59,9 +84,11 @@ def _exit(result: Any) -> None:
     raise typer.Exit(ExitCode.FAILED)
 
 
-@app.command()
+@app.command(epilog="otcctl run market-open  # today's market open, asking where a person must confirm\n"
+             "otcctl run clearing --date 2026-12-01 -i lab/inventory.yaml  # a rehearsal in the lab\n"
+             "otcctl run market-open --json > events.jsonl  # events for machines, one JSON line each")
 def run(
-    name: Annotated[str, typer.Argument(help="runbook name or path")],
+    name: NameArg,
     param: ParamOpt = None,
     run_date: DateOpt = None,
     inventory: InventoryOpt = None,
@@ -72,6 +99,7 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -86,22 +114,27 @@ def run(
         assume_yes,
         no_wait,
         allow_non_trading_day,
-        max_parallel=max_parallel,
+        _seconds(review_timeout),
+        max_parallel,
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(start_run(request, state_dir(), confirmer, listeners))
 
 
-@app.command()
+@app.command(epilog="otcctl resume 20261130-071554-market-open  # continue after the last finished step\n"
+             "otcctl resume 20261130-0715 --in-flight done  # you checked the interrupted step did finish")
 def resume(
-    run_id: Annotated[str, typer.Argument(help="the run to continue (see `otcctl runs`)")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run to continue (see `otcctl runs`)",
+                                          autocompletion=complete_run_id)],
     operator: OperatorOpt = None,
     assume_yes: AssumeYesOpt = False,
     in_flight: Annotated[
         str | None,
-        typer.Option("--in-flight", help="for the step that was running: 'rerun' it or record it 'done'"),
+        typer.Option("--in-flight", metavar="[rerun|done]", help="for the step that was running: 'rerun' it or "
+                     "record it 'done'", autocompletion=lambda: ["rerun", "done"]),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -112,45 +145,77 @@ def resume(
     from otcctl.run.session import RunRequest, resume_run
 
     if in_flight not in (None, "rerun", "done"):
-        raise InputError.at("--in-flight", f"{in_flight!r} is not 'rerun' or 'done'")
+        raise InputError.at("--in-flight", _("{value!r} is not 'rerun' or 'done'").format(value=in_flight))
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
     request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
-                         max_parallel=max_parallel)
+                         max_parallel=max_parallel, review_timeout=_seconds(review_timeout))
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 
 
-@app.command("runs")
-def list_runs(as_json: JsonOpt = False) -> None:
-    """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
+@app.command("runs", epilog="otcctl runs  # newest first\n"
+             "otcctl runs --since 2026-11-01 --outcome failed\notcctl runs --json  # for scripts")
+def list_runs(
+    runbook: Annotated[str | None, typer.Option("--runbook", help="only this runbook")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="started on or after this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="started on or before this day (YYYY-MM-DD)")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="passed, failed, aborted, interrupted, incomplete")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="production, lab or test")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="a login, sudo user or stated name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recorded runs, newest first: environment, trading date, start, operators, outcome, exceptions."""
     from otcctl.output.log_view import print_runs
-    from otcctl.run.history import run_summaries
+    from otcctl.run.history import RunFilter, run_summaries
     from otcctl.run.journal import state_dir
 
-    rows = run_summaries(state_dir())
+    wanted = RunFilter(runbook, _day("--since", since), _day("--until", until), outcome, env, operator)
+    rows = run_summaries(state_dir(), wanted)
     if as_json:
-        json_out(rows)
+        json_out([row.to_json() for row in rows])
         return
     from otcctl.output.console import make_console
 
     print_runs(make_console(), rows)
 
 
-@app.command()
+def _day(option: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    from otcctl.domain.clock import parse_date
+
+    try:
+        return parse_date(text)
+    except (ValueError, InputError):
+        raise InputError.at(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command(epilog="otcctl log 20261130-071554-market-open  # the whole record of one run\n"
+             "otcctl log 20261130-0715 --json  # the journal records as they are")
 def log(
-    run_id: Annotated[str, typer.Argument(help="the run to show")],
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run to show (a unique start of the id is "
+                                          "enough), or 'last'", autocompletion=complete_run_id)],
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one run's journal: every step, what it found, who confirmed what and when."""
+    """Show one run's journal: every step, what it found, who confirmed what and when; warns on a broken chain."""
     from otcctl.output.log_view import print_log
+    from otcctl.run.audit import check_journal
     from otcctl.run.journal import find_run, read_journal, state_dir
+    from otcctl.run.ledger import read_ledger
 
-    reading = read_journal(find_run(state_dir(), run_id))
+    state = state_dir()
+    path = find_run(state, run_id)
+    reading = read_journal(path)
+    ledger = read_ledger(state)
+    chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)
     if as_json:
         json_out(
             {
                 "run_id": reading.run_id,
                 "journal": str(reading.path),
+                "chain": {"ok": chain.problem is None, "head": chain.head, "problem": str(chain.problem or "")},
                 "problems": [reading.describe(p) for p in reading.problems],
                 "records": [{**e.stamp.model_dump(exclude_none=True), **e.record.to_json()} for e in reading.entries],
             }
@@ -158,10 +223,12 @@ def log(
         return
     from otcctl.output.console import make_console
 
-    print_log(make_console(), reading)
+    print_log(make_console(), reading, chain)
 
 
-@app.command()
+@app.command(epilog="otcctl doctor -i lab/inventory.yaml  # check the lab before a rehearsal\n"
+             "otcctl doctor --first-run  # also read on site what the lab cannot rehearse\n"
+             "otcctl doctor --json  # the findings for monitoring")
 def doctor(
     inventory: InventoryOpt = None,
     as_json: JsonOpt = False,
@@ -177,21 +244,20 @@ def doctor(
 
     loaded = load_default_inventory(inventory)
     if os.environ.get("OTCCTL_FORBID_PRODUCTION") == "1" and loaded.inventory.environment == "production":
-        raise InputError.at(
-            loaded.path,
+        raise InputError.at(loaded.path, _(
             "this machine is marked OTCCTL_FORBID_PRODUCTION=1: it must never connect "
-            "to the production estate; use the lab's inventory",
-        )
+            "to the production estate; use the lab's inventory"))
     findings = [*run_doctor(loaded, first_run=first_run), _font_finding()]
     if as_json:
         json_out([{"check": f.check, "target": f.target, "ok": f.ok, "detail": f.detail} for f in findings])
     else:
         from otcctl.output.console import make_console, make_table
+        from otcctl.output.messages import translate
 
         console = make_console()
-        table = make_table(console, "check", "target", "result", "detail")
+        table = make_table(console, _("check"), _("target"), _("result"), _("detail"))
         for f in findings:
-            table.add_row(f.check, f.target, "ok" if f.ok else "FAIL", f.detail)
+            table.add_row(f.check, f.target, _("ok") if f.ok else _("FAIL"), translate(f.detail))
         console.print(table)
     raise typer.Exit(ExitCode.OK if all(f.ok for f in findings) else ExitCode.FAILED)
 

@@ -177,8 +177,16 @@ class TradingCalendar:
         _require_date(d)
         self.year(d.year)
         if d.weekday() >= 5:
-            return WEEKEND_REASON
+            return self._holiday_around(d) or WEEKEND_REASON
         return self._reasons[d.year].get(d)
+
+    def _holiday_around(self, d: date) -> str | None:
+        """A weekend inside a holiday period (国庆节 from Thursday to the next Wednesday) carries its name."""
+        before, after = d - timedelta(days=d.weekday() - 4), d + timedelta(days=7 - d.weekday())
+        if before.year != d.year or after.year != d.year:
+            return None
+        reason = self._reasons[d.year].get(before)
+        return reason if reason is not None and self._reasons[d.year].get(after) == reason else None
 
     def trading_days(self, year: int) -> list[date]:
         """Every trading day of ``year`` in order."""

@@ -15,7 +15,10 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def runbook_dir(option: Path | None = None) -> Path:
-    """The folder of runbooks."""
+    """The folder of runbooks; one named by --runbooks or $OTCCTL_RUNBOOKS must exist."""
+    for named, where in ((option, "--runbooks"), (_env("OTCCTL_RUNBOOKS"), "OTCCTL_RUNBOOKS")):
+        if named is not None and not named.is_dir():
+            raise InputError.at(str(named), f"no such runbook folder (given by {where})")
     for candidate in (option, _env("OTCCTL_RUNBOOKS"), Path("runbooks"), _CHECKOUT / "runbooks"):
         if candidate is not None and candidate.is_dir():
             return candidate

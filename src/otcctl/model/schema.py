@@ -66,6 +66,11 @@ class StepBase(_Strict):
         description="read, change or disruptive; raises the kind's own risk, never lowers it. Against "
         "production a disruptive step is confirmed live at a terminal, whatever --assume-yes says",
     )
+    review: bool = Field(
+        default=False,
+        description="复核: a second person, from another OS login, approves the result (otcctl approve RUN_ID) "
+        "before the run goes on; against production every disruptive step needs one",
+    )
     enabled_by: Identifier | None = Field(
         default=None,
         description="opt-in: a parameter with choices [yes, no]; the step is planned only when it is 'yes'",

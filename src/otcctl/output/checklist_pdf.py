@@ -22,7 +22,6 @@ from fpdf import FPDF
 
 from otcctl.errors import OtcctlError
 from otcctl.output.checklist import (
-    COLUMNS,
     ROLLBACK_HEADING,
     ROLLBACK_NOTE,
     STEPS_HEADING,
@@ -75,9 +74,8 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (10.0, 16.0, 30.0, 70.0, 44.0, 29.0, 18.0, 22.0, 22.0, 16.0)
 PAD = 1.2
-BODY_PT, DETAIL_PT, RUNNING_PT = 9.0, 7.5, 7.0
+BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
 PT_MM = 25.4 / 72
 
@@ -159,6 +157,7 @@ class _Writer:
 
     def __init__(self, fonts: PdfFonts, checklist: Checklist) -> None:
         self.checklist = checklist
+        self.widths = checklist.layout.pdf_mm
         pdf = FPDF(orientation="L", unit="mm", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -196,6 +195,12 @@ class _Writer:
         self._table(STEPS_HEADING, None, c.rows)
         if c.rollback_rows:
             self._table(ROLLBACK_HEADING, ROLLBACK_NOTE, c.rollback_rows)
+        for heading, lines in c.sections:
+            self._room_for(_Line(heading, "cjk", 11), 3.5 + _Line("", "cjk", 9).height)
+            self._text_line(_Line(heading, "cjk", 11), gap=0.5, before=3)
+            for text in lines:
+                self._room_for(_Line(f"- {text}", "cjk", 9), 0.6)
+                self._text_line(_Line(f"- {text}", "cjk", 9))
         footer = [_Line(c.footer[0], "cjk", 11), *(_Line(t, "cjk", 8.5, 60) for t in c.footer[1:])]
         if self.y + 8 + sum(line.height + 3 for line in footer) > TABLE_BOTTOM:
             self._new_page()
@@ -228,6 +233,12 @@ class _Writer:
             self._draw(_Line(part, line.family, line.size, line.gray), MARGIN, self.y, PAGE_W - 2 * MARGIN)
             self.y += line.height
         self.y += gap
+
+    def _room_for(self, line: _Line, extra: float) -> None:
+        """Start a new page unless this paragraph (and ``extra`` millimetres) fits above the running line."""
+        lines = len(self._wrap(line.text, PAGE_W - 2 * MARGIN, line.family, line.size))
+        if self.y + lines * line.height + extra > TABLE_BOTTOM:
+            self._new_page()
 
     def _draw(self, line: _Line, x: float, y: float, w: float) -> None:
         self._check(line.text)
@@ -267,26 +278,34 @@ class _Writer:
             self._row(self._row_cells(row))
         self.in_table = False
 
+    def _header_cells(self) -> list[list[_Line]]:
+        """The column names, wrapped in their columns (实际结果/异常说明 takes two lines)."""
+        layout = self.checklist.layout
+        return [[_Line(t, "cjk", BODY_PT) for t in self._wrap(h, w - 2 * PAD, "cjk", BODY_PT)]
+                for h, w in zip(layout.columns, layout.pdf_mm, strict=True)]
+
     def _header_row(self) -> None:
-        cells = [[_Line(h, "cjk", BODY_PT)] for h in COLUMNS]
+        cells = self._header_cells()
         self._draw_cells(cells, self._cells_height(cells, min_h=0), fill=True)
 
     def _header_height(self) -> float:
-        return _Line("", "cjk", BODY_PT).height + 2 * PAD
+        return self._cells_height(self._header_cells(), min_h=0)
 
     def _row_cells(self, row: ChecklistRow) -> list[list[_Line]]:
         def body(text: str, width: float) -> list[_Line]:
             return [_Line(t, "cjk", BODY_PT) for t in self._wrap(text, width, "cjk", BODY_PT)] if text else []
 
-        inner = [w - 2 * PAD for w in COL_MM]
+        inner = [w - 2 * PAD for w in self.widths]
         action = body(row.action, inner[3])
         for detail in row.details:
             family = self.mono if detail.code else "cjk"
             text = f"{detail.label}: {detail.text}"
-            action += [_Line(t, family, DETAIL_PT, 50) for t in self._wrap(text, inner[3], family, DETAIL_PT)]
+            size, grey = (RULE_PT, 110) if detail.label == "规则" else (DETAIL_PT, 50)  # the exact rule: small print
+            action += [_Line(t, family, size, grey) for t in self._wrap(text, inner[3], family, size)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
         manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
-        return [*manual, [], [], []]
+        filled = row.trailing(self.checklist.layout)
+        return [*manual, *(body(text, width) for text, width in zip(filled, inner[7:], strict=True))]
 
     @staticmethod
     def _cells_height(cells: Sequence[Sequence[_Line]], min_h: float = ROW_MIN_H) -> float:
@@ -319,7 +338,7 @@ class _Writer:
         pdf.set_line_width(0.2)
         pdf.set_fill_color(230)
         x = MARGIN
-        for cell, width in zip(cells, COL_MM, strict=True):
+        for cell, width in zip(cells, self.widths, strict=True):
             pdf.rect(x, self.y, width, height, style="DF" if fill else "D")
             y = self.y + PAD
             for line in cell:

@@ -54,6 +54,8 @@ def make_table(console: Console, *columns: str, title: str | None = None) -> Tab
         pad_edge=False,
         title_justify="left",
     )
+    for column in table.columns:  # a long word wraps onto the next line rather than ending in "…"
+        column.overflow = "fold"
     return table
 
 
@@ -61,3 +63,11 @@ def print_json(data: Any, file: IO[str] | None = None) -> None:
     """JSON for machines: UTF-8 text, Chinese kept readable, one document."""
     stream = file if file is not None else sys.stdout
     stream.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def keep_whole(table: Table, index: int, values: list[str]) -> None:
+    """A column one must type (a name, a run id) is never cut: other columns give way first."""
+    column = table.columns[index]
+    column.min_width = max((len(v) for v in values), default=0) or None
+    column.no_wrap = True
+    column.overflow = "fold"

@@ -1,18 +1,30 @@
-"""``otcctl runs`` and ``otcctl log``: journals read back for a person (the auditor's view)."""
+"""``otcctl runs`` and ``otcctl log``: journals read back for a person (the auditor's view).
+
+Records are typed (``run.records``) and hold codes; this module renders them as words in the
+operator's language. Everything remote or typed by a person is printed without markup.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
 
-from otcctl.output.console import make_table
+from otcctl.i18n import _
+from otcctl.model.durations import format_duration
+from otcctl.output.console import make_console
+from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, REVIEW_VERDICTS, RUN_OUTCOMES, word
+from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK
+from otcctl.run.audit import AuditReport, JournalCheck
+from otcctl.run.history import HistoryRow
 from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     Confirmation,
     PreApproval,
+    Reviewed,
+    ReviewRequested,
     RunFinished,
     RunInterrupted,
     RunResumed,
@@ -24,76 +36,133 @@ from otcctl.run.records import (
 )
 from otcctl.run.replay import replay
 
-INDENT = " " * 19
 
+def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
+    """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
 
-def print_runs(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
-    """The history as a table; a journal with problems is flagged on its row and explained below."""
-    table = make_table(console, "run", "runbook", "started (Asia/Shanghai)", "operator", "outcome", "steps")
+    Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
+    """
+    heads = (_("run"), _("env"), _("trading date"), _("started (Asia/Shanghai)"), _("operators"), _("outcome"),
+             _("steps"), _("exceptions"))
     notes: list[str] = []
+    lines: list[tuple[str, ...]] = [heads]
     for row in rows:
-        operators = row.get("operators") or []
-        who = "; ".join(str(o) for o in operators) if isinstance(operators, list) else ""
-        outcome = str(row.get("outcome") or "?")
-        if row.get("in_flight"):
-            outcome += f" (in flight: {row['in_flight']})"
-        problems = row.get("problems") or []
-        if isinstance(problems, list) and problems:
+        s = row.summary
+        outcome = word(RUN_OUTCOMES, s.outcome)
+        if s.in_flight:
+            outcome += " " + _("(in flight: {step})").format(step=s.in_flight)
+        if row.problems:
             outcome += " (!)"
-            notes.extend(str(p) for p in problems)
-        steps = f"{row.get('steps_finished', '?')}/{row.get('steps_total', '?')}" if "steps_total" in row else ""
-        cells = (row.get("run_id") or "?", row.get("runbook") or "?", row.get("started_shanghai") or "", who, outcome)
-        table.add_row(*(escape(str(c)) for c in cells), steps)
-    console.print(table)
+            notes.extend(row.problems)
+        lines.append(
+            (
+                s.run_id,
+                s.environment or "?",
+                s.trading_date or "",
+                (s.started_shanghai or "")[:19].replace("T", " "),
+                "; ".join(s.operators),
+                outcome,
+                f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
+                str(len(s.exceptions)) if s.exceptions else "",
+            )
+        )
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(heads))]
+    out = "\n".join(
+        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    console.file.write(out + "\n")
     for note in notes:
-        console.print(f"warning: {note}", markup=False, soft_wrap=True)
+        console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
 
 
-def print_log(console: Console, reading: JournalReading) -> None:
-    """Header, then each record in order, times in Asia/Shanghai."""
+def print_verify(report: AuditReport, console: Console | None = None) -> None:
+    """One line per run (ok with its head, or the first record that does not fit), then the ledger."""
+    say = _printer(console or make_console())
+    for check in report.journals:
+        if check.problem is None:
+            say(_("ok      {run_id}  {records} records, head {head}").format(
+                run_id=check.run_id, records=check.records, head=check.head))
+        else:
+            say(_("BROKEN  {run_id}  {problem}").format(run_id=check.run_id, problem=check.problem))
+    if report.ledger_problem is not None:
+        say(_("BROKEN  ledger  {problem}").format(problem=report.ledger_problem))
+    elif report.ledger.exists:
+        say(_("ok      ledger  {entries} entries ({path})").format(
+            entries=len(report.ledger.entries), path=report.ledger.path))
+    say(_("every chain holds") if report.ok else _("the record was changed or is incomplete: see BROKEN above"))
+
+
+def print_log(console: Console, reading: JournalReading, chain: JournalCheck | None = None) -> None:
+    """Header, then each record in order, times in Asia/Shanghai; codes rendered as words; a broken chain first."""
     story = replay(reading.run_id, reading.entries)
-    console.print(f"run {reading.run_id}  {story.runbook or '?'}  outcome: {story.outcome}", markup=False)
-    console.print(f"journal: {reading.path}", markup=False)
+    say = _printer(console)
+    say(_("run {run_id}  {runbook}  outcome: {outcome}").format(
+        run_id=reading.run_id, runbook=story.runbook or "?", outcome=word(RUN_OUTCOMES, story.outcome)))
+    say(_("journal: {path}").format(path=reading.path))
+    if story.operators:
+        say(_("operators: {who}").format(who="; ".join(str(o) for o in story.operators)))
+    if chain is not None and chain.problem is not None:
+        say(_("WARNING: the hash chain is broken: {problem}").format(problem=chain.problem))
+    elif chain is not None:
+        say(_("chain: {records} records, head {head}").format(records=chain.records, head=chain.head))
     for problem in reading.problems:
-        what = "cut short by a crash and ignored" if problem.torn else "cannot be read"
-        console.print(f"warning: {reading.describe(problem)} ({what})", markup=False, soft_wrap=True)
+        what = _("cut short by a crash and ignored") if problem.torn else _("cannot be read")
+        say(_("warning: {note}").format(note=f"{reading.describe(problem)} ({what})"))
     for entry in reading.entries:
         when = entry.stamp.time_shanghai[:19].replace("T", " ")
         for line in _lines(entry.record):
-            console.print(f"{when}  {line}", highlight=False, soft_wrap=True)
-            when = INDENT
+            say(f"{when:19}  {line}")
+            when = ""
+
+
+def _printer(console: Console) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    return say
 
 
 def _lines(record: object) -> list[str]:
     if isinstance(record, RunStarted):
         return [
-            f"started by {escape(str(record.operator))}; runbook sha256 {record.runbook_sha256[:12]}, "
-            f"inventory {escape(record.inventory)} ({record.environment})",
-            "params: " + escape(", ".join(f"{k}={v}" for k, v in record.params.items())),
+            _("started by {who}; runbook sha256 {sha}, inventory {inventory} ({environment})").format(
+                who=record.operator, sha=record.runbook_sha256[:12], inventory=record.inventory,
+                environment=record.environment),
+            _("params: {params}").format(params=", ".join(f"{k}={v}" for k, v in record.params.items())),
         ]
     if isinstance(record, StepStarted):
-        source = f"  ({escape(record.source)})" if record.source else ""
-        lines = [f">> {escape(record.no)} {escape(record.step)} [{record.kind}]  {escape(record.action)}{source}"]
-        lines += [f"   {escape(t.host)}$ {escape(t.command)}" for t in record.targets if t.command]
+        source = f"  ({record.source})" if record.source else ""
+        lines = [f">> {record.no} {record.step} [{record.kind}]  {record.action}{source}"]
+        lines += [f"     {t.host}$ {t.command}" for t in record.targets if t.command]
         return lines
     if isinstance(record, StepFinished):
-        mark = MARK.get(record.outcome, record.outcome)
-        return [f"{mark} {escape(record.no)} {escape(record.step)}  {escape(record.reason)}"]
+        lines = [f"{word(MARK, record.outcome)} {record.no} {record.step}  {translate_reason(record.reason)}"]
+        lines += [f"     [{t.host}] {translate_reason(t.reason)}" for t in record.targets if not t.passed and t.reason]
+        return lines
     if isinstance(record, Confirmation):
         comment = f" — {record.comment}" if record.comment else ""
-        return [
-            f"?? {escape(record.step)} {record.purpose}: {record.answer} by "
-            f"{escape(str(record.operator))} ({record.how}){escape(comment)}"
-        ]
+        verdict = _(" ({verdict})").format(verdict=translate_reason(record.verdict)) if record.verdict else ""
+        return [_("?? {step} {purpose}{verdict}: {answer} by {who} ({how}){comment}").format(
+            step=record.step, purpose=word(PURPOSES, record.purpose), verdict=verdict,
+            answer=word(ANSWERS, record.answer), who=record.operator, how=word(HOW, record.how), comment=comment)]
     if isinstance(record, RunResumed):
-        flying = f"; in flight: {record.in_flight}" if record.in_flight else ""
-        return [f"run-resumed by {escape(str(record.operator))}{escape(flying)}"]
+        flying = _("; in flight: {step}").format(step=record.in_flight) if record.in_flight else ""
+        return [_("resumed by {who}; {done} steps already done{flying}").format(
+            who=record.operator, done=len(record.done), flying=flying)]
     if isinstance(record, PreApproval):
-        return [f"pre-approval by {escape(str(record.operator))}: {escape(record.statement)}"]
+        return [_("pre-approval by {who}: every confirmation of this run (--assume-yes)").format(who=record.operator)]
+    if isinstance(record, ReviewRequested):
+        return [_("review requested for {no} {step} (复核; waits {timeout})").format(
+            no=record.no, step=record.step, timeout=format_duration(record.timeout))]
+    if isinstance(record, Reviewed):
+        who = _(" by {who}").format(who=record.reviewer) if record.reviewer else ""
+        said = f" — {record.comment}" if record.comment else ""
+        lines = [f"{word(REVIEW_VERDICTS, record.verdict)}{who}{said}"]
+        return lines + ["   " + _("did not count: {why}").format(why=why) for why in record.refused]
     if isinstance(record, RunFinished):
-        return [f"run-finished {record.outcome}"]
+        return [f"{word(RECORDS, record.type)} {word(RUN_OUTCOMES, record.outcome)}"]
     if isinstance(record, RunInterrupted | RunStopped):
-        return [f"{record.type} {escape(record.reason)}"]
+        return [f"{word(RECORDS, record.type)} {translate(record.reason)}".rstrip()]
     if isinstance(record, StepInterrupted):
-        return [f"step-interrupted {escape(record.no)} {escape(record.step)}"]
+        return [f"{word(RECORDS, record.type)} {record.no} {record.step}"]
     return [getattr(record, "type", "?")]

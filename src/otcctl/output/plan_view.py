@@ -7,11 +7,13 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from otcctl.i18n import N_, _, is_chinese
 from otcctl.model.durations import format_duration
 from otcctl.model.load import LoadedRunbook
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate, enforced_timeout
 
+_POLICIES = (N_("stop"), N_("continue"), N_("ask"))
 CADENCE_ZH = {
     "daily": "日操作",
     "weekly": "周操作",
@@ -39,14 +41,16 @@ def runbook_summary(loaded: LoadedRunbook) -> dict[str, Any]:
 
 def print_list(console: Console, runbooks: list[LoadedRunbook]) -> None:
     """The runbook table."""
-    from otcctl.output.console import make_table
+    from otcctl.output.console import keep_whole, make_table
 
-    table = make_table(console, "name", "title", "cadence", "steps", "version")
+    table = make_table(console, _("name"), _("title"), _("cadence"), _("steps"), _("version"))
+    names = []
     for loaded in runbooks:
         row = runbook_summary(loaded)
-        table.add_row(
-            row["name"], row["title"], f"{row['cadence_zh']} {row['cadence']}", str(row["steps"]), row["version"]
-        )
+        names.append(row["name"])
+        cadence = row["cadence_zh"] if is_chinese() else f"{row['cadence_zh']} {row['cadence']}"
+        table.add_row(row["name"], row["title"], cadence, str(row["steps"]), row["version"])
+    keep_whole(table, 0, names)
     console.print(table)
 
 
@@ -124,31 +128,25 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
     }
 
 
-def _timeout_text(p: PlannedStep) -> str | None:
-    """The limit an executor enforces, as the operator reads it; None for kinds that have none."""
-    seconds = enforced_timeout(p)
-    if seconds is None:
-        if isinstance(p, PlannedNotify):
-            return f"{format_duration(p.channel_timeout)} per channel"
-        return None
-    return format_duration(seconds)
-
-
 def print_plan(console: Console, plan: Plan) -> None:
     """The dry run: every step in order with exactly what it would send, and nothing sent."""
     rb = plan.runbook
     inv = plan.inventory.inventory
-    console.print(f"[bold]DRY RUN[/bold] {escape(rb.name)}  {escape(rb.title)}  (version {escape(rb.version)})")
-    console.print(f"inventory: {plan.inventory.path} ({inv.environment}); nothing is connected to, nothing is sent")
+    heading = escape(_("DRY RUN"))
+    console.print(f"[bold]{heading}[/bold] " + escape(_("{name}  {title}  (version {version})").format(
+        name=rb.name, title=rb.title, version=rb.version)))
+    console.print(escape(_("inventory: {path} ({environment}); nothing is connected to, nothing is sent").format(
+        path=plan.inventory.path, environment=inv.environment)))
     if plan.params:
-        console.print("parameters: " + ", ".join(f"{k}={v}" for k, v in plan.params.items()))
+        console.print(escape(_("parameters: ") + ", ".join(f"{k}={v}" for k, v in plan.params.items())))
     if plan.skipped:
-        console.print("not planned (opt-in parameter is not yes): " + escape(", ".join(plan.skipped)))
+        console.print(escape(_("not planned (opt-in parameter is not yes): ") + ", ".join(plan.skipped)))
     console.print()
     for p in plan.steps:
         _print_step(console, p)
     if plan.rollback_steps:
-        console.print("[bold]rollback steps[/bold] (only run when a step's on_failure names them)")
+        console.print(f"[bold]{escape(_('rollback steps'))}[/bold] "
+                      + escape(_("(only run when a step's on_failure names them)")))
         console.print()
         for p in plan.rollback_steps:
             _print_step(console, p)
@@ -164,7 +162,8 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     order = getattr(p, "order", None)
     if p.targets:
         if len(p.targets) > 1 and order:
-            console.print(f"    order: {'one at a time in KVM order' if order == 'kvm' else 'all hosts in parallel'}")
+            how = _("one at a time in KVM order") if order == "kvm" else _("all hosts in parallel")
+            console.print(escape("    " + _("order: {how}").format(how=how)))
         for t in p.targets:
             where = t.host_id if t.transport == "local" else f"{t.host_id} {t.address} {t.transport}:{t.port}"
             console.print(f"    主机: {escape(where)}")
@@ -172,7 +171,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     else:
         console.print(f"    主机: {escape(p.host_column)}")
     if isinstance(p, PlannedSql):
-        console.print(f"    route: {escape(p.route_detail or str(p.database_route))}")
+        console.print(escape("    " + _("route: {route}").format(route=p.route_detail or str(p.database_route))))
         console.print(f"    sql: {escape(' '.join(p.sql.split()))}")
         if p.binds:
             console.print("    binds: " + ", ".join(f":{k} = {v!r}" for k, v in p.binds.items()))
@@ -187,22 +186,42 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     if isinstance(p, PlannedNotify) and p.recipients:
         console.print("    to: " + escape("; ".join(p.recipients)))
     if isinstance(p, PlannedTimeGate):
-        console.print(f"    gate: not before {p.gate} Asia/Shanghai ({p.mode})")
+        console.print(escape("    " + _("gate: not before {time} Asia/Shanghai ({mode})").format(
+            time=p.gate, mode=p.mode)))
     if p.text.get("judge"):
         console.print(f"    结果判断: {escape(p.text['judge'])}")
-    console.print(f"    condition: {escape(p.condition)}")
-    policy = "rollback " + ", ".join(p.rollback) if p.rollback else str(step.on_failure)
-    retry = f"{p.retry_attempts}x every {format_duration(p.retry_delay)}" if p.retry_attempts > 1 else "none"
-    timeout = _timeout_text(p)
-    console.print(
-        (f"    timeout: {timeout}  " if timeout else "    ")
-        + f"retry: {retry}  on failure: {policy}  confirm: {'yes' if p.confirm else 'no'}  risk: {p.risk}"
-    )
+    from otcctl.output.condition_words import condition_words
+
+    words = condition_words(p)
+    console.print(escape("    " + _("condition: {words}").format(words=words)))
+    if words != p.condition:
+        console.print(escape("      " + _("rule: {rule}").format(rule=p.condition)), style="dim")
+    policy = _("rollback ") + ", ".join(p.rollback) if p.rollback else _(str(step.on_failure))
+    retry = (_("{n}x every {delay}").format(n=p.retry_attempts, delay=format_duration(p.retry_delay))
+             if p.retry_attempts > 1 else _("none"))
+    line = _("timeout: {timeout}  retry: {retry}  on failure: {policy}  confirm: {confirm}")
+    console.print(escape("    " + line.format(
+        timeout=_timeout_text(p) or _("none"), retry=retry, policy=policy,
+        confirm=_("yes") if p.confirm else _("no"))))
+    console.print(escape("    " + _("risk: {risk}").format(risk=_(_RISK[p.risk]))))
     if p.text.get("remark"):
         console.print(f"    备注: {escape(p.text['remark'])}")
     source = step.source + ("" if step.manual_ref else " (docs/assumptions.md)")
-    console.print(f"    source: {escape(source)}")
+    console.print(escape("    " + _("source: {source}").format(source=source)))
     console.print()
+
+
+_RISK = {"read": N_("read"), "change": N_("change"), "disruptive": N_("disruptive (confirmed live in production)")}
+
+
+def _timeout_text(p: PlannedStep) -> str | None:
+    """The limit an executor enforces, as the operator reads it; None for kinds that have none."""
+    seconds = enforced_timeout(p)
+    if seconds is None:
+        if isinstance(p, PlannedNotify):
+            return _("{timeout} per channel").format(timeout=format_duration(p.channel_timeout))
+        return None
+    return format_duration(seconds)
 
 
 def _print_target_detail(console: Console, t: PlannedTarget) -> None:
@@ -215,5 +234,5 @@ def _print_target_detail(console: Console, t: PlannedTarget) -> None:
     for x in t.services:
         line = f"      {escape(x.title)}: {escape(x.control_command or x.status_command)}"
         if x.control_command:
-            line += f"  (then {escape(x.status_command)})"
+            line += "  " + escape(_("(then {command})").format(command=x.status_command))
         console.print(line)

@@ -17,20 +17,23 @@ from rich.markup import escape
 from rich.spinner import Spinner
 from rich.text import Text
 
-from otcctl.output.sanitize import shown
+from otcctl.i18n import N_, _
+from otcctl.output.labels import (
+    ANSWER_MEANING,
+    ANSWERS,
+    HOW,
+    OUTCOMES,
+    QUESTIONS,
+    RUN_OUTCOMES,
+    parse_answer,
+    word,
+)
+from otcctl.output.messages import translate, translate_reason
+from otcctl.output.sanitize import shown as visible
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
 
-MARK = {
-    "passed": "PASS",
-    "failed": "FAIL",
-    "skipped": "SKIP",
-    "aborted": "ABORT",
-    "unknown": "????",
-    "done-by-operator": "DONE",
-    "waived": "WAIVED",
-    "rolled-back": "ROLLED-BACK",
-}
+MARK = OUTCOMES  # codes -> words; word(MARK, code) in the chosen language
 STYLE = {
     "passed": "green",
     "failed": "red",
@@ -70,11 +73,18 @@ class ConsoleRenderer:
         self._status: Live | None = None
         self._live_step: _LiveStep | None = None
         self._current = ""
+        self._remarks: dict[str, str] = {}
+        self._explained: set[tuple[str, str]] = set()
+        self.run_id: str | None = None
 
     def on_event(self, event: Event) -> None:
         """Render one event."""
         data = event.data
+        if data.get("run_id"):
+            self.run_id = str(data["run_id"])
         if event.kind == "step-started":
+            if data.get("remark"):
+                self._remarks[str(data["id"])] = str(data["remark"])
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
@@ -83,31 +93,42 @@ class ConsoleRenderer:
                 self._status.start()
         elif event.kind == "step-progress":
             if self._live_step is not None:
-                self._live_step.message = shown(str(data["message"]))
+                self._live_step.message = visible(str(data["message"]))
             else:
                 self._line(f"   .. {escape(data['message'])}")
         elif event.kind == "step-finished":
             self._stop_status()
             outcome = data["outcome"]
-            mark = MARK.get(outcome, outcome)
+            mark = escape(word(MARK, outcome))
             style = STYLE.get(outcome, "")
             head = f"[{style}]{mark}[/{style}]" if style and self.live else mark
             self._line(
                 f"{head} {escape(str(data['no']))} {escape(data['id'])}  {data['duration']:.1f}s  "
-                f"{escape(data['reason'])}"
+                f"{escape(translate_reason(str(data['reason'])))}"
             )
+            if outcome == "failed" and self._remarks.get(str(data["id"])):
+                self._line("   " + escape(f"备注: {self._remarks[str(data['id'])]}"))
         elif event.kind == "confirm-asked":
             self._stop_status()
         elif event.kind == "confirm-answered" and data["how"] != "terminal":
-            self._line(f"   answer: {data['answer']} ({data['how']})")
+            self._line("   " + escape(_("answer: {answer} ({how})").format(
+                answer=word(ANSWERS, data["answer"]), how=word(HOW, data["how"]))))
         elif event.kind == "run-finished":
             self._stop_status()
-            self._line(f"run {data['outcome']}" + (f"; journal: {data['journal']}" if "journal" in data else ""))
+            outcome = data["outcome"]
+            journal = _("; journal: {journal}").format(journal=data["journal"]) if "journal" in data else ""
+            self._line(escape(_("run {outcome}").format(outcome=word(RUN_OUTCOMES, outcome)) + journal))
+            if "head" in data:
+                head = _("chain head (write it on the sheet; otcctl verify shows it): {head}").format(head=data["head"])
+                self._line(escape(head))
+            if outcome != "passed" and self.run_id:
+                self._line(escape(_("next: find the cause (otcctl log {run_id}), fix it, then continue with: "
+                                    "otcctl resume {run_id}").format(run_id=self.run_id)))
         elif event.kind == "note":
-            self._line(escape(data.get("message", "")))
+            self._line(escape(translate(str(data.get("message", "")))))
 
     def _line(self, text: str) -> None:
-        self.console.print(shown(text), highlight=False, soft_wrap=True)
+        self.console.print(visible(text), highlight=False, soft_wrap=True)
 
     def _stop_status(self) -> None:
         if self._status is not None:
@@ -116,38 +137,61 @@ class ConsoleRenderer:
             self._live_step = None
 
     def prompt(self, request: ConfirmRequest) -> tuple[Answer, str]:
-        """Show the evidence and ask; used by the terminal confirmer."""
+        """Show the evidence, what each choice does (once per run), and ask; used by the terminal confirmer."""
         self._stop_status()
         c = self.console
-        c.rule(f"{request.no} {request.step_id}: {request.purpose}", style="bold")
-        c.print(shown(f"操作内容: {escape(request.action)}"))
+        c.rule(escape(f"{request.no} {request.step_id}: ") + escape(_(_PURPOSE_TITLE.get(request.purpose, ""))),
+               style="bold")
+        c.print(visible(escape(f"操作内容: {request.action}")))
         for key, value in request.extra.items():
-            c.print(shown(f"{key}: {escape(value)}"))
+            c.print(visible(escape(f"{_EXTRA_LABELS.get(key, key)}: {value}")))
         if request.judge:
-            c.print(shown(f"结果判断: {escape(request.judge)}"))
+            c.print(visible(escape(f"结果判断: {request.judge}")))
         if request.verdict:
-            c.print(shown(f"verdict: {escape(request.verdict)}"))
+            c.print(visible(escape(_("verdict: {verdict}").format(verdict=translate_reason(request.verdict)))))
         for item in request.evidence:
-            state = "ok" if item["passed"] else "NOT OK"
-            c.print(shown(f"  [{escape(item['host'])}] {state}: {escape(item['reason'])}"))
+            state = _("ok") if item["passed"] else _("NOT OK")
+            c.print(visible(escape(f"  [{item['host']}] {state}: {translate_reason(str(item['reason']))}")))
             output = (item.get("stdout") or "").strip()
             if output:
                 for line in output.splitlines()[-15:]:
-                    c.print(shown(f"    | {escape(line)}"), soft_wrap=True)
-        choices = "/".join(request.choices)
+                    c.print(visible(f"    | {escape(line)}"), soft_wrap=True)
+        self._explain(request)
+        shown = "/".join(word(ANSWERS, ch) for ch in request.choices)
         while True:
-            answer = c.input(escape(f"{request.question} [{choices}] ")).strip().lower()
-            expanded = next((ch for ch in request.choices if ch.startswith(answer)), None) if answer else None
-            if expanded is not None:
+            typed = c.input(escape(f"{_(_question(request))} [{shown}] "))
+            answer = parse_answer(typed, request.choices)
+            if answer is not None:
                 break
-            c.print(escape(f"please answer one of: {choices}"))
-        needs_reason = request.purpose == "failure" and expanded in ("yes", "skip")
+            c.print(escape(_("please answer one of: {choices}").format(choices=shown)))
+        needs_reason = request.purpose == "failure" and answer in ("yes", "skip")
         while True:
-            label = "reason (required, recorded): " if needs_reason else "comment (optional, recorded): "
-            comment = c.input(label).strip()
+            label = _("reason (required, recorded): ") if needs_reason else _("comment (optional, recorded): ")
+            comment = c.input(escape(label)).strip()
             if comment or not needs_reason:
-                return expanded, comment
-            c.print("going on after a failure, or skipping it, needs a reason for the record")
+                return answer, comment  # type: ignore[return-value]
+            c.print(escape(_("going on after a failure, or skipping it, needs a reason for the record")))
+
+    def _explain(self, request: ConfirmRequest) -> None:
+        """Each choice's meaning, the first time a run offers it for this kind of question."""
+        new = [ch for ch in request.choices if (request.purpose, ch) not in self._explained]
+        for ch in new:
+            self._explained.add((request.purpose, ch))
+            meaning = ANSWER_MEANING.get((request.purpose, ch))
+            if meaning:
+                self.console.print(escape(f"  {word(ANSWERS, ch)} = {_(meaning)}"), style="dim")
+
+
+_PURPOSE_TITLE = {"confirm": N_("please confirm"), "failure": N_("the step failed"), "rollback": N_("rollback"),
+                  "in-flight": N_("the step that was running when the run stopped"),
+                  "disruptive": N_("disruptive step against production: confirm live")}
+_EXTRA_LABELS = {"remark": "备注"}
+
+
+def _question(request: ConfirmRequest) -> str:
+    if request.purpose == "failure" and "Sending failed" in request.question:
+        return QUESTIONS["notify-failure"]
+    return QUESTIONS.get(request.purpose, request.question)
 
 
 class JsonRenderer:
@@ -155,8 +199,11 @@ class JsonRenderer:
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.run_id: str | None = None
 
     def on_event(self, event: Event) -> None:
-        """Write the event as a JSON line."""
-        self.stream.write(json.dumps({"event": event.kind, **event.data}, ensure_ascii=False, default=str) + "\n")
+        """Write the event as a JSON line, with the run id it belongs to."""
+        self.run_id = str(event.data.get("run_id") or self.run_id or "") or None
+        line = {"event": event.kind, "run_id": self.run_id, **event.data}
+        self.stream.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         self.stream.flush()

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Console
 
+from otcctl.i18n import _
 from otcctl.model.load import LoadedRunbook
 from otcctl.output.console import make_table
 from otcctl.output.plan_view import CADENCE_ZH, runbook_summary, step_fields
@@ -30,22 +31,24 @@ def print_runbook(console: Console, loaded: LoadedRunbook) -> None:
     rb = loaded.runbook
     console.print(f"{rb.name}  {rb.title}", markup=False)
     console.print(
-        f"{CADENCE_ZH[rb.cadence]} ({rb.cadence}), version {rb.version}, {rb.manual_section}"
-        + (", trading days only" if rb.trading_day_only else ""),
+        _("{cadence} ({code}), version {version}, {section}").format(
+            cadence=CADENCE_ZH[rb.cadence], code=rb.cadence, version=rb.version, section=rb.manual_section)
+        + (_(", trading days only") if rb.trading_day_only else ""),
         markup=False,
     )
     if rb.description:
         console.print(" ".join(rb.description.split()), markup=False)
     if rb.params:
-        params = make_table(console, "parameter", "type", "default", "description", title="parameters")
+        params = make_table(console, _("parameter"), _("type"), _("default"), _("description"),
+                            title=_("parameters"))
         for name, p in rb.params.items():
-            default = "(required)" if p.default is None else str(p.default)
+            default = _("(required)") if p.default is None else str(p.default)
             params.add_row(name, p.type, default, p.description)
         console.print(params)
-    for title, steps in (("steps", rb.steps), ("rollback steps", rb.rollback_steps)):
+    for title, steps in ((_("steps"), rb.steps), (_("rollback steps"), rb.rollback_steps)):
         if not steps:
             continue
-        table = make_table(console, "序号", "时间", "主机", "操作内容", "结果判断", "备注", "kind", title=title)
+        table = make_table(console, "序号", "时间", "主机", "操作内容", "结果判断", "备注", _("kind"), title=title)
         for index, step in enumerate(steps, start=1):
             hosts = ", ".join(getattr(step, "targets", []) or []) or getattr(step, "where", "") or "-"
             data_file = getattr(step, "data_file", None)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
@@ -55,6 +56,7 @@ from otcctl.run.records import (
     RunStopped as RunStoppedRecord,
 )
 from otcctl.run.replay import InFlight
+from otcctl.run.review import ApprovalBoard, ReviewAsk, needs_review, review_step
 from otcctl.run.step_facts import hosts_done, masked_target, step_record, stop_outcome
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
@@ -89,6 +91,7 @@ class Engine:
         listeners: Sequence[Listener],
         masker: Masker,
         options: RunOptions,
+        reviewer: ApprovalBoard | None = None,
         now: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
@@ -100,6 +103,7 @@ class Engine:
         self.listeners = list(listeners)
         self.masker = masker
         self.options = options
+        self.reviewer = reviewer
         self.cancel = threading.Event()
         self._now = now or (lambda: datetime.now(tz=UTC))
         self._sleep = sleep or self._cancellable_sleep
@@ -160,7 +164,7 @@ class Engine:
             outcome = "passed-with-exceptions"
         final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
         self._record(RunFinished(outcome=outcome, steps=len(results)))
-        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
+        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path), "head": self.journal.head})
         return final
 
     # -- one step ---------------------------------------------------------------------------
@@ -175,11 +179,13 @@ class Engine:
                 "kind": planned.kind,
                 "host": planned.host_column,
                 "action": planned.text.get("action", ""),
+                "remark": planned.text.get("remark", ""),
             },
         )
         attempts = 0
         targets: tuple[TargetResult, ...] = ()
         confirmation: Answered | None = None
+        outcome: Outcome = "failed"
         stopped: str | None = None
         try:
             if self._needs_live_go_ahead(planned):
@@ -225,6 +231,8 @@ class Engine:
                 else:
                     outcome = "failed"
                 break
+            if outcome == "passed" and self._needs_review(planned):
+                outcome, reason = self._review(planned, reason)
         except (NeedsOperator, RunStopped) as exc:  # the step ends failed, on the record; then the run stops
             outcome, reason, stopped = "failed", str(exc), str(exc)
         except NotConfirmed as exc:
@@ -305,6 +313,20 @@ class Engine:
         return masked, passed, reason
 
     # -- people -----------------------------------------------------------------------------
+    def _needs_review(self, planned: PlannedStep) -> bool:
+        environment = self.plan.inventory.inventory.environment
+        return needs_review(planned.step.review, planned.risk, environment)
+
+    def _review(self, planned: PlannedStep, reason: str) -> tuple[Outcome, str]:
+        """Wait for a second person's approval of this step's result; the run goes on only if it counts."""
+        if self.reviewer is None:
+            raise RunStopped(f"step {planned.no} ({planned.id}) needs a reviewer and this run has no approval board")
+        ask = ReviewAsk(planned.id, planned.no, planned.text.get("action", ""), self.masker.mask(reason))
+        return review_step(self.reviewer, ask, self.cancel.is_set, self._record, partial(self._note, planned.id))
+
+    def _note(self, step_id: str, message: str, *, progress: bool = True) -> None:
+        self._emit("step-progress" if progress else "note", {"id": step_id, "message": message})
+
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
     ) -> tuple[Answer, Answered]:
@@ -321,7 +343,7 @@ class Engine:
             verdict,
             tuple(t.to_json() for t in targets),
             {
-                **{k: v for k, v in planned.text.items() if k not in ("action", "judge", "remark")},
+                **{k: v for k, v in planned.text.items() if k not in ("action", "judge")},
                 **exceptions_so_far(self._results),
             },
         )

@@ -37,6 +37,7 @@ from otcctl.run.records import (
     TradingDayCheck,
 )
 from otcctl.run.replay import FINAL_OUTCOMES, InFlight, replay
+from otcctl.run.review import DEFAULT_TIMEOUT, ApprovalBoard
 from otcctl.run.signals import signals_interrupt
 from otcctl.secrets import Masker
 
@@ -54,6 +55,7 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    review_timeout: float = DEFAULT_TIMEOUT
     max_parallel: int | None = None
 
 
@@ -221,12 +223,14 @@ def _execute(
         listeners=listeners,
         masker=connections.masker,
         options=RunOptions(request.operator, request.no_wait, request.max_parallel),
+        reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
     note = Event(
         "note",
         {
             "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
-            f"({plan.inventory.inventory.environment}); journal {journal.path}"
+            f"({plan.inventory.inventory.environment}); journal {journal.path}",
+            "run_id": run_id,
         },
     )
     for listener in listeners:

@@ -58,7 +58,9 @@ def reboot_and_wait(planned: PlannedReboot, target: PlannedTarget, ctx: StepCont
             return TargetResult(
                 host_id,
                 False,
-                f"{host_id} still answers {planned.down_timeout:g}s after the reboot command: it did not go down",
+                f"{host_id} still answers {planned.down_timeout:g}s after the reboot command: it did not go down"
+                + ("; a program on it may be holding the shutdown (without /f Windows waits for programs to "
+                   "close): look at its console on the KVM" if target.transport == "winrm" else ""),
                 duration=time.monotonic() - started,
             )
         ctx.progress(f"{host_id}: waiting for it to go down")
