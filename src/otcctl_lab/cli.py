@@ -95,6 +95,11 @@ def up(
     else:
         _say(console, f"Lab up in {lab.layout.root}, data files for {lab.spec.date}.")
     _print_status(console, status)
+    if lab.spec.winrm_scheme == "https":
+        _say(console, f"WinRM: HTTPS on 5986, certificates issued by the lab CA {lab.layout.pki_dir / 'ca.pem'} "
+             f"to the host names (OTC-M5...); quotas of WinRM {lab.spec.winrm_version}")
+    else:
+        _say(console, f"WinRM: HTTP on 5985 with NTLM sealing; quotas of WinRM {lab.spec.winrm_version}")
     _say(console, f"Inventory: {lab.inventory_path}  (otcctl ... --inventory {lab.inventory_path})")
 
 
