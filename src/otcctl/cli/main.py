@@ -9,10 +9,10 @@ import typer
 
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.options import choose_language, error_paragraph
-from otcctl.errors import ExitCode, InputError, OtcctlError
+from otcctl.cli.options import choose_language, error_paragraph, report_error
+from otcctl.errors import ExitCode, OtcctlError
 from otcctl.i18n import _, set_language
-from otcctl.output.messages import describe_problem, translate, translate_usage
+from otcctl.output.messages import translate_usage
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,12 +31,7 @@ def run_cli(args: list[str]) -> int:
         result = command.main(args=args, prog_name="otcctl", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except OtcctlError as exc:
-        if isinstance(exc, InputError):
-            for problem in exc.problems:
-                error_paragraph(describe_problem(problem))
-        else:
-            error_paragraph(translate(str(exc)))
-        return int(exc.exit_code)
+        return report_error(exc)
     except KeyboardInterrupt:
         _interrupted()
         return int(ExitCode.INTERRUPTED)
