@@ -157,3 +157,15 @@ def test_an_ascii_terminal_does_not_crash(lab: Lab, tmp_path: Path) -> None:
         for args in (["runs"], ["list"], ["--lang", "zh", "-h"], ["show", "market-open"]):
             code, screen = Screen(args, env).finish()
             assert code == 0 and "internal error" not in screen and "Traceback" not in screen, screen
+
+
+def test_lab_status_json_says_every_host_is_up(lab: Lab) -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    done = run_cli("lab", "status", "--dir", str(lab.layout.root), "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert status["all_up"] is True and {h["id"] for h in status["hosts"]} >= {"M1", "M5"}
+    assert all(h["up"] for h in status["hosts"])
