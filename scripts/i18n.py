@@ -69,10 +69,10 @@ def cli_messages() -> dict[str, list[str]]:
             walk(sub, f"{path} {name}")
 
     walk(typer.main.get_command(app), "otcctl")
-    from otcctl.cli.plugins import PLUGINS, _load
+    from otcctl.cli.plugins import PLUGINS, load_plugin
 
-    for name in PLUGINS:  # the real groups behind the placeholders (the lab's commands)
-        walk(_load(name), f"otcctl {name}")
+    for name in PLUGINS:  # listed lazily by otcctl; their real help is walked here
+        walk(load_plugin(name), f"otcctl {name}")
     add("Show this message and exit.", "otcctl --help")  # Typer's help option, added per command
     return found
 

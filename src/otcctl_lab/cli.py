@@ -167,7 +167,8 @@ def fault(
     lab_dir: DirOption = Path("lab"),
 ) -> None:
     """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
-    slow-stop, stuck-stop-pending, dependents-running, dies-after-start, standby-mounted; 'clear' ends them."""
+    slow-stop, stuck-stop-pending, dependents-running, dies-after-start (Windows hosts; reboot-slow on
+    Linux too), standby-mounted, sudo-requiretty, sudo-1.6 (database hosts); 'clear' ends them."""
     from otcctl_lab import faults, open_lab
 
     try:
@@ -220,6 +221,15 @@ def _print_status(console: Console, result: LabStatus) -> None:
     listeners = result.listeners_pid
     shown = _("pid {pid}").format(pid=listeners) if listeners else _("not running")
     _say(console, _("stand-in listeners: {state}").format(state=shown))
+    from otcctl_lab import faults
+    from otcctl_lab.layout import LabLayout
+
+    layout = LabLayout.at(result.root)
+    injected = [f"{h.id} {name}" + (f" ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+                for h in result.hosts for name, params in faults.current(layout, h.id).items()]
+    if injected:
+        _say(console, _("injected faults: {faults} ('otcctl lab fault HOST clear' ends them)").format(
+            faults="; ".join(injected)))
 
 
 def _status_json(result: LabStatus) -> dict[str, object]:

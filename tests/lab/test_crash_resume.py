@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from otcctl.run.audit import verify
 from otcctl_lab import Lab
 from tests.runs import journals, otcctl, records, write_runbook
 
@@ -71,6 +72,8 @@ def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
         after = records(journal)
         assert after[-1]["type"] == "run-finished" and after[-1]["outcome"] == "passed"
+        assert [r["seq"] for r in after] == list(range(1, len(after) + 1))  # one chain across the crash
+        assert verify(state).ok, [str(j.problem) for j in verify(state).journals]  # and the ledger agrees
         for n in range(1, 7):
             step = f"step-{n}"
             executions = (counts / step).read_text().count("run") if (counts / step).exists() else 0

@@ -75,7 +75,19 @@ def test_run_passes_and_journals_every_step(lab: Lab, tmp_path: Path) -> None:
     listing = otcctl(tmp_path / "state", "runs", "--json")
     assert '"outcome": "passed"' in listing.stdout
     shown = otcctl(tmp_path / "state", "log", journal.stem)
-    assert "张三" in shown.stdout and "PASS" in shown.stdout
+    assert "张三" in shown.stdout and "PASS" in shown.stdout and "WARNING" not in shown.stdout
+    for fmt in ("pdf", "html"):
+        written = otcctl(tmp_path / "state", "report", journal.stem, "-f", fmt, "-o", str(tmp_path / f"r.{fmt}"))
+        assert written.returncode == 0, written.stderr
+    assert "张三" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    checked = otcctl(tmp_path / "state", "verify", "--all")
+    assert checked.returncode == 0 and f"ok      {journal.stem}  12 records" in checked.stdout, checked.stdout
+    edited = journal.read_bytes().replace(b'"outcome":"passed"', b'"outcome":"failed"', 1)
+    journal.write_bytes(edited)
+    broken = otcctl(tmp_path / "state", "verify", journal.stem[:20])
+    assert broken.returncode == 1 and "BROKEN" in broken.stdout and "changed after it was written" in broken.stdout
+    assert "WARNING: the hash chain is broken" in otcctl(tmp_path / "state", "log", "last").stdout
 
 
 def test_failing_condition_fails_the_run_with_exit_1(lab: Lab, tmp_path: Path) -> None:

@@ -46,7 +46,8 @@ def _free_network() -> str:
     """The first loopback /24 whose .15/.16 WinRM and service ports are free (other test runs may hold some)."""
     import socket
 
-    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *(f"127.0.{n}" for n in range(70, 90))]
+    spread = [f"127.0.{70 + (os.getpid() + n) % 20}" for n in range(20)]  # concurrent sessions start apart
+    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *spread]
     for network in candidates:
         probes = []
         try:

@@ -28,7 +28,7 @@ from otcctl.cli.options import (
     json_out,
     plan_request,
     warn_if_closed,
-    write_output,
+    write_printout,
 )
 from otcctl.errors import ExitCode, InputError
 from otcctl.i18n import _
@@ -192,16 +192,7 @@ def checklist(
 
     plan = prepare_plan(plan_request(name, param, run_date, inventory, runbooks))
     warn_if_closed(plan)
-    data = render_checklist(plan, fmt)  # type: ignore[arg-type]
-    if output is not None:
-        write_output(output, data)
-        typer.echo(_("wrote {path} ({size} bytes)").format(path=output, size=len(data)))
-    elif fmt == "pdf":
-        if sys.stdout.isatty():
-            raise InputError.at("--output", _("a PDF is not printed to a terminal; give -o FILE.pdf"))
-        sys.stdout.buffer.write(data)
-    else:
-        sys.stdout.write(data.decode("utf-8"))
+    write_printout(render_checklist(plan, fmt), output, fmt)  # type: ignore[arg-type]
 
 
 @app.command(epilog="otcctl schema > runbook.schema.json  # for an editor's YAML support\n"

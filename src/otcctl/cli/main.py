@@ -7,6 +7,7 @@ import sys
 
 import typer
 
+from otcctl.cli import audit as _audit_commands  # noqa: F401 - registers verify, report, approve
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
 from otcctl.cli.options import choose_language, error_paragraph, report_error

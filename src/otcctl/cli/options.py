@@ -66,6 +66,19 @@ def plan_request(
     return PlanRequest(name, parse_overrides(params or []), parse_run_date(run_date), inventory, runbooks)
 
 
+def write_printout(data: bytes, output: Path | None, fmt: str, note: str = "") -> None:
+    """A rendered sheet to a file (saying where), or to stdout; a PDF is never sent to a terminal."""
+    if output is not None:
+        write_output(output, data)
+        typer.echo(_("wrote {path} ({size} bytes)").format(path=output, size=len(data)) + note)
+    elif fmt == "pdf":
+        if sys.stdout.isatty():
+            raise InputError.at("--output", _("a PDF is not printed to a terminal; give -o FILE.pdf"))
+        sys.stdout.buffer.write(data)
+    else:
+        sys.stdout.write(data.decode("utf-8"))
+
+
 def json_out(data: Any) -> None:
     from otcctl.output.console import print_json
 

@@ -14,14 +14,14 @@ import typer
 from typer.core import TyperGroup
 
 from otcctl.errors import OtcctlError
-from otcctl.i18n import _
+from otcctl.i18n import N_, _
 
 ENTRY_POINT_GROUP = "otcctl.commands"
 # name -> (the line --help shows, how to install the package that offers it)
 PLUGINS: dict[str, tuple[str, str]] = {
     "lab": (
-        "A rehearsal copy of the estate on loopback: real sshd for M1-M4, WinRM peers for M5/M6, "
-        "a sqlplus stand-in, a mail sink, today's data files, and an inventory pointing at it.",
+        N_("A rehearsal copy of the estate on loopback: real sshd for M1-M4, WinRM peers for M5/M6, "
+        "a sqlplus stand-in, a mail sink, today's data files, and an inventory pointing at it."),
         "pip install 'otcctl[lab]' (or pip install -e '.[lab]' in a checkout)",
     ),
 }
@@ -32,17 +32,17 @@ class PluginGroup(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] in PLUGINS:
-            self.commands[args[0]] = _load(args[0])
+            self.commands[args[0]] = load_plugin(args[0])
         return super().resolve_command(ctx, args)
 
 
 def placeholders() -> dict[str, typer.Typer]:
     """One Typer per plugin carrying only its help line, for the command list."""
-    return {name: typer.Typer(name=name, help=help_line, add_completion=False)
-            for name, (help_line, _) in PLUGINS.items()}
+    return {name: typer.Typer(name=name, help=_(help_line), add_completion=False)
+            for name, (help_line, _install) in PLUGINS.items()}
 
 
-def _load(name: str) -> Any:
+def load_plugin(name: str) -> Any:
     """The plugin's click group from its entry point, or a command that says how to install it."""
     from importlib.metadata import entry_points
 
@@ -55,7 +55,7 @@ def _load(name: str) -> Any:
         if isinstance(loaded, typer.Typer):
             return typer.main.get_group(loaded)
 
-    missing = typer.Typer(name=name, help=help_line, add_completion=False)
+    missing = typer.Typer(name=name, help=_(help_line), add_completion=False)
 
     @missing.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
     def not_installed(words: Annotated[list[str] | None, typer.Argument()] = None) -> None:

@@ -38,6 +38,19 @@ AssumeYesOpt = Annotated[
     typer.Option("--assume-yes", "-y", help="pre-approve every confirmation (recorded as your approval)"),
 ]
 
+ReviewTimeoutOpt = Annotated[
+    str, typer.Option("--review-timeout", help="how long a step waits for a reviewer's `otcctl approve` (e.g. 30m)")
+]
+
+
+def _seconds(text: str) -> float:
+    from otcctl.model.durations import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InputError.at("--review-timeout", str(exc)) from None
+
 MaxParallelOpt = Annotated[
     int | None,
     typer.Option("--max-parallel", min=1, help="hosts a parallel step acts on at once, at most 64 "
@@ -86,6 +99,7 @@ def run(
     allow_non_trading_day: Annotated[
         bool, typer.Option("--allow-non-trading-day", help="run a trading-day runbook anyway (recorded)")
     ] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -100,6 +114,7 @@ def run(
         assume_yes,
         no_wait,
         allow_non_trading_day,
+        _seconds(review_timeout),
         max_parallel,
     )
     confirmer, listeners = _wiring(as_json, assume_yes)
@@ -119,6 +134,7 @@ def resume(
                      "record it 'done'", autocompletion=lambda: ["rerun", "done"]),
     ] = None,
     no_wait: Annotated[bool, typer.Option("--no-wait", help="stop at a time gate instead of waiting")] = False,
+    review_timeout: ReviewTimeoutOpt = "30m",
     max_parallel: MaxParallelOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -132,44 +148,74 @@ def resume(
         raise InputError.at("--in-flight", _("{value!r} is not 'rerun' or 'done'").format(value=in_flight))
     decision: Literal["rerun", "done"] | None = in_flight  # type: ignore[assignment]
     request = RunRequest(PlanRequest(run_id), Operator.current(operator), assume_yes, no_wait,
-                         max_parallel=max_parallel)
+                         max_parallel=max_parallel, review_timeout=_seconds(review_timeout))
     confirmer, listeners = _wiring(as_json, assume_yes)
     _exit(resume_run(run_id, request, state_dir(), confirmer, listeners, decision))
 
 
-@app.command("runs", epilog="otcctl runs  # newest first\notcctl runs --json  # for scripts")
-def list_runs(as_json: JsonOpt = False) -> None:
-    """List recorded runs, newest first: runbook, start time (Shanghai), operator, outcome."""
+@app.command("runs", epilog="otcctl runs  # newest first\n"
+             "otcctl runs --since 2026-11-01 --outcome failed\notcctl runs --json  # for scripts")
+def list_runs(
+    runbook: Annotated[str | None, typer.Option("--runbook", help="only this runbook")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="started on or after this day (YYYY-MM-DD)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="started on or before this day (YYYY-MM-DD)")] = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="passed, failed, aborted, interrupted, incomplete")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="production, lab or test")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", help="a login, sudo user or stated name")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List recorded runs, newest first: environment, trading date, start, operators, outcome, exceptions."""
     from otcctl.output.log_view import print_runs
-    from otcctl.run.history import run_summaries
+    from otcctl.run.history import RunFilter, run_summaries
     from otcctl.run.journal import state_dir
 
-    rows = run_summaries(state_dir())
+    wanted = RunFilter(runbook, _day("--since", since), _day("--until", until), outcome, env, operator)
+    rows = run_summaries(state_dir(), wanted)
     if as_json:
-        json_out(rows)
+        json_out([row.to_json() for row in rows])
         return
     from otcctl.output.console import make_console
 
     print_runs(make_console(), rows)
 
 
+def _day(option: str, text: str | None) -> Any:
+    if text is None:
+        return None
+    from otcctl.domain.clock import parse_date
+
+    try:
+        return parse_date(text)
+    except (ValueError, InputError):
+        raise InputError.at(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 @app.command(epilog="otcctl log 20261130-071554-market-open  # the whole record of one run\n"
              "otcctl log 20261130-0715 --json  # the journal records as they are")
 def log(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run to show (a unique start of the id is "
-                                          "enough)", autocompletion=complete_run_id)],
+                                          "enough), or 'last'", autocompletion=complete_run_id)],
     as_json: JsonOpt = False,
 ) -> None:
-    """Show one run's journal: every step, what it found, who confirmed what and when."""
+    """Show one run's journal: every step, what it found, who confirmed what and when; warns on a broken chain."""
     from otcctl.output.log_view import print_log
+    from otcctl.run.audit import check_journal
     from otcctl.run.journal import find_run, read_journal, state_dir
+    from otcctl.run.ledger import read_ledger
 
-    reading = read_journal(find_run(state_dir(), run_id))
+    state = state_dir()
+    path = find_run(state, run_id)
+    reading = read_journal(path)
+    ledger = read_ledger(state)
+    chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)
     if as_json:
         json_out(
             {
                 "run_id": reading.run_id,
                 "journal": str(reading.path),
+                "chain": {"ok": chain.problem is None, "head": chain.head, "problem": str(chain.problem or "")},
                 "problems": [reading.describe(p) for p in reading.problems],
                 "records": [{**e.stamp.model_dump(exclude_none=True), **e.record.to_json()} for e in reading.entries],
             }
@@ -177,10 +223,11 @@ def log(
         return
     from otcctl.output.console import make_console
 
-    print_log(make_console(), reading)
+    print_log(make_console(), reading, chain)
 
 
 @app.command(epilog="otcctl doctor -i lab/inventory.yaml  # check the lab before a rehearsal\n"
+             "otcctl doctor --first-run  # also read on site what the lab cannot rehearse\n"
              "otcctl doctor --json  # the findings for monitoring")
 def doctor(
     inventory: InventoryOpt = None,

@@ -13,6 +13,7 @@ import os
 import re
 import select
 import socket
+import sys
 import threading
 import time
 from pathlib import Path
@@ -64,6 +65,7 @@ class SshConnector:
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> paramiko.SSHClient:
+        _import_paramiko_without_invoke()
         import paramiko  # loaded only when a step needs SSH
 
         with self._lock:
@@ -239,6 +241,21 @@ class SshConnector:
         except Exception as exc:
             self.drop()
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
+
+
+def _import_paramiko_without_invoke() -> None:
+    """Import paramiko without the invoke package that its ``config`` module imports when it can.
+
+    paramiko uses invoke (and with it asyncio and unittest.mock) only for ssh_config's
+    ``Match exec``; otcctl never reads an ssh_config. Keeping invoke out saves about 7 MiB of
+    memory and 30 ms per run. Afterwards ``import invoke`` works as usual.
+    """
+    if "paramiko" not in sys.modules and "invoke" not in sys.modules:
+        sys.modules["invoke"] = None  # type: ignore[assignment]  # an absent module, to import
+        try:
+            import paramiko  # noqa: F401 - imported here, used by the caller
+        finally:
+            del sys.modules["invoke"]
 
 
 def _wait(channel: paramiko.Channel, seconds: float) -> None:

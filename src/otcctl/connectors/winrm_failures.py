@@ -31,6 +31,8 @@ SC_REFUSALS: dict[int, str] = {
        "Administrators group there (Remote Management Users may connect but not start or stop services)",
     1051: "Windows refused to stop {service} because other running services depend on it (error 1051); "
           "stop the dependent services first (sc enumdepend {service} lists them), then this one",
+    1053: "{service} did not answer the Service Control Manager in time (error 1053): it hangs while starting "
+          "or stopping; read its log on {host} before trying again",
     1058: "{service} is disabled on {host} (error 1058); set its start type (sc config {service} start= demand) "
           "before starting it",
     1060: "no service named {service} is installed on {host} (error 1060); check windows_service in the inventory",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from otcctl.domain.clock import parse_date
 from otcctl.errors import InputError, Problem
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.domain.calendar import CalendarDataError
@@ -39,7 +40,8 @@ def read_ranges(path: Path) -> list[HolidayRange]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError.at(path, f"no such file; write the closure ranges there first ({RANGES_FORMAT})") from None
+        raise InputError.at(path, _("no such file; write the closure ranges there first ({format})").format(
+            format=RANGES_FORMAT)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.at(path, f"cannot read: {exc}") from None
     content = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]

@@ -61,6 +61,11 @@ class StepBase(_Strict):
     retry: Retry = Retry()
     on_failure: OnFailure = "stop"
     confirm: bool = Field(default=False, description="a person confirms the result, with the evidence shown")
+    review: bool = Field(
+        default=False,
+        description="复核: a second person, from another OS login, approves the result (otcctl approve RUN_ID) "
+        "before the run goes on; against production every disruptive step needs one",
+    )
     enabled_by: Identifier | None = Field(
         default=None,
         description="opt-in: a parameter with choices [yes, no]; the step is planned only when it is 'yes'",

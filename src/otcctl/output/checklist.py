@@ -59,6 +59,34 @@ class Detail:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """The columns of a printout and how wide each is in every format.
+
+    The first six are always the manual's; the blank checklist adds the sign-off columns,
+    the filled report (``otcctl report``) its actual-result and who/when columns.
+    """
+
+    columns: tuple[str, ...]
+    pdf_mm: tuple[float, ...]
+    html_pct: tuple[int, ...]
+    text_trailing: tuple[int, ...]
+    """Text widths of the columns after the manual's six (the action column takes what is left)."""
+
+    @property
+    def trailing(self) -> int:
+        """How many columns follow the manual's six."""
+        return len(self.columns) - len(MANUAL_COLUMNS)
+
+
+SHEET = Layout(
+    COLUMNS,
+    (9.0, 13.0, 22.0, 70.0, 27.0, 20.0, 16.0, 28.0, 26.0, 26.0, 20.0),
+    (3, 4, 8, 22, 10, 8, 6, 11, 10, 10, 8),
+    (17, 10, 10, 8),
+)
+
+
+@dataclass(frozen=True)
 class ChecklistRow:
     """One step as the manual's table row; the sign-off cells are always blank."""
 
@@ -70,6 +98,12 @@ class ChecklistRow:
     judge: str
     remark: str
     source: str = ""
+    filled: tuple[str, ...] = ()
+    """What the columns after the manual's seven say; blank on the checklist, for the hand."""
+
+    def trailing(self, layout: Layout) -> tuple[str, ...]:
+        """The cells after the manual's seven, blank where nothing is filled in."""
+        return (*self.filled, *("",) * layout.trailing)[: layout.trailing]
 
 
 @dataclass(frozen=True)
@@ -83,11 +117,15 @@ class Checklist:
     footer: tuple[str, ...]
     running_line: str
     lang: str = "zh-CN"
+    layout: Layout = SHEET
+    people_line: str = PEOPLE_LINE
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Extra headed lists after the tables (the report's exceptions and resumes)."""
 
     @property
     def heading_lines(self) -> tuple[str, ...]:
         """The header as ``label: value`` lines, then the operator/reviewer line."""
-        return (*(f"{label}: {value}" for label, value in self.header), PEOPLE_LINE)
+        return (*(f"{label}: {value}" for label, value in self.header), self.people_line)
 
 
 def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checklist:
@@ -112,8 +150,8 @@ def build_checklist(plan: Plan, *, printed_at: datetime | None = None) -> Checkl
     numbers = {p.id: p.no for p in plan.rollback_steps}
     with speaking("zh_CN"):  # the printout is the manual's paper: Chinese whatever the terminal speaks
         warning = closed_day_warning(plan)
-        rows = tuple(_row(p, numbers) for p in plan.steps)
-        rollback_rows = tuple(_row(p, numbers) for p in plan.rollback_steps)
+        rows = tuple(plan_row(p, numbers) for p in plan.steps)
+        rollback_rows = tuple(plan_row(p, numbers) for p in plan.rollback_steps)
     if warning:
         header.append(("注意 (warning)", warning))
     return Checklist(
@@ -138,7 +176,8 @@ def in_shanghai(moment: datetime | None) -> datetime:
     return moment.astimezone(SHANGHAI)
 
 
-def _row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
+def plan_row(p: PlannedStep, rollback_numbers: dict[str, str]) -> ChecklistRow:
+    """One planned step as the manual's table row (the report fills in the columns after it)."""
     step = p.step
     details = list(_details(p))
     if p.rollback:

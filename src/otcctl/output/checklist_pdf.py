@@ -22,10 +22,8 @@ from fpdf import FPDF
 
 from otcctl.errors import OtcctlError
 from otcctl.output.checklist import (
-    COLUMNS,
     ROLLBACK_HEADING,
     ROLLBACK_NOTE,
-    SIGN_COLUMNS,
     STEPS_HEADING,
     Checklist,
     ChecklistRow,
@@ -76,7 +74,6 @@ INSTALL_HINT = (
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 10.0
 TABLE_BOTTOM = PAGE_H - 13.0
-COL_MM = (9.0, 13.0, 22.0, 70.0, 27.0, 20.0, 16.0, 28.0, 26.0, 26.0, 20.0)
 PAD = 1.2
 BODY_PT, DETAIL_PT, RUNNING_PT, RULE_PT = 9.0, 7.5, 7.0, 6.0
 ROW_MIN_H = 11.0
@@ -160,6 +157,7 @@ class _Writer:
 
     def __init__(self, fonts: PdfFonts, checklist: Checklist) -> None:
         self.checklist = checklist
+        self.widths = checklist.layout.pdf_mm
         pdf = FPDF(orientation="L", unit="mm", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -197,6 +195,12 @@ class _Writer:
         self._table(STEPS_HEADING, None, c.rows)
         if c.rollback_rows:
             self._table(ROLLBACK_HEADING, ROLLBACK_NOTE, c.rollback_rows)
+        for heading, lines in c.sections:
+            self._room_for(_Line(heading, "cjk", 11), 3.5 + _Line("", "cjk", 9).height)
+            self._text_line(_Line(heading, "cjk", 11), gap=0.5, before=3)
+            for text in lines:
+                self._room_for(_Line(f"- {text}", "cjk", 9), 0.6)
+                self._text_line(_Line(f"- {text}", "cjk", 9))
         footer = [_Line(c.footer[0], "cjk", 11), *(_Line(t, "cjk", 8.5, 60) for t in c.footer[1:])]
         if self.y + 8 + sum(line.height + 3 for line in footer) > TABLE_BOTTOM:
             self._new_page()
@@ -229,6 +233,12 @@ class _Writer:
             self._draw(_Line(part, line.family, line.size, line.gray), MARGIN, self.y, PAGE_W - 2 * MARGIN)
             self.y += line.height
         self.y += gap
+
+    def _room_for(self, line: _Line, extra: float) -> None:
+        """Start a new page unless this paragraph (and ``extra`` millimetres) fits above the running line."""
+        lines = len(self._wrap(line.text, PAGE_W - 2 * MARGIN, line.family, line.size))
+        if self.y + lines * line.height + extra > TABLE_BOTTOM:
+            self._new_page()
 
     def _draw(self, line: _Line, x: float, y: float, w: float) -> None:
         self._check(line.text)
@@ -270,8 +280,9 @@ class _Writer:
 
     def _header_cells(self) -> list[list[_Line]]:
         """The column names, wrapped in their columns (实际结果/异常说明 takes two lines)."""
+        layout = self.checklist.layout
         return [[_Line(t, "cjk", BODY_PT) for t in self._wrap(h, w - 2 * PAD, "cjk", BODY_PT)]
-                for h, w in zip(COLUMNS, COL_MM, strict=True)]
+                for h, w in zip(layout.columns, layout.pdf_mm, strict=True)]
 
     def _header_row(self) -> None:
         cells = self._header_cells()
@@ -284,7 +295,7 @@ class _Writer:
         def body(text: str, width: float) -> list[_Line]:
             return [_Line(t, "cjk", BODY_PT) for t in self._wrap(text, width, "cjk", BODY_PT)] if text else []
 
-        inner = [w - 2 * PAD for w in COL_MM]
+        inner = [w - 2 * PAD for w in self.widths]
         action = body(row.action, inner[3])
         for detail in row.details:
             family = self.mono if detail.code else "cjk"
@@ -293,7 +304,8 @@ class _Writer:
             action += [_Line(t, family, size, grey) for t in self._wrap(text, inner[3], family, size)]
         manual = [body(row.no, inner[0]), body(row.when, inner[1]), body(row.host, inner[2]), action]
         manual += [body(row.judge, inner[4]), body(row.remark, inner[5]), body(row.source, inner[6])]
-        return [*manual, *([] for _ in SIGN_COLUMNS)]
+        filled = row.trailing(self.checklist.layout)
+        return [*manual, *(body(text, width) for text, width in zip(filled, inner[7:], strict=True))]
 
     @staticmethod
     def _cells_height(cells: Sequence[Sequence[_Line]], min_h: float = ROW_MIN_H) -> float:
@@ -326,7 +338,7 @@ class _Writer:
         pdf.set_line_width(0.2)
         pdf.set_fill_color(230)
         x = MARGIN
-        for cell, width in zip(cells, COL_MM, strict=True):
+        for cell, width in zip(cells, self.widths, strict=True):
             pdf.rect(x, self.y, width, height, style="DF" if fill else "D")
             y = self.y + PAD
             for line in cell:

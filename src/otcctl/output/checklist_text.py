@@ -14,19 +14,17 @@ from collections.abc import Sequence
 from rich.cells import cell_len
 
 from otcctl.output.checklist import (
-    COLUMNS,
     ROLLBACK_HEADING,
     ROLLBACK_NOTE,
-    SIGN_COLUMNS,
     STEPS_HEADING,
     Checklist,
     ChecklistRow,
     Detail,
+    Layout,
     wrap,
 )
 
-MIN_TEXT_WIDTH = 150  # eleven columns; the action column keeps room for commands
-SIGN_WIDTHS = (17, 10, 10, 8)
+MIN_TEXT_WIDTH = 150
 ROW_MIN_LINES = 2
 
 
@@ -38,13 +36,16 @@ def render_text(checklist: Checklist, *, width: int = 160) -> str:
     if width < MIN_TEXT_WIDTH:
         raise ValueError(f"a checklist needs at least {MIN_TEXT_WIDTH} columns of text, not {width}")
     all_rows = checklist.rows + checklist.rollback_rows
-    widths = _text_widths(all_rows, width)
+    layout = checklist.layout
+    widths = _text_widths(all_rows, width, layout)
     out: list[str] = [*wrap(checklist.title, width), ""]
     for line in checklist.heading_lines:
         out.extend(wrap(line, width))
-    out += ["", STEPS_HEADING, *_text_table(checklist.rows, widths)]
+    out += ["", STEPS_HEADING, *_text_table(checklist.rows, widths, layout)]
     if checklist.rollback_rows:
-        out += ["", f"{ROLLBACK_HEADING}  {ROLLBACK_NOTE}", *_text_table(checklist.rollback_rows, widths)]
+        out += ["", f"{ROLLBACK_HEADING}  {ROLLBACK_NOTE}", *_text_table(checklist.rollback_rows, widths, layout)]
+    for heading, lines in checklist.sections:
+        out += ["", heading, *(w for line in lines for w in wrap(f"- {line}", width))]
     out.append("")
     for line in checklist.footer:
         out.extend(wrap(line, width))
@@ -60,31 +61,31 @@ def _natural(texts: Sequence[str]) -> int:
     return max((cell_len(line) for text in texts for line in text.split("\n")), default=0)
 
 
-def _text_widths(rows: Sequence[ChecklistRow], width: int) -> tuple[int, ...]:
+def _text_widths(rows: Sequence[ChecklistRow], width: int, layout: Layout) -> tuple[int, ...]:
     """Column widths: narrow columns as wide as their content (capped), the rest shared out.
 
     The action column gets what is left, since it carries the commands a reviewer must read.
     """
-    heads = [cell_len(h) for h in COLUMNS]
+    heads = [cell_len(h) for h in layout.columns]
     no = max(heads[0], _natural([r.no for r in rows]))
     when = min(max(heads[1], _natural([r.when for r in rows])), 10)
     host = min(max(heads[2], _natural([r.host for r in rows])), 16)
-    fixed = no + when + host + sum(SIGN_WIDTHS)
-    free = width - fixed - (3 * len(COLUMNS) + 1)
-    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 20 // 100))
-    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 15 // 100))
-    source = min(max(heads[6], _natural([r.source for r in rows])), 14)
+    fixed = no + when + host + sum(layout.text_trailing)
+    free = width - fixed - (3 * len(layout.columns) + 1)
+    judge = min(max(heads[4], _natural([r.judge for r in rows])), max(heads[4], free * 15 // 100))
+    remark = min(max(heads[5], _natural([r.remark for r in rows])), max(heads[5], free * 10 // 100))
+    source = min(max(heads[6], _natural([r.source for r in rows])), 10)
     action = free - judge - remark - source
-    return (no, when, host, action, judge, remark, source, *SIGN_WIDTHS)
+    return (no, when, host, action, judge, remark, source, *layout.text_trailing)
 
 
-def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int]) -> list[str]:
+def _text_table(rows: Sequence[ChecklistRow], widths: Sequence[int], layout: Layout) -> list[str]:
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     head_rule = rule.replace("-", "=")
-    out = [rule, *_text_row(COLUMNS, widths, 1), head_rule]
+    out = [rule, *_text_row(layout.columns, widths, 1), head_rule]
     for row in rows:
         cells = (row.no, row.when, row.host, _text_action(row), row.judge, row.remark, row.source,
-                 *("" for _ in SIGN_COLUMNS))
+                 *row.trailing(layout))
         out += [*_text_row(cells, widths, ROW_MIN_LINES), rule]
     return out
 
@@ -132,21 +133,27 @@ def render_markdown(checklist: Checklist) -> str:
     """A GitHub markdown document: header list, the step tables, and the sign-off footer."""
     out = [f"# {md_escape(checklist.title)}", ""]
     out += [f"- **{md_escape(label)}**: {md_escape(value)}" for label, value in checklist.header]
-    out += ["", md_escape(checklist.heading_lines[-1]), "", f"## {STEPS_HEADING}", "", *_md_table(checklist.rows)]
+    layout = checklist.layout
+    out += ["", md_escape(checklist.heading_lines[-1]), "", f"## {STEPS_HEADING}", ""]
+    out += _md_table(checklist.rows, layout)
     if checklist.rollback_rows:
-        out += ["", f"## {ROLLBACK_HEADING}", "", md_escape(ROLLBACK_NOTE), "", *_md_table(checklist.rollback_rows)]
+        out += ["", f"## {ROLLBACK_HEADING}", "", md_escape(ROLLBACK_NOTE), ""]
+        out += _md_table(checklist.rollback_rows, layout)
+    for heading, lines in checklist.sections:
+        out += ["", f"## {md_escape(heading)}", "", *(f"- {md_escape(line)}" for line in lines)]
     out += ["", "---", ""]
     for line in checklist.footer:
         out += [md_escape(line), ""]
     return "\n".join(out)
 
 
-def _md_table(rows: Sequence[ChecklistRow]) -> list[str]:
-    out = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+def _md_table(rows: Sequence[ChecklistRow], layout: Layout) -> list[str]:
+    out = ["| " + " | ".join(layout.columns) + " |", "|" + "---|" * len(layout.columns)]
     for row in rows:
         action = "<br>".join([md_escape(row.action), *(_md_detail(d) for d in row.details)])
         cells = [md_escape(row.no), md_escape(row.when), md_escape(row.host), action]
-        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source), *(" " for _ in SIGN_COLUMNS)]
+        cells += [md_escape(row.judge), md_escape(row.remark), md_escape(row.source)]
+        cells += [md_escape(t) or " " for t in row.trailing(layout)]
         out.append("| " + " | ".join(cells) + " |")
     return out
 
@@ -181,7 +188,6 @@ p.note { font-size: 9pt; color: #333; }
 footer { margin-top: 6mm; font-size: 10pt; }
 footer p { margin: 2mm 0; }
 """
-_COL_WIDTHS = (3, 4, 8, 22, 10, 8, 6, 11, 10, 10, 8)
 
 
 def _css_string(text: str) -> str:
@@ -218,26 +224,29 @@ def render_html(checklist: Checklist) -> str:
         f'<table class="meta">\n{meta}\n</table>',
         f'<p class="people">{_h(checklist.heading_lines[-1])}</p>',
         f"<h2>{_h(STEPS_HEADING)}</h2>",
-        _html_table(checklist.rows),
+        _html_table(checklist.rows, checklist.layout),
     ]
     if checklist.rollback_rows:
         parts += [
             f"<h2>{_h(ROLLBACK_HEADING)}</h2>",
             f'<p class="note">{_h(ROLLBACK_NOTE)}</p>',
-            _html_table(checklist.rollback_rows),
+            _html_table(checklist.rollback_rows, checklist.layout),
         ]
+    for heading, lines in checklist.sections:
+        parts += [f"<h2>{_h(heading)}</h2>", "<ul>", *(f"<li>{_h(line)}</li>" for line in lines), "</ul>"]
     parts += ["<footer>", *(f"<p>{_h(line)}</p>" for line in checklist.footer), "</footer>", "</body>", "</html>"]
     return "\n".join(parts) + "\n"
 
 
-def _html_table(rows: Sequence[ChecklistRow]) -> str:
-    cols = "".join(f'<col style="width:{w}%">' for w in _COL_WIDTHS)
-    head = "".join(f"<th>{_h(c)}</th>" for c in COLUMNS)
+def _html_table(rows: Sequence[ChecklistRow], layout: Layout) -> str:
+    cols = "".join(f'<col style="width:{w}%">' for w in layout.html_pct)
+    head = "".join(f"<th>{_h(c)}</th>" for c in layout.columns)
     body = []
     for row in rows:
         action = _h(row.action) + "".join(_html_detail(d) for d in row.details)
         cells = [_h(row.no), _h(row.when), _h(row.host), action, _h(row.judge), _h(row.remark), _h(row.source)]
-        tds = "".join(f"<td>{c}</td>" for c in cells) + '<td class="sign"></td>' * len(SIGN_COLUMNS)
+        tds = "".join(f"<td>{c}</td>" for c in cells)
+        tds += "".join(f"<td>{_h(t)}</td>" if t else '<td class="sign"></td>' for t in row.trailing(layout))
         body.append(f"<tr>{tds}</tr>")
     return (
         f'<table class="steps">\n<colgroup>{cols}</colgroup>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'

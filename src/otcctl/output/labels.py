@@ -76,6 +76,13 @@ RECORDS = {
     "run-resumed": N_("run resumed"),
     "pre-approval": N_("pre-approval"),
     "step-interrupted": N_("step interrupted"),
+    "review-requested": N_("review requested"),
+    "reviewed": N_("reviewed"),
+}
+REVIEW_VERDICTS = {
+    "approved": N_("approved"),
+    "rejected": N_("rejected"),
+    "timed-out": N_("no reviewer in time"),
 }
 
 

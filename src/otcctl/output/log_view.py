@@ -1,24 +1,30 @@
 """``otcctl runs`` and ``otcctl log``: journals read back for a person (the auditor's view).
 
-The journal holds codes (outcomes, answers, purposes); they are rendered here as words in the
-operator's language. Every line is printed without markup: a step's kind ``[manual]`` is text.
+Records are typed (``run.records``) and hold codes; this module renders them as words in the
+operator's language. Everything remote or typed by a person is printed without markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 
 from otcctl.i18n import _
-from otcctl.output.console import keep_whole, make_table
-from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, RUN_OUTCOMES, word
+from otcctl.model.durations import format_duration
+from otcctl.output.console import make_console
+from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, REVIEW_VERDICTS, RUN_OUTCOMES, word
 from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK
+from otcctl.run.audit import AuditReport, JournalCheck
+from otcctl.run.history import HistoryRow
 from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     Confirmation,
     PreApproval,
+    Reviewed,
+    ReviewRequested,
     RunFinished,
     RunInterrupted,
     RunResumed,
@@ -30,51 +36,83 @@ from otcctl.run.records import (
 )
 from otcctl.run.replay import replay
 
-INDENT = " " * 19
 
+def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
+    """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
 
-def print_runs(console: Console, rows: Sequence[Mapping[str, object]]) -> None:
-    """The history as a table; a journal with problems is flagged on its row and explained below.
-
-    The run id is what one types next (``otcctl log RUN_ID``): it is never cut; other columns wrap.
+    Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
     """
-    table = make_table(console, _("run"), _("runbook"), _("started (Asia/Shanghai)"), _("operator"), _("outcome"),
-                       _("steps"))
+    heads = (_("run"), _("env"), _("trading date"), _("started (Asia/Shanghai)"), _("operators"), _("outcome"),
+             _("steps"), _("exceptions"))
     notes: list[str] = []
+    lines: list[tuple[str, ...]] = [heads]
     for row in rows:
-        operators = row.get("operators") or []
-        who = "; ".join(str(o) for o in operators) if isinstance(operators, list) else ""
-        outcome = word(RUN_OUTCOMES, str(row.get("outcome") or "?"))
-        if row.get("in_flight"):
-            outcome += " " + _("(in flight: {step})").format(step=row["in_flight"])
-        problems = row.get("problems") or []
-        if isinstance(problems, list) and problems:
+        s = row.summary
+        outcome = word(RUN_OUTCOMES, s.outcome)
+        if s.in_flight:
+            outcome += " " + _("(in flight: {step})").format(step=s.in_flight)
+        if row.problems:
             outcome += " (!)"
-            notes.extend(str(p) for p in problems)
-        steps = f"{row.get('steps_finished', '?')}/{row.get('steps_total', '?')}" if "steps_total" in row else ""
-        started = str(row.get("started_shanghai") or "")[:19].replace("T", " ")
-        table.add_row(str(row.get("run_id") or "?"), str(row.get("runbook") or "?"), started, who, outcome, steps)
-    keep_whole(table, 0, [str(row.get("run_id") or "?") for row in rows])
-    console.print(table, markup=False)
+            notes.extend(row.problems)
+        lines.append(
+            (
+                s.run_id,
+                s.environment or "?",
+                s.trading_date or "",
+                (s.started_shanghai or "")[:19].replace("T", " "),
+                "; ".join(s.operators),
+                outcome,
+                f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
+                str(len(s.exceptions)) if s.exceptions else "",
+            )
+        )
+    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(heads))]
+    out = "\n".join(
+        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
+    console.file.write(out + "\n")
     for note in notes:
-        console.print(_("warning: {text}").format(text=translate(note)), markup=False, soft_wrap=True)
+        console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
 
 
-def print_log(console: Console, reading: JournalReading) -> None:
-    """Header, then each record in order, times in Asia/Shanghai."""
+def print_verify(report: AuditReport, console: Console | None = None) -> None:
+    """One line per run (ok with its head, or the first record that does not fit), then the ledger."""
+    say = _printer(console or make_console())
+    for check in report.journals:
+        if check.problem is None:
+            say(_("ok      {run_id}  {records} records, head {head}").format(
+                run_id=check.run_id, records=check.records, head=check.head))
+        else:
+            say(_("BROKEN  {run_id}  {problem}").format(run_id=check.run_id, problem=check.problem))
+    if report.ledger_problem is not None:
+        say(_("BROKEN  ledger  {problem}").format(problem=report.ledger_problem))
+    elif report.ledger.exists:
+        say(_("ok      ledger  {entries} entries ({path})").format(
+            entries=len(report.ledger.entries), path=report.ledger.path))
+    say(_("every chain holds") if report.ok else _("the record was changed or is incomplete: see BROKEN above"))
+
+
+def print_log(console: Console, reading: JournalReading, chain: JournalCheck | None = None) -> None:
+    """Header, then each record in order, times in Asia/Shanghai; codes rendered as words; a broken chain first."""
     story = replay(reading.run_id, reading.entries)
     say = _printer(console)
     say(_("run {run_id}  {runbook}  outcome: {outcome}").format(
         run_id=reading.run_id, runbook=story.runbook or "?", outcome=word(RUN_OUTCOMES, story.outcome)))
     say(_("journal: {path}").format(path=reading.path))
+    if story.operators:
+        say(_("operators: {who}").format(who="; ".join(str(o) for o in story.operators)))
+    if chain is not None and chain.problem is not None:
+        say(_("WARNING: the hash chain is broken: {problem}").format(problem=chain.problem))
+    elif chain is not None:
+        say(_("chain: {records} records, head {head}").format(records=chain.records, head=chain.head))
     for problem in reading.problems:
         what = _("cut short by a crash and ignored") if problem.torn else _("cannot be read")
-        say(_("warning: {text}").format(text=f"{reading.describe(problem)} ({what})"))
+        say(_("warning: {note}").format(note=f"{reading.describe(problem)} ({what})"))
     for entry in reading.entries:
         when = entry.stamp.time_shanghai[:19].replace("T", " ")
         for line in _lines(entry.record):
-            say(f"{when}  {line}")
-            when = INDENT
+            say(f"{when:19}  {line}")
+            when = ""
 
 
 def _printer(console: Console) -> Callable[[str], None]:
@@ -95,12 +133,11 @@ def _lines(record: object) -> list[str]:
     if isinstance(record, StepStarted):
         source = f"  ({record.source})" if record.source else ""
         lines = [f">> {record.no} {record.step} [{record.kind}]  {record.action}{source}"]
-        lines += [f"   {t.host}$ {t.command}" for t in record.targets if t.command]
+        lines += [f"     {t.host}$ {t.command}" for t in record.targets if t.command]
         return lines
     if isinstance(record, StepFinished):
         lines = [f"{word(MARK, record.outcome)} {record.no} {record.step}  {translate_reason(record.reason)}"]
-        if len(record.targets) > 1:
-            lines += [f"   [{t.host}] {translate_reason(t.reason)}" for t in record.targets if not t.passed]
+        lines += [f"     [{t.host}] {translate_reason(t.reason)}" for t in record.targets if not t.passed and t.reason]
         return lines
     if isinstance(record, Confirmation):
         comment = f" — {record.comment}" if record.comment else ""
@@ -113,12 +150,19 @@ def _lines(record: object) -> list[str]:
         return [_("resumed by {who}; {done} steps already done{flying}").format(
             who=record.operator, done=len(record.done), flying=flying)]
     if isinstance(record, PreApproval):
-        return [_("pre-approval by {who}: every confirmation of this run (--assume-yes)").format(
-            who=record.operator)]
+        return [_("pre-approval by {who}: every confirmation of this run (--assume-yes)").format(who=record.operator)]
+    if isinstance(record, ReviewRequested):
+        return [_("review requested for {no} {step} (复核; waits {timeout})").format(
+            no=record.no, step=record.step, timeout=format_duration(record.timeout))]
+    if isinstance(record, Reviewed):
+        who = _(" by {who}").format(who=record.reviewer) if record.reviewer else ""
+        said = f" — {record.comment}" if record.comment else ""
+        lines = [f"{word(REVIEW_VERDICTS, record.verdict)}{who}{said}"]
+        return lines + ["   " + _("did not count: {why}").format(why=why) for why in record.refused]
     if isinstance(record, RunFinished):
         return [f"{word(RECORDS, record.type)} {word(RUN_OUTCOMES, record.outcome)}"]
     if isinstance(record, RunInterrupted | RunStopped):
-        return [f"{word(RECORDS, record.type)} {translate(record.reason)}"]
+        return [f"{word(RECORDS, record.type)} {translate(record.reason)}".rstrip()]
     if isinstance(record, StepInterrupted):
         return [f"{word(RECORDS, record.type)} {record.no} {record.step}"]
-    return [str(getattr(record, "type", "?"))]
+    return [getattr(record, "type", "?")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from otcctl.output import checklist_text
-from otcctl.output.checklist import FORMATS, Format, build_checklist, in_shanghai
+from otcctl.output.checklist import FORMATS, Checklist, Format, build_checklist, in_shanghai
 from otcctl.plan.build import Plan
 
 
@@ -25,7 +25,11 @@ def render_checklist(
     ``printed_at`` is shown in Asia/Shanghai (now, when not given; a naive value is taken as
     Shanghai time). ``width`` is the text format's line width in terminal cells.
     """
-    checklist = build_checklist(plan, printed_at=printed_at)
+    return render_sheet(build_checklist(plan, printed_at=printed_at), fmt, printed_at=printed_at, width=width)
+
+
+def render_sheet(checklist: Checklist, fmt: Format, *, printed_at: datetime | None = None, width: int = 160) -> bytes:
+    """Any sheet (the blank checklist or the filled run report) in one of the printable formats."""
     if fmt == "pdf":
         from otcctl.output.checklist_pdf import render_pdf
 

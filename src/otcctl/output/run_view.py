@@ -109,6 +109,9 @@ class ConsoleRenderer:
             outcome = data["outcome"]
             journal = _("; journal: {journal}").format(journal=data["journal"]) if "journal" in data else ""
             self._line(escape(_("run {outcome}").format(outcome=word(RUN_OUTCOMES, outcome)) + journal))
+            if "head" in data:
+                head = _("chain head (write it on the sheet; otcctl verify shows it): {head}").format(head=data["head"])
+                self._line(escape(head))
             if outcome != "passed" and self.run_id:
                 self._line(escape(_("next: find the cause (otcctl log {run_id}), fix it, then continue with: "
                                     "otcctl resume {run_id}").format(run_id=self.run_id)))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
@@ -42,6 +43,7 @@ from otcctl.run.records import (
 from otcctl.run.records import (
     RunStopped as RunStoppedRecord,
 )
+from otcctl.run.review import ApprovalBoard, ReviewAsk, needs_review, review_step
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.executors import SINGLE_RESULT_KINDS, execute
@@ -77,6 +79,7 @@ class Engine:
         listeners: Sequence[Listener],
         masker: Masker,
         options: RunOptions,
+        reviewer: ApprovalBoard | None = None,
         now: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
@@ -88,6 +91,7 @@ class Engine:
         self.listeners = list(listeners)
         self.masker = masker
         self.options = options
+        self.reviewer = reviewer
         self.cancel = threading.Event()
         self._now = now or (lambda: datetime.now(tz=UTC))
         self._sleep = sleep or self._cancellable_sleep
@@ -135,7 +139,7 @@ class Engine:
             self._pool.shutdown(wait=False, cancel_futures=True)
         final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
         self._record(RunFinished(outcome=outcome, steps=len(results)))
-        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path)})
+        self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path), "head": self.journal.head})
         return final
 
     # -- one step ---------------------------------------------------------------------------
@@ -157,6 +161,7 @@ class Engine:
         attempts = 0
         targets: tuple[TargetResult, ...] = ()
         confirmation: Answered | None = None
+        outcome: Outcome = "failed"
         stopped: str | None = None
         try:
             while True:
@@ -194,6 +199,8 @@ class Engine:
                 else:
                     outcome = "failed"
                 break
+            if outcome == "passed" and self._needs_review(planned):
+                outcome, reason = self._review(planned, reason)
         except NeedsOperator as exc:
             outcome, reason, stopped = "failed", str(exc), str(exc)
         result = StepResult(
@@ -257,6 +264,20 @@ class Engine:
         return masked, passed, reason
 
     # -- people -----------------------------------------------------------------------------
+    def _needs_review(self, planned: PlannedStep) -> bool:
+        environment = self.plan.inventory.inventory.environment
+        return needs_review(bool(getattr(planned.step, "review", False)), getattr(planned, "risk", None), environment)
+
+    def _review(self, planned: PlannedStep, reason: str) -> tuple[Outcome, str]:
+        """Wait for a second person's approval of this step's result; the run goes on only if it counts."""
+        if self.reviewer is None:
+            raise RunStopped(f"step {planned.no} ({planned.id}) needs a reviewer and this run has no approval board")
+        ask = ReviewAsk(planned.id, planned.no, planned.text.get("action", ""), self.masker.mask(reason))
+        return review_step(self.reviewer, ask, self.cancel.is_set, self._record, partial(self._note, planned.id))
+
+    def _note(self, step_id: str, message: str, *, progress: bool = True) -> None:
+        self._emit("step-progress" if progress else "note", {"id": step_id, "message": message})
+
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
     ) -> tuple[Answer, Answered]:

@@ -21,21 +21,20 @@ from typing import TypeVar
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError
-from otcctl.run.records import VERSION, Entry, MaskFn, Record, RecordError, Stamp, parse_line
+from otcctl.run.ledger import note
+from otcctl.run.lines import Entry, MaskFn, RecordError, Stamp, parse_line
+from otcctl.run.records import VERSION, Record
+from otcctl.run.replay import replay
+from otcctl.run.state import ensure_dir, open_shared, state_dir
+
+__all__ = ["Journal", "JournalReading", "find_run", "list_runs", "read_journal", "state_dir", "timestamps"]
 
 GENESIS = "0" * 64
 """The ``prev`` of a journal's first record."""
+JOURNAL_MODE = 0o640
+"""Owner writes, the operators' group reads (the shared state directory is group-owned and setgid)."""
 
 _R = TypeVar("_R", bound=Record)
-
-
-def state_dir() -> Path:
-    """Where journals and locks live: ``$OTCCTL_STATE_DIR`` or ``~/.local/state/otcctl``."""
-    configured = os.environ.get("OTCCTL_STATE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(base) / "otcctl"
 
 
 def timestamps(now: datetime | None = None) -> dict[str, str]:
@@ -61,14 +60,18 @@ def line_hash(line: bytes) -> str:
 class Journal:
     """Appends records to one run's file; each append is durable when it returns."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, ledger: bool = True) -> None:
         self.path = path
         self.run_id = path.stem
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.state = path.parent.parent
+        self.ledger = ledger
+        ensure_dir(path.parent)
         existed = path.exists()
         self.repaired = _cut_torn_tail(path) if existed else 0
+        self.entries: list[Entry] = read_journal(path).entries if existed else []
         self.seq, self.head = _chain_end(path) if existed else (0, GENESIS)
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd = open_shared(path, os.O_WRONLY | os.O_APPEND, JOURNAL_MODE)
+        self.size = os.fstat(self._fd).st_size
         if not existed:
             _fsync_dir(path.parent)
 
@@ -94,8 +97,13 @@ class Journal:
         if written != len(line):  # a short write leaves a torn line; finish it so the next record starts clean
             os.write(self._fd, line[written:])
         os.fsync(self._fd)
-        self.seq, self.head = self.seq + 1, line_hash(text)
-        return Entry(self.seq, stamp, type(record).model_validate(body), self.head)
+        self.seq, self.head, self.size = self.seq + 1, line_hash(text), self.size + len(line)
+        entry = Entry(self.seq, stamp, type(record).model_validate(body), self.head)
+        self.entries.append(entry)
+        if self.ledger and record.anchor:
+            summary = replay(self.run_id, self.entries).summary()
+            note(self.state, entry, self.size, summary, now or datetime.now(tz=UTC))
+        return entry
 
     def close(self) -> None:
         """Close the file (records are already durable)."""
@@ -205,8 +213,13 @@ def read_lines(path: Path, raw: bytes, first_line: int = 1) -> JournalReading:
 
 
 def find_run(directory: Path, run_id: str) -> Path:
-    """The journal of a run id (a unique prefix is enough)."""
+    """The journal of a run id (a unique prefix is enough; ``last`` is the newest run)."""
     runs = directory / "runs"
+    if run_id == "last":
+        newest = list_runs(directory)
+        if not newest:
+            raise InputError.at(str(runs), "no runs recorded yet")
+        return newest[0]
     exact = runs / f"{run_id}.jsonl"
     if exact.is_file():
         return exact
@@ -221,4 +234,8 @@ def find_run(directory: Path, run_id: str) -> Path:
 def list_runs(directory: Path) -> list[Path]:
     """Every journal, newest first."""
     runs = directory / "runs"
-    return sorted(runs.glob("*.jsonl"), reverse=True) if runs.is_dir() else []
+    try:
+        names = [n for n in os.listdir(runs) if n.endswith(".jsonl")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [runs / n for n in sorted(names, reverse=True)]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from otcctl.errors import OtcctlError
+from otcctl.run.state import ensure_dir, open_shared
 
 
 class RunbookBusy(OtcctlError):
@@ -31,8 +32,8 @@ class RunLock:
 
     def acquire(self, holder: dict[str, Any]) -> None:
         """Take the lock or raise RunbookBusy naming the holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        ensure_dir(self.path.parent)
+        fd = open_shared(self.path, os.O_RDWR, 0o660)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -13,15 +13,12 @@ A new field that old journals lack needs a default; a change of meaning bumps ``
 
 from __future__ import annotations
 
-import getpass
-import json
 import os
+import pwd
 import socket
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar, Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
 
 VERSION = 2
 """Version 2 adds the hash chain (``seq``, ``prev``); version 1 journals are read, never chained."""
@@ -34,7 +31,7 @@ How = Literal["terminal", "assume-yes", "scripted", "option"]
 Purpose = Literal["confirm", "failure", "rollback", "in-flight"]
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     def to_json(self) -> dict[str, JsonValue]:
@@ -42,7 +39,7 @@ class _Frozen(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-class Operator(_Frozen):
+class Operator(FrozenModel):
     """Who acted: the OS login (and the sudo user behind it) is the identity; ``stated`` is only a label.
 
     The stated name comes from ``--operator`` and nobody vouches for it, so it is shown beside
@@ -59,12 +56,7 @@ class Operator(_Frozen):
     @classmethod
     def current(cls, stated: str | None = None) -> Operator:
         """This process's operator: OS login, the user behind sudo, the machine, the stated name."""
-        try:
-            login = getpass.getuser()
-        except (KeyError, OSError):
-            login = str(os.getuid())
-        sudo_user = os.environ.get("SUDO_USER") or None
-        return cls(login=login, machine=socket.gethostname(), sudo_user=sudo_user, stated=stated or None)
+        return cls(login=login_name(), machine=socket.gethostname(), sudo_user=_sudo_user(), stated=stated or None)
 
     @property
     def person(self) -> str:
@@ -87,7 +79,26 @@ class Operator(_Frozen):
         return f"{self.person}@{self.machine}{via}{label}"
 
 
-class Record(_Frozen):
+def login_name(uid: int | None = None) -> str:
+    """The account name of a uid (this process's effective uid by default), from the user database.
+
+    Never from ``$USER`` or ``$LOGNAME``: anyone can set those.
+    """
+    number = os.geteuid() if uid is None else uid
+    try:
+        return pwd.getpwuid(number).pw_name
+    except KeyError:
+        return str(number)
+
+
+def _sudo_user() -> str | None:
+    """The user behind sudo; trusted only when running as root (a plain user could set the variable)."""
+    if os.geteuid() != 0:
+        return None
+    return os.environ.get("SUDO_USER") or None
+
+
+class Record(FrozenModel):
     """A journal record's own content; the envelope is its :class:`Stamp`."""
 
     type: str
@@ -109,7 +120,7 @@ def record_kind(cls: _R) -> _R:
 
 
 # -- parts that several kinds share ---------------------------------------------------------
-class StepLine(_Frozen):
+class StepLine(FrozenModel):
     """One step of the plan as the run header lists it."""
 
     no: str
@@ -119,7 +130,7 @@ class StepLine(_Frozen):
     source: str = ""  # 手册 L747 or 假设 A27: where the step comes from
 
 
-class RunFlags(_Frozen):
+class RunFlags(FrozenModel):
     """The options a run started with."""
 
     assume_yes: bool = False
@@ -128,7 +139,7 @@ class RunFlags(_Frozen):
     max_parallel: int | None = None
 
 
-class TradingDayCheck(_Frozen):
+class TradingDayCheck(FrozenModel):
     """The trading-day check of a trading-day runbook: the date, whether it trades, an override."""
 
     date: str
@@ -136,7 +147,7 @@ class TradingDayCheck(_Frozen):
     override: bool
 
 
-class TargetPlan(_Frozen):
+class TargetPlan(FrozenModel):
     """What a step is about to do on one host, written before anything is sent."""
 
     host: str
@@ -148,7 +159,7 @@ class TargetPlan(_Frozen):
     services: list[str] | None = None
 
 
-class TargetOutcome(_Frozen):
+class TargetOutcome(FrozenModel):
     """What a step found on one host."""
 
     host: str
@@ -161,7 +172,7 @@ class TargetOutcome(_Frozen):
     details: dict[str, JsonValue] | None = None
 
 
-class Answered(_Frozen):
+class Answered(FrozenModel):
     """A person's answer with who gave it, when, and how it was obtained."""
 
     answer: Answer
@@ -206,7 +217,7 @@ class PreApproval(Record):
     statement: str
 
 
-class ResumeFlags(_Frozen):
+class ResumeFlags(FrozenModel):
     """The options a resume was given."""
 
     assume_yes: bool = False
@@ -258,11 +269,35 @@ class Confirmation(Record):
 
 
 @record_kind
+class ReviewRequested(Record):
+    """The run waits for a second person to approve a step's result (``otcctl approve RUN_ID``)."""
+
+    type: Literal["review-requested"] = "review-requested"
+    step: str
+    no: str
+    reason: str
+    timeout: float
+
+
+@record_kind
+class Reviewed(Record):
+    """The review's end: approved or rejected by whom (the OS account that wrote the approval), or timed out."""
+
+    type: Literal["reviewed"] = "reviewed"
+    step: str
+    no: str
+    verdict: Literal["approved", "rejected", "timed-out"]
+    reviewer: Operator | None = None
+    comment: str = ""
+    refused: list[str] = Field(default_factory=list)
+    """Approvals that did not count (the operator's own login, root), with why."""
+
+
+@record_kind
 class StepFinished(Record):
     """A step's end: outcome, reason, per-host results and the answer that decided it."""
 
     type: Literal["step-finished"] = "step-finished"
-    anchor: ClassVar[bool] = True
     step: str
     no: str
     outcome: Outcome
@@ -310,67 +345,21 @@ class RunFinished(Record):
     steps: int
 
 
-# -- the envelope and reading a line ----------------------------------------------------------
-class Stamp(_Frozen):
-    """What every line carries besides its content: version, kind, chain position, time, run."""
+class RunSummary(FrozenModel):
+    """A run in one line, as the replay tells it: what ``runs`` lists (the ledger keeps the latest)."""
 
-    v: int
-    type: str
-    seq: int | None = None
-    prev: str | None = None
-    time_utc: str
-    time_shanghai: str
     run_id: str
-
-
-STAMP_FIELDS = frozenset(Stamp.model_fields)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One journal line read back: where it is, its envelope, its typed record, its SHA-256."""
-
-    line: int
-    stamp: Stamp
-    record: Record
-    sha256: str
-
-
-class RecordError(ValueError):
-    """A line that is not a record this otcctl can read; the message says why (the reader adds file:line)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def parse_line(text: bytes, line: int, sha256: str) -> Entry:
-    """A journal line as an :class:`Entry`; raises :class:`RecordError` naming the field at fault."""
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RecordError("not a JSON record (cut short or edited)") from None
-    if not isinstance(data, dict):
-        raise RecordError("not a JSON object")
-    kind = data.get("type")
-    cls = RECORD_KINDS.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise RecordError(f"unknown record kind {kind!r} (written by a newer otcctl, or edited)", "type")
-    version = data.get("v")
-    if version not in READABLE_VERSIONS:
-        raise RecordError(f"record format version {version!r}; this otcctl reads {READABLE_VERSIONS}", "v")
-    envelope = {k: v for k, v in data.items() if k in STAMP_FIELDS}
-    body = {k: v for k, v in data.items() if k not in STAMP_FIELDS or k == "type"}
-    try:
-        stamp = Stamp.model_validate(envelope)
-        record = cls.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise RecordError(f"{kind} record: {where}: {first['msg']}", where or None) from None
-    if version >= 2 and (stamp.seq is None or stamp.prev is None):
-        raise RecordError("version 2 record without its place in the hash chain (seq, prev)", "seq")
-    return Entry(line, stamp, record, sha256)
-
-
-MaskFn = Callable[[JsonValue], JsonValue]
+    runbook: str | None = None
+    title: str | None = None
+    environment: str | None = None
+    trading_date: str | None = None
+    started_shanghai: str | None = None
+    ended_shanghai: str | None = None
+    operator: Operator | None = None
+    operators: list[str] = Field(default_factory=list)
+    outcome: str
+    steps_finished: int = 0
+    steps_total: int | None = None
+    in_flight: str | None = None
+    resumes: int = 0
+    exceptions: list[str] = Field(default_factory=list)

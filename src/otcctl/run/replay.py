@@ -7,24 +7,43 @@ show it; none of them walks the records on its own, so they cannot disagree abou
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from otcctl.run.lines import Entry, Stamp
 from otcctl.run.records import (
-    Entry,
+    Confirmation,
     Operator,
     PreApproval,
+    Reviewed,
     RunFinished,
     RunInterrupted,
     RunResumed,
     RunStarted,
     RunStopped,
-    Stamp,
+    RunSummary,
     StepFinished,
     StepStarted,
 )
 
 RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
 """Step outcomes a resume counts as done (a failed step counts only when its policy is ``continue``)."""
+
+
+@dataclass
+class StepStory:
+    """One step as the journal tells it: how often it started, how it ended, who answered and reviewed."""
+
+    step: str
+    no: str
+    starts: int = 0
+    rollback: bool = False
+    action: str = ""
+    finished: StepFinished | None = None
+    finished_at: Stamp | None = None
+    answers: list[tuple[Stamp, Confirmation]] = field(default_factory=list)
+    reviews: list[Reviewed] = field(default_factory=list)
+    by: Operator | None = None
+    """Who ran the session in which the step last started or was decided."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class Replay:
     """What a reviewer must look at: steps not passed, accepted failures, pre-approval, overrides."""
     ended: Stamp | None
     stop_reason: str | None
+    stories: dict[str, StepStory] = field(default_factory=dict)
+    """Every step that started or was decided, in the order it first did."""
 
     @property
     def runbook(self) -> str | None:
@@ -61,7 +82,11 @@ class Replay:
     @property
     def trading_date(self) -> str | None:
         """The business date the run was for (its ``date`` parameter)."""
-        return self.header.params.get("date") if self.header else None
+        if self.header is None:
+            return None
+        if self.header.trading_day is not None:
+            return self.header.trading_day.date
+        return self.header.params.get("date_iso") or self.header.params.get("date")
 
     @property
     def passed(self) -> bool:
@@ -77,26 +102,26 @@ class Replay:
             and (record.outcome in RESUMABLE_DONE or (record.outcome == "failed" and step in continuing))
         )
 
-    def summary(self) -> dict[str, object]:
-        """What ``otcctl runs --json`` shows for this run."""
+    def summary(self) -> RunSummary:
+        """What ``otcctl runs`` shows for this run."""
         header = self.header
-        return {
-            "run_id": self.run_id,
-            "runbook": self.runbook,
-            "title": header.title if header else None,
-            "environment": header.environment if header else None,
-            "trading_date": self.trading_date,
-            "started_shanghai": self.started.time_shanghai if self.started else None,
-            "ended_shanghai": self.ended.time_shanghai if self.ended else None,
-            "operator": header.operator.to_json() if header else {},
-            "operators": [str(o) for o in self.operators],
-            "outcome": self.outcome,
-            "steps_finished": len(self.finished),
-            "steps_total": self.steps_total,
-            "in_flight": self.in_flight,
-            "resumes": len(self.resumes),
-            "exceptions": list(self.exceptions),
-        }
+        return RunSummary(
+            run_id=self.run_id,
+            runbook=self.runbook,
+            title=header.title if header else None,
+            environment=header.environment if header else None,
+            trading_date=self.trading_date,
+            started_shanghai=self.started.time_shanghai if self.started else None,
+            ended_shanghai=self.ended.time_shanghai if self.ended else None,
+            operator=header.operator if header else None,
+            operators=[str(o) for o in self.operators],
+            outcome=self.outcome,
+            steps_finished=len(self.finished),
+            steps_total=self.steps_total,
+            in_flight=self.in_flight,
+            resumes=len(self.resumes),
+            exceptions=list(self.exceptions),
+        )
 
 
 def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
@@ -112,8 +137,15 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
     end: RunFinished | None = None
     interrupted = False
     stop_reason: str | None = None
+    stories: dict[str, StepStory] = {}
+    session: Operator | None = None
     for entry in entries:
         record, stamp = entry.record, entry.stamp
+        if isinstance(record, StepStarted | StepFinished | Confirmation | Reviewed):
+            story = stories.setdefault(record.step, StepStory(record.step, record.no))
+            _tell(story, record, stamp, session)
+        if isinstance(record, RunStarted | RunResumed):
+            session = record.operator
         if isinstance(record, RunStarted) and header is None:
             header, started = record, stamp
             _add_person(operators, record.operator)
@@ -158,7 +190,26 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
         tuple(exceptions),
         ended,
         stop_reason,
+        stories,
     )
+
+
+def _tell(
+    story: StepStory,
+    record: StepStarted | StepFinished | Confirmation | Reviewed,
+    stamp: Stamp,
+    session: Operator | None,
+) -> None:
+    if isinstance(record, StepStarted):
+        story.starts += 1
+        story.rollback, story.action, story.by = record.rollback_step, record.action, session
+    elif isinstance(record, StepFinished):
+        story.finished, story.finished_at = record, stamp
+        story.by = session if record.outcome == "done-by-operator" or story.by is None else story.by
+    elif isinstance(record, Confirmation):
+        story.answers.append((stamp, record))
+    else:
+        story.reviews.append(record)
 
 
 def _add_person(operators: list[Operator], operator: Operator) -> None:

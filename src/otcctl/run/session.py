@@ -35,6 +35,7 @@ from otcctl.run.records import (
     TradingDayCheck,
 )
 from otcctl.run.replay import replay
+from otcctl.run.review import DEFAULT_TIMEOUT, ApprovalBoard
 from otcctl.secrets import Masker
 
 
@@ -51,6 +52,7 @@ class RunRequest:
     assume_yes: bool = False
     no_wait: bool = False
     allow_non_trading_day: bool = False
+    review_timeout: float = DEFAULT_TIMEOUT
     max_parallel: int | None = None
 
 
@@ -163,6 +165,7 @@ def _execute(
         listeners=listeners,
         masker=masker,
         options=RunOptions(request.operator, request.no_wait, request.max_parallel),
+        reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
     for listener in listeners:
         listener.on_event(

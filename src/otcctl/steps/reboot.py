@@ -50,7 +50,9 @@ def reboot_and_wait(planned: PlannedStep, target: PlannedTarget, ctx: StepContex
             return TargetResult(
                 host_id,
                 False,
-                f"{host_id} still answers {step.down_timeout:g}s after the reboot command: it did not go down",
+                f"{host_id} still answers {step.down_timeout:g}s after the reboot command: it did not go down"
+                + ("; a program on it may be holding the shutdown (without /f Windows waits for programs to "
+                   "close): look at its console on the KVM" if target.transport == "winrm" else ""),
                 duration=time.monotonic() - started,
             )
         ctx.progress(f"{host_id}: waiting for it to go down")

@@ -25,10 +25,10 @@ def _commands() -> list[list[str]]:
                 walk(sub, [*path, name])
 
     walk(typer.main.get_command(app), [])
-    from otcctl.cli.plugins import PLUGINS, _load
+    from otcctl.cli.plugins import PLUGINS, load_plugin
 
     for name in PLUGINS:  # the lab's own commands, loaded when their group is typed
-        walk(_load(name), [name])
+        walk(load_plugin(name), [name])
     return found
 
 

@@ -23,6 +23,7 @@ SELF = PresentedCertificate("CN=OTC-M5", ("OTC-M5",), "CN=OTC-M5", True, "AB" * 
     (1058, "[SC] StartService FAILED 1058:\n\nThe service cannot be started\n", "sc config FOS start= demand"),
     (2, "发生系统错误 5。\n\n拒绝访问。\n", "Administrators"),
     (1060, "[SC] OpenService 失败 1060:\n", "windows_service"),
+    (2, "发生系统错误 1053。\n\n服务没有及时响应启动或控制请求。\n", "error 1053"),
 ])
 def test_sc_refusals_say_why_waiting_cannot_help(code: int, output: str, expected: str) -> None:
     message = sc_refusal(code, output, service="FOS", host="M5", user="OTC\\otcmon")

@@ -170,7 +170,7 @@ def test_text_shows_what_the_machine_checks(plan: Plan) -> None:
     assert "/home/webuser/app/otc/QSFILE/20261127/FundDay/OFD_ZZ_189_20261127_07.TXT" in flat
 
 
-def test_text_refuses_a_width_too_narrow_for_ten_columns(plan: Plan) -> None:
+def test_text_refuses_a_width_too_narrow_for_eleven_columns(plan: Plan) -> None:
     with pytest.raises(ValueError, match="at least"):
         _text(plan, 60)
 
@@ -236,8 +236,8 @@ def test_rollback_rows_and_links(sample_plan: Plan) -> None:
     assert "失败回退: R1 (回退步骤)" in " ".join(text.split())
     lines = _table_lines(text)
     assert {display_width(line) for line in lines} == {160}
-    wide = _text(sample_plan, 200)  # eleven columns: at 160 the action column wraps long commands
-    assert "sc start MCenter" in wide and "sc stop RS" in wide
+    action_column = " ".join(line.split("|")[4].strip() for line in lines if line.startswith("|"))
+    assert "sc start MCenter" in action_column and "sc stop RS" in action_column  # wrapped, never lost
 
 
 # --- pdf ----------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def test_pdf_shows_chinese_steps_and_sign_off_columns(plan: Plan, tmp_path: Path
     text = _pdftotext(pdf, tmp_path)
     for expected in ("关闭行情网关", "开市操作", "执行人签字", "复核人签字", "完成时间", "检查主备 Tomcat 8020 端口"):
         assert expected in text, expected
-    assert "select status from" in text
+    assert "select status from" in " ".join(text.split())  # the SQL may wrap inside its cell
     assert plan.runbook_sha256[:12] in text
     with_rows = [page for page in text.split("\f") if "自动判定" in page]
     assert with_rows and all("执行人签字" in page for page in with_rows)  # the header row repeats on every page

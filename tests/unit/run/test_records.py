@@ -9,17 +9,16 @@ import pytest
 
 from otcctl.errors import InputError
 from otcctl.run.journal import Journal, read_journal
+from otcctl.run.lines import RecordError, parse_line
 from otcctl.run.records import (
     RECORD_KINDS,
     VERSION,
     Operator,
     PreApproval,
-    RecordError,
     RunInterrupted,
     RunStopped,
     StepFinished,
     StepInterrupted,
-    parse_line,
 )
 from tests.unit.run.journal_fixtures import LI, ZHANG, confirmed, finished, header, passed_run, resumed, started, write
 
@@ -32,6 +31,8 @@ def test_every_kind_is_registered_once() -> None:
         "step-started",
         "confirmation",
         "step-finished",
+        "review-requested",
+        "reviewed",
         "step-interrupted",
         "run-interrupted",
         "run-stopped",

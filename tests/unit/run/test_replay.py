@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from otcctl.run.history import run_summaries
 from otcctl.run.journal import read_journal
 from otcctl.run.records import PreApproval, Record, RunFinished, RunInterrupted, RunStopped, StepInterrupted
 from otcctl.run.replay import replay
@@ -111,7 +110,7 @@ def test_the_summary_names_everyone_who_acted_and_every_exception(tmp_path: Path
         RunFinished(outcome="passed", steps=3),
     ]
     reading = read_journal(write(tmp_path, records))
-    summary = replay(reading.run_id, reading.entries).summary()
+    summary = replay(reading.run_id, reading.entries).summary().to_json()
     assert summary["outcome"] == "passed" and summary["resumes"] == 1
     assert summary["operators"] == ["zhangsan@ops-01 (张三)", "lisi@ops-02 as root via sudo (李四)"]
     assert summary["trading_date"] == "2026-11-27" and summary["environment"] == "lab"
@@ -122,18 +121,3 @@ def test_the_summary_names_everyone_who_acted_and_every_exception(tmp_path: Path
         "1 s1: failed (exit 1), accepted by the operator",
         "2 s2: skipped: skipped by the operator",
     ]
-
-
-def test_one_bad_journal_never_hides_the_others(tmp_path: Path) -> None:
-    write(tmp_path, passed_run(1), "20261127-090000-a-0001")
-    bad = write(tmp_path, passed_run(1), "20261127-100000-b-0002")
-    bad.write_bytes(bad.read_bytes().replace(b'"run-started"', b'"run-begun"', 1))
-    unreadable = tmp_path / "runs" / "20261127-110000-c-0003.jsonl"
-    unreadable.mkdir()  # not even a file
-    rows = run_summaries(tmp_path)
-    assert [r["run_id"] for r in rows] == ["20261127-110000-c-0003", "20261127-100000-b-0002", "20261127-090000-a-0001"]
-    assert rows[0]["outcome"] == "unreadable" and "cannot read" in str(rows[0]["problems"])
-    assert rows[1]["problems"] == [
-        f"journal {bad}, line 1, field 'type': unknown record kind 'run-begun' (written by a newer otcctl, or edited)"
-    ]
-    assert rows[2]["outcome"] == "passed" and rows[2]["problems"] == []

@@ -1,0 +1,72 @@
+"""``runs``: every journal listed, fast from the ledger, one bad journal never hiding the others, filters."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from otcctl.run.history import RunFilter, run_summaries
+from otcctl.run.records import RunFinished
+from tests.unit.run.journal_fixtures import LI, header, passed_run, started, write
+
+
+def test_one_bad_journal_never_hides_the_others(tmp_path: Path) -> None:
+    write(tmp_path, passed_run(1), "20261127-090000-a-0001")
+    bad = write(tmp_path, passed_run(1), "20261127-100000-b-0002")
+    bad.write_bytes(bad.read_bytes().replace(b'"run-started"', b'"run-begun"', 1))
+    unreadable = tmp_path / "runs" / "20261127-110000-c-0003.jsonl"
+    unreadable.mkdir()  # not even a file
+    rows = run_summaries(tmp_path)
+    ids = [r.summary.run_id for r in rows]
+    assert ids == ["20261127-110000-c-0003", "20261127-100000-b-0002", "20261127-090000-a-0001"]
+    assert rows[0].summary.outcome == "unreadable" and "cannot read" in rows[0].problems[0]
+    assert rows[1].problems[0] == (
+        f"journal {bad}, line 1, field 'type': unknown record kind 'run-begun' (written by a newer otcctl, or edited)"
+    )
+    assert rows[2].summary.outcome == "passed" and rows[2].problems == ()
+
+
+def test_listing_uses_the_ledger_and_flags_what_changed_or_vanished(tmp_path: Path) -> None:
+    kept = write(tmp_path, passed_run(2), "20261127-090000-a-0001")
+    grown = write(tmp_path, passed_run(2), "20261127-100000-b-0002")
+    gone = write(tmp_path, passed_run(2), "20261127-110000-c-0003")
+    running = write(tmp_path, [header(2), started(1)], "20261127-120000-d-0004")
+    with grown.open("ab") as f:
+        f.write(grown.read_bytes().splitlines(keepends=True)[2])
+    gone.unlink()
+    rows = {r.summary.run_id: r for r in run_summaries(tmp_path)}
+    assert rows[kept.stem].problems == () and rows[kept.stem].summary.outcome == "passed"
+    assert "changed after the run ended" in rows[grown.stem].problems[-1]
+    assert rows[gone.stem].summary.outcome == "journal missing" and "gone" in rows[gone.stem].problems[0]
+    assert rows[running.stem].summary.outcome == "interrupted" and rows[running.stem].summary.in_flight == "s1"
+
+
+def test_a_journal_the_ledger_never_saw_is_flagged(tmp_path: Path) -> None:
+    write(tmp_path, passed_run(1), "20261127-090000-a-0001")
+    from otcctl.run.journal import Journal
+
+    forged = Journal(tmp_path / "runs" / "20261127-100000-x-0009.jsonl", ledger=False)
+    for record in passed_run(1):
+        forged.append(record)
+    forged.close()
+    (row,) = [r for r in run_summaries(tmp_path) if r.summary.run_id.endswith("x-0009")]
+    assert "not in the ledger" in row.problems[0]
+
+
+def test_filters(tmp_path: Path) -> None:
+    write(tmp_path, passed_run(1), "20261127-090000-market-open-0001")
+    write(
+        tmp_path, [header(1, "monthly-restart", LI), RunFinished(outcome="failed", steps=0)], "20261127-100000-m-0002"
+    )
+    every = run_summaries(tmp_path)
+    assert len(every) == 2
+
+    def ids(f: RunFilter) -> list[str]:
+        return [r.summary.run_id[-4:] for r in run_summaries(tmp_path, f)]
+
+    assert ids(RunFilter(runbook="monthly-restart")) == ["0002"]
+    assert ids(RunFilter(outcome="passed")) == ["0001"]
+    assert ids(RunFilter(operator="lisi")) == ["0002"] and ids(RunFilter(operator="张三")) == ["0001"]
+    assert ids(RunFilter(environment="production")) == []
+    today = date.today()
+    assert len(ids(RunFilter(since=today, until=today))) == 2 and ids(RunFilter(until=date(2000, 1, 1))) == []
