@@ -19,7 +19,6 @@ from typer.core import TyperCommand, TyperGroup
 from otcctl.cli.plugins import PluginGroup
 from otcctl.i18n import _
 
-
 _NAME_COLUMN = 26  # wider option names put their help on the next line
 
 
