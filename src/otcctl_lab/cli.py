@@ -44,9 +44,15 @@ def _say(console: Console, text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _fail(exc: OtcctlError) -> OtcctlError:
-    """The lab's errors go to otcctl's one error paragraph (``error: ...``) and its exit code."""
-    return exc
+def _fail(exc: OtcctlError) -> typer.Exit:
+    """The lab's errors as otcctl's one error paragraph (``error: ...``/``错误: ...``) and its exit code."""
+    from otcctl.cli.options import report_error
+
+    return typer.Exit(report_error(exc))
+
+
+def _fail_input(where: str | Path, message: str) -> typer.Exit:
+    return _fail(InputError.at(where, message))
 
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:
@@ -64,7 +70,7 @@ def _check_date(value: str | None) -> str | None:
     try:
         return parse_date(value).strftime("%Y%m%d")
     except ValueError:
-        raise InputError.at("--date", _("{value!r} is not a date; write YYYYMMDD or YYYY-MM-DD").format(
+        raise _fail_input("--date", _("{value!r} is not a date; write YYYYMMDD or YYYY-MM-DD").format(
             value=value)) from None
 
 
@@ -110,7 +116,7 @@ def up(
     date = _check_date(date)
     _check_network(network)
     if not inventory.is_file():
-        raise InputError.at(inventory, _("no such inventory file (give --inventory FILE)"))
+        raise _fail_input(inventory, _("no such inventory file (give --inventory FILE)"))
     try:
         lab = lab_up(LabOptions(directory=lab_dir, inventory=inventory, date=date, network=network, sshd=sshd,
                                 winrm_scheme=winrm, winrm_version=winrm_version))
@@ -144,7 +150,7 @@ def status(
     from otcctl_lab import lab_status
 
     if not lab_dir.is_dir():
-        raise InputError.at(lab_dir, _("no lab here (otcctl lab up --dir {dir} builds one)").format(dir=lab_dir))
+        raise _fail_input(lab_dir, _("no lab here (otcctl lab up --dir {dir} builds one)").format(dir=lab_dir))
     try:
         result = lab_status(lab_dir)
     except OtcctlError as exc:
@@ -180,7 +186,7 @@ def fault(
             _say(Console(), _("{host}: cleared {faults}.").format(host=host, faults=cleared))
             return
         if which is not None:
-            raise InputError.at(which, _("unexpected argument (only 'clear' takes a fault name)"))
+            raise _fail_input(which, _("unexpected argument (only 'clear' takes a fault name)"))
         params = faults.inject(lab.layout, lab.spec, host, name, service=service, seconds=seconds)
     except OtcctlError as exc:
         raise _fail(exc) from None
@@ -249,5 +255,5 @@ def _status_json(result: LabStatus) -> dict[str, object]:
 def _check_network(network: str) -> None:
     parts = network.split(".")
     if len(parts) != 3 or parts[0] != "127" or not all(p.isdigit() and int(p) <= 255 for p in parts):
-        raise InputError.at("--network", _("{value!r} is not a loopback network; give three octets starting "
+        raise _fail_input("--network", _("{value!r} is not a loopback network; give three octets starting "
                                            "with 127, e.g. 127.0.33").format(value=network))

@@ -134,7 +134,7 @@ def test_a_run_a_failure_a_resume_and_the_records_in_chinese(lab: Lab, tmp_path:
     assert code == 0, screen
     assert "[shell]" in screen, "the step's kind is shown, not eaten as markup"
     assert "陈七" in screen and "回答“是”（终端输入）" in screen
-    assert any("王五" in line and "继续运行" in line for line in screen.splitlines()), "who resumed"
+    assert "(王五) 继续运行" in screen, "who resumed"
     assert "失败 2 check-export" in screen and "通过 2 check-export" in screen
 
     code, screen = Screen(["run", "-h"], env).finish()
@@ -157,3 +157,15 @@ def test_an_ascii_terminal_does_not_crash(lab: Lab, tmp_path: Path) -> None:
         for args in (["runs"], ["list"], ["--lang", "zh", "-h"], ["show", "market-open"]):
             code, screen = Screen(args, env).finish()
             assert code == 0 and "internal error" not in screen and "Traceback" not in screen, screen
+
+
+def test_lab_status_json_says_every_host_is_up(lab: Lab) -> None:
+    import json
+
+    from tests.helpers import run_cli
+
+    done = run_cli("lab", "status", "--dir", str(lab.layout.root), "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert status["all_up"] is True and {h["id"] for h in status["hosts"]} >= {"M1", "M5"}
+    assert all(h["up"] for h in status["hosts"])

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from otcctl.cli.app import app
+from otcctl.cli.complete import complete_run_id
 from otcctl.cli.options import JsonOpt, json_out, write_printout
 from otcctl.errors import ExitCode, InputError
+from otcctl.i18n import _
 
 if TYPE_CHECKING:
     from otcctl.plan.build import Plan
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
              "otcctl verify 20261130-0715  # one run; prints its chain head\n"
              "otcctl verify --all --json  # for monitoring")
 def verify(
-    run_id: Annotated[str | None, typer.Argument(help="the run to check (default: every run, with --all)")] = None,
+    run_id: Annotated[str | None, typer.Argument(metavar="RUN_ID", help="the run to check (default: every run, with "
+                                                 "--all)", autocompletion=complete_run_id)] = None,
     every: Annotated[bool, typer.Option("--all", help="check every journal and the whole ledger")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -77,10 +80,12 @@ def _run_id(state: Path, given: str) -> str:
 @app.command(epilog="otcctl approve 20261130-0715 --comment 已核对  # from your own login, not the operator's\n"
              "otcctl approve 20261130-0715 --reject --comment 端口未起  # the step fails")
 def approve(
-    run_id: Annotated[str, typer.Argument(help="the run waiting for your review (see `otcctl runs`)")],
-    step: Annotated[str | None, typer.Option("--step", help="the step, when the run waits on more than one")] = None,
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run waiting for your review (see `otcctl runs`)",
+                                          autocompletion=complete_run_id)],
+    step: Annotated[str | None, typer.Option("--step", metavar="STEP",
+                                             help="the step, when the run waits on more than one")] = None,
     reject: Annotated[bool, typer.Option("--reject", help="refuse the step's result instead (the step fails)")] = False,
-    comment: Annotated[str, typer.Option("--comment", help="recorded with your review")] = "",
+    comment: Annotated[str, typer.Option("--comment", metavar="TEXT", help="recorded with your review")] = "",
 ) -> None:
     """Review a step as the second person (复核人) from your own login; the run records the OS account that did."""
     import os
@@ -120,9 +125,12 @@ def approve(
              "otcctl report 20261130-0715 --format html -o run.html\n"
              "otcctl report 20261130-0715 --format json  # for archiving")
 def report(
-    run_id: Annotated[str, typer.Argument(help="the run (see `otcctl runs`), or 'last'")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="pdf, html, md, text or json")] = "pdf",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to this file")] = None,
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="the run (see `otcctl runs`), or 'last'",
+                                          autocompletion=lambda incomplete: ["last", *complete_run_id(incomplete)])],
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="[pdf|html|md|text|json]",
+                                     help="pdf, html, md, text or json",
+                                     autocompletion=lambda: ["pdf", "html", "md", "text", "json"])] = "pdf",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="write to this file")] = None,
 ) -> None:
     """The filled record of a run: the checklist's columns with each step's actual result, answers and reviews."""
 
@@ -134,7 +142,7 @@ def report(
     from otcctl.run.replay import replay
 
     if fmt not in ("pdf", "html", "md", "text", "json"):
-        raise InputError.at("--format", f"{fmt!r} is not one of pdf, html, md, text, json")
+        raise InputError.at("--format", _("{value!r} is not one of pdf, html, md, text, json").format(value=fmt))
     state = state_dir()
     path = find_run(state, run_id)
     reading = read_journal(path)
@@ -149,7 +157,8 @@ def report(
         return
     write_printout(render_sheet(sheet, fmt), output, fmt, f"; chain head {chain.head}")  # type: ignore[arg-type]
     if chain.problem is not None:
-        typer.echo(f"warning: the hash chain is broken: {chain.problem}", err=True)
+        typer.echo(_("warning: {text}").format(text=_("the hash chain is broken: {problem}").format(
+            problem=chain.problem)), err=True)
 
 
 def _plan_of(story: Replay) -> Plan | None:

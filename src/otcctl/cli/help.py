@@ -19,6 +19,8 @@ from typer.core import TyperCommand, TyperGroup
 from otcctl.cli.plugins import PluginGroup
 from otcctl.i18n import _
 
+_NAME_COLUMN = 26  # wider option names put their help on the next line
+
 
 def examples(epilog: str | None) -> list[tuple[str, str]]:
     """The epilog's example lines as (command, comment)."""
@@ -86,13 +88,20 @@ def render_help(command: Any, ctx: Any) -> str:
             return
         console.print()
         console.print(title)
-        grid = Table.grid(padding=(0, 2), expand=False)
-        grid.add_column(no_wrap=True)
-        grid.add_column(overflow="fold")
-        left = max(len(r[0]) for r in rows)
+        left = min(max(len(r[0]) for r in rows), _NAME_COLUMN)
+
+        def new_grid() -> Table:
+            grid = Table.grid(padding=(0, 2), expand=False)
+            grid.add_column(width=left + 2, no_wrap=True)
+            grid.add_column(overflow="fold")
+            return grid
+
+        grid = new_grid()
         for name, text in rows:
-            if left > 30:
-                grid.add_row(Text("  " + name), Text(""))
+            if len(name) > left:  # a long option line: its help goes under it, aligned with the others
+                console.print(grid)
+                console.print(Text("  " + name), overflow="fold")
+                grid = new_grid()
                 grid.add_row(Text(""), Text(text))
             else:
                 grid.add_row(Text("  " + name), Text(text))

@@ -11,10 +11,10 @@ import typer
 from otcctl.cli import audit as _audit_commands  # noqa: F401 - registers verify, report, approve
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.options import choose_language, error_paragraph
-from otcctl.errors import ExitCode, InputError, OtcctlError
+from otcctl.cli.options import choose_language, error_paragraph, report_error
+from otcctl.errors import ExitCode, OtcctlError
 from otcctl.i18n import _, set_language
-from otcctl.output.messages import describe_problem, translate, translate_usage
+from otcctl.output.messages import translate_usage
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -37,12 +37,7 @@ def run_cli(args: list[str]) -> int:
             return _signal_code()
         return code
     except OtcctlError as exc:
-        if isinstance(exc, InputError):
-            for problem in exc.problems:
-                error_paragraph(describe_problem(problem))
-        else:
-            error_paragraph(translate(str(exc)))
-        return int(exc.exit_code)
+        return report_error(exc)
     except KeyboardInterrupt:
         _interrupted()
         return _signal_code()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from otcctl.cli.complete import complete_date, complete_param, complete_runbook
-from otcctl.errors import InputError
+from otcctl.errors import InputError, OtcctlError
 from otcctl.i18n import _
 
 if TYPE_CHECKING:
@@ -116,3 +116,15 @@ def choose_language(value: str) -> None:
     except ValueError:
         raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
             value=value)) from None
+
+
+def report_error(exc: OtcctlError) -> int:
+    """An otcctl error as one paragraph per problem on standard error; its exit code."""
+    from otcctl.output.messages import describe_problem, translate
+
+    if isinstance(exc, InputError):
+        for problem in exc.problems:
+            error_paragraph(describe_problem(problem))
+    else:
+        error_paragraph(translate(str(exc)))
+    return int(exc.exit_code)
