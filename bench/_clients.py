@@ -82,10 +82,28 @@ def fabric(spec: dict[str, Any]) -> int:
 
 
 def winrm(spec: dict[str, Any]) -> int:
-    """pywinrm's documented way: a Session, one run_cmd per command (each opens and closes a shell)."""
-    import winrm as pywinrm
+    """pywinrm's documented way: a Session, one run_cmd per command (each opens and closes a shell).
 
-    session = pywinrm.Session(spec["endpoint"], auth=(spec["user"], spec["password"]), transport="ntlm")
+    Over HTTPS it validates the certificate against ``ca_bundle`` and ``server_name``, as otcctl does.
+    """
+    import winrm as pywinrm
+    from winrm.transport import Transport
+
+    tls = {"server_cert_validation": "validate", "ca_trust_path": spec["ca_bundle"]} if spec.get("ca_bundle") else {}
+    if spec.get("server_name"):  # the certificate names the computer, the endpoint is an address
+        build = Transport.build_session
+
+        def build_for_name(transport: Any) -> Any:
+            fresh = transport.session is None
+            session = build(transport)
+            if fresh:
+                adapter: Any = session.get_adapter(transport.endpoint)
+                pool = adapter.poolmanager.connection_pool_kw
+                pool.update(assert_hostname=spec["server_name"], server_hostname=spec["server_name"])
+            return session
+
+        Transport.build_session = build_for_name  # type: ignore[method-assign,assignment]
+    session = pywinrm.Session(spec["endpoint"], auth=(spec["user"], spec["password"]), transport="ntlm", **tls)
     for _ in range(spec["commands"]):
         result = session.run_cmd(spec["command"])
         if result.status_code != 0:

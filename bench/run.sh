@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # otcctl side by side with the paramiko floor, Fabric, pyinfra and Ansible on a loopback fleet.
-#   bash bench/run.sh            # 7 runs of each case (several minutes)
+#   bash bench/run.sh            # 5 runs of each case after a warm-up (several minutes)
 #   bash bench/run.sh --quick    # one run each, smaller cases (well under a minute once the peers are installed)
 # The peers go into bench/.venv-peers (git-ignored), never into otcctl's own environment.
 # OTCBENCH_NETWORK (or OTCLAB_NETWORK) picks the lab's 127.0.N network, OTCBENCH_FLEET the 50 extra addresses.

@@ -29,7 +29,7 @@ def start_lab(directory: Path, *, avoid: tuple[str, ...] = ()) -> Lab:
     OTCLAB_NETWORK pins the first choice.
     """
     first = os.environ.get("OTCLAB_NETWORK", DEFAULT_NETWORK)
-    networks = [first, *(f"127.0.{n}" for n in range(1, 10))]
+    networks = [first, *(f"127.0.{n}" for n in range(1, 40))]  # 40-59 are the bench's
     return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks, avoid=avoid)
 
 

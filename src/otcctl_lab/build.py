@@ -194,7 +194,8 @@ def lab_up(options: LabOptions) -> Lab:
 
 
 def lab_up_on_free_network(
-    directory: Path, inventory: Path, networks: Iterable[str], *, avoid: Iterable[str] = ()
+    directory: Path, inventory: Path, networks: Iterable[str], *, avoid: Iterable[str] = (),
+    winrm_scheme: str = "https",
 ) -> Lab:
     """``lab_up`` on the first of ``networks`` whose ports are all free.
 
@@ -207,7 +208,8 @@ def lab_up_on_free_network(
         if network in skipped:
             continue
         try:
-            return lab_up(LabOptions(directory=directory, inventory=inventory, network=network))
+            return lab_up(LabOptions(directory=directory, inventory=inventory, network=network,
+                                     winrm_scheme=winrm_scheme))
         except PortsInUse as exc:
             busy = exc
     if busy is None:

@@ -51,7 +51,7 @@ def _fail(exc: OtcctlError) -> OtcctlError:
 
 def _one_of(value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise typer.BadParameter(f"give one of {', '.join(choices)}")
+        raise typer.BadParameter(_("give one of {choices}").format(choices=", ".join(choices)))
     return value
 
 
@@ -92,12 +92,14 @@ def up(
                                  help="Path of the OpenSSH server binary (default: found on PATH or /usr/sbin).")
     ] = None,
     winrm: Annotated[
-        str, typer.Option(help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
+        str, typer.Option(metavar="[https|http]",
+                          help="WinRM transport of M5/M6: 'https' (production's: 5986, lab CA, certificate "
                           "named after the host) or 'http' (5985, NTLM sealing).",
                           callback=lambda v: _one_of(v, ("https", "http")))
     ] = "https",
     winrm_version: Annotated[
-        str, typer.Option(help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
+        str, typer.Option(metavar="[2.0|3.0]",
+                          help="Whose default shell quotas M5/M6 enforce: WinRM '2.0' (5 shells per user) "
                           "or '3.0' (30).",
                           callback=lambda v: _one_of(v, ("2.0", "3.0")))
     ] = "3.0",
@@ -122,6 +124,13 @@ def up(
     else:
         _say(console, _("Lab up in {root}, data files for {date}.").format(root=lab.layout.root, date=lab.spec.date))
     _print_status(console, status)
+    if lab.spec.winrm_scheme == "https":
+        _say(console, _("WinRM: HTTPS on 5986, certificates issued by the lab CA {ca} to the host names (OTC-M5...); "
+                        "quotas of WinRM {version}").format(ca=lab.layout.pki_dir / "ca.pem",
+                                                           version=lab.spec.winrm_version))
+    else:
+        _say(console, _("WinRM: HTTP on 5985 with NTLM sealing; quotas of WinRM {version}").format(
+            version=lab.spec.winrm_version))
     _say(console, _("Inventory: {path}  (otcctl ... --inventory {path})").format(path=lab.inventory_path))
 
 
@@ -148,7 +157,8 @@ def status(
         raise typer.Exit(int(ExitCode.FAILED))
 
 
-@lab_app.command()
+@lab_app.command(epilog="otcctl lab fault M5 slow-stop --service OTCTranSZT  # a service that takes long to stop\n"
+                 "otcctl lab fault M5 clear  # end every fault of M5")
 def fault(
     host: Annotated[str, typer.Argument(help="Lab host, e.g. M5.")],
     name: Annotated[str, typer.Argument(help="The fault (see the list below), or 'clear'.")],
@@ -158,17 +168,19 @@ def fault(
     lab_dir: DirOption = Path("lab"),
 ) -> None:
     """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
-    slow-stop, stuck-stop-pending, dependents-running, dies-after-start, standby-mounted; 'clear' ends them."""
+    slow-stop, stuck-stop-pending, dependents-running, dies-after-start (Windows hosts; reboot-slow on
+    Linux too), standby-mounted, sudo-requiretty, sudo-1.6 (database hosts); 'clear' ends them."""
     from otcctl_lab import faults, open_lab
 
     try:
         lab = open_lab(lab_dir)
         if name == "clear":
             removed = faults.clear(lab.layout, lab.spec, host, which)
-            _say(Console(), f"{host}: cleared {', '.join(removed) if removed else 'nothing (no fault was set)'}.")
+            cleared = ", ".join(removed) if removed else _("nothing (no fault was set)")
+            _say(Console(), _("{host}: cleared {faults}.").format(host=host, faults=cleared))
             return
         if which is not None:
-            raise typer.BadParameter(f"unexpected argument {which!r} (only 'clear' takes a fault name)")
+            raise InputError.at(which, _("unexpected argument (only 'clear' takes a fault name)"))
         params = faults.inject(lab.layout, lab.spec, host, name, service=service, seconds=seconds)
     except OtcctlError as exc:
         raise _fail(exc) from None
@@ -210,6 +222,15 @@ def _print_status(console: Console, result: LabStatus) -> None:
     listeners = result.listeners_pid
     shown = _("pid {pid}").format(pid=listeners) if listeners else _("not running")
     _say(console, _("stand-in listeners: {state}").format(state=shown))
+    from otcctl_lab import faults
+    from otcctl_lab.layout import LabLayout
+
+    layout = LabLayout.at(result.root)
+    injected = [f"{h.id} {name}" + (f" ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else "")
+                for h in result.hosts for name, params in faults.current(layout, h.id).items()]
+    if injected:
+        _say(console, _("injected faults: {faults} ('otcctl lab fault HOST clear' ends them)").format(
+            faults="; ".join(injected)))
 
 
 def _status_json(result: LabStatus) -> dict[str, object]:

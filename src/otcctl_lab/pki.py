@@ -15,6 +15,7 @@ import datetime
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,8 @@ def write_ca(pki_dir: Path, label: str = "OTC lab CA") -> Path:
     cert_path, key_path = ca_files(pki_dir)
     private = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, label)])
-    now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
+        builder(subject, subject, private.public_key())
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                      content_commitment=False, key_encipherment=False, data_encipherment=False,
@@ -75,15 +69,8 @@ def issue_host_certificate(pki_dir: Path, host_name: str, stem: str) -> IssuedCe
     if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
         raise ValueError(f"{ca_key_path} is not the lab CA's EC key")
     private = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
     certificate = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host_name)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(private.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=30))
+        builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host_name)]), ca_cert.subject, private.public_key())
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(host_name)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
@@ -93,6 +80,22 @@ def issue_host_certificate(pki_dir: Path, host_name: str, stem: str) -> IssuedCe
     cert_path, key_path = pki_dir / f"{stem}.pem", pki_dir / f"{stem}.key"
     _write_pem(cert_path, key_path, certificate, private)
     return IssuedCertificate(cert_path, key_path, host_name)
+
+
+def builder(subject: Any, issuer: Any, public_key: Any, days: int = 30) -> Any:
+    """A certificate builder with subject, issuer, key, a random serial and ``days`` of validity."""
+    from cryptography import x509
+
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
 
 
 def _write_pem(cert_path: Path, key_path: Path, certificate: object, private: object) -> None:

@@ -23,6 +23,7 @@ from otcctl_lab.cli import lab_app
 from otcctl_lab.layout import loopback_address
 from otcctl_lab.proc import descendants, pid_alive, port_open, read_pid, ssh_banner, wait_until
 from tests.conftest import PRODUCTION_INVENTORY, start_lab
+from tests.helpers import run_cli
 
 LINUX_HOSTS = ("M1", "M2", "M3", "M4")
 
@@ -231,11 +232,11 @@ def test_up_refuses_a_directory_that_is_not_a_lab(tmp_path: Path) -> None:
 
 
 def test_missing_sshd_is_one_paragraph_with_the_install_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(lab_app, ["up", "--dir", str(tmp_path / "lab"), "--sshd", "/nonexistent/sshd",
-                                          "--inventory", str(PRODUCTION_INVENTORY)])
-    assert result.exit_code == 1
-    assert "apt-get install openssh-server" in result.output
-    assert "Traceback" not in result.output
+    done = run_cli("lab", "up", "--dir", str(tmp_path / "lab"), "--sshd", "/nonexistent/sshd",
+                   "--inventory", str(PRODUCTION_INVENTORY))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: ") and "apt-get install openssh-server" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
     assert not (tmp_path / "lab").exists()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from otcctl.model.yamlsource import load_yaml
 from otcctl.plan.prepare import PlanRequest
 from otcctl.run.confirm import Answer, ConfirmRequest, How
 from otcctl.run.events import RunResult, StepResult
@@ -30,13 +31,13 @@ from otcctl_lab.errors import LabError
 from otcctl_lab.layout import RUNNING, STOPPED, read_state, write_state
 from otcctl_lab.power import set_service
 from tests.conftest import PRODUCTION_INVENTORY
-from tests.helpers import RUNBOOKS
+from tests.helpers import RUNBOOKS, run_cli
 
 
 def start_private_lab(directory: Path, **options: Any) -> Lab:
     """A lab of this module's own, on the first free loopback network."""
     first = os.environ.get("OTCLAB_NETWORK", "127.0.0")
-    for network in dict.fromkeys([first, *(f"127.0.{n}" for n in range(40, 60))]):
+    for network in dict.fromkeys([first, *(f"127.0.{n}" for n in range(60, 80))]):  # clear of the bench's 40-59
         try:
             return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network, **options))
         except PortsInUse:
@@ -86,10 +87,11 @@ class StopOnFailure:
         return [r.step_id for r in self.asked if r.purpose == "rollback"]
 
 
-def run(lab: Lab, name: str, inventory: Path | None = None, **params: str) -> tuple[RunResult, StopOnFailure]:
+def run(lab: Lab, name: str, inventory: Path | None = None, runbooks: Path = RUNBOOKS,
+        **params: str) -> tuple[RunResult, StopOnFailure]:
     day = datetime.strptime(lab.spec.date, "%Y%m%d").date()
     operator = StopOnFailure()
-    request = RunRequest(PlanRequest(name, params, day, inventory or lab.inventory_path, RUNBOOKS),
+    request = RunRequest(PlanRequest(name, params, day, inventory or lab.inventory_path, runbooks),
                          Operator.current("演练"), allow_non_trading_day=True)
     state = lab.layout.root / "otcctl-state"
     return start_run(request, state, operator, []), operator
@@ -117,6 +119,15 @@ def test_fault_cli_sets_and_clears_and_refuses_what_does_not_fit(lab_state: Lab)
         with pytest.raises(LabError, match=message):
             faults.inject(layout, spec, host, fault, service=service)
     assert faults.clear(layout, spec, "M5") == ["slow-stop"]
+    root = str(layout.root)
+    done = run_cli("lab", "fault", "M5", "dies-after-start", "--service", "RS", "--seconds", "2", "--dir", root)
+    assert done.returncode == 0 and "M5: dies-after-start (service=RS, seconds=2)" in done.stdout
+    assert faults.current(layout, "M5") == {"dies-after-start": {"service": "RS", "seconds": 2.0}}
+    assert "injected faults: M5 dies-after-start (seconds=2.0, service=RS)" in run_cli(
+        "lab", "status", "--dir", root).stdout.replace("\n", " ")
+    refused = run_cli("lab", "fault", "M3", "standby-mounted", "--dir", root)
+    assert refused.returncode != 0 and "applies to a database host" in refused.stderr
+    assert "cleared dies-after-start" in run_cli("lab", "fault", "M5", "clear", "--dir", root).stdout
 
 
 def test_dependents_running_stops_the_step_at_once_with_error_1051(lab_state: Lab) -> None:
@@ -195,9 +206,26 @@ def test_slow_reboot_and_503_while_starting_are_waited_for(lab_state: Lab) -> No
     faults.inject(lab_state.layout, lab_state.spec, "M5", "winrm-503-while-starting", seconds=6)
     faults.inject(lab_state.layout, lab_state.spec, "M1", "reboot-slow", seconds=8)
     result, _ = run(lab_state, "monthly-restart", stop_at="00:00")
-    reboot = step(result, "reboot-servers")
-    assert reboot.outcome == "passed", reasons(reboot)
+    reboot, db_reboot = step(result, "reboot-other-servers"), step(result, "reboot-db-servers")
+    assert reboot.outcome == "passed" and db_reboot.outcome == "passed", (reasons(reboot), reasons(db_reboot))
     m5 = next(t for t in reboot.targets if t.host == "M5")
-    m1 = next(t for t in reboot.targets if t.host == "M1")
+    m1 = next(t for t in db_reboot.targets if t.host == "M1")
     assert m5.duration >= 12 + 6 and m1.duration >= 8, (m5.duration, m1.duration)
     assert result.outcome == "passed", [(s.step_id, s.outcome) for s in result.steps]
+
+
+def test_a_held_reboot_fails_the_reboot_step_when_the_host_never_goes_down(lab_state: Lab, tmp_path: Path) -> None:
+    """monthly-restart's own reboot step, on M5 only and with 10 s instead of the default 5 min to go down."""
+    book = load_yaml(RUNBOOKS / "monthly-restart.yaml").data  # otcctl's YAML: `no:` is a key, not False
+    reboot = next(s for s in book["steps"] if s["id"] == "reboot-other-servers")
+    book["steps"] = [{**reboot, "targets": ["M5"], "down_timeout": "10s"}]
+    book.pop("params", None)
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    (folder / "monthly-restart.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+    faults.inject(lab_state.layout, lab_state.spec, "M5", "reboot-held")
+    result, _ = run(lab_state, "monthly-restart", runbooks=folder)
+    step_result = step(result, "reboot-other-servers")
+    assert result.outcome == "failed" and step_result.outcome == "failed"
+    assert "did not go down" in reasons(step_result) and "holding the shutdown" in reasons(step_result)
+    assert 10 <= step_result.targets[0].duration < 40

@@ -18,13 +18,13 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from otcctl.connectors.base import CommandOutput, SqlFailed
+from otcctl.connectors.base import CommandOutput, Observe, Shell, SqlFailed
 from otcctl.connectors.oracle import (
     OracledbRunner,
     SqlplusRunner,
@@ -219,8 +219,19 @@ class LocalBash:
         self.env.pop("NLS_LANG", None)
         self.commands: list[str] = []
 
-    def run(self, command: str, timeout: float) -> CommandOutput:
+    def run(
+        self,
+        command: str,
+        timeout: float,
+        *,
+        cancel: threading.Event | None = None,
+        shell: Shell | None = None,
+        observe: Observe | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> CommandOutput:
         self.commands.append(command)
+        if on_sent is not None:
+            on_sent()
         started = time.monotonic()
         try:
             done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=timeout,

@@ -166,12 +166,11 @@ def test_confirmation_without_terminal_stops_clearly(lab: Lab, tmp_path: Path) -
     assumption: A06
 """)
     result = otcctl(tmp_path / "s", "run", "needs-person", "--runbooks", str(books), "-i", str(lab.inventory_path))
-    assert result.returncode == 1
-    assert "no terminal" in result.stdout + result.stderr
+    assert result.returncode == 2  # refused before it starts: no journal, a line in the refusal log
+    assert "no terminal" in result.stdout + result.stderr and "--assume-yes" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    (journal,) = journals(tmp_path / "s")
-    finished = next(r for r in records(journal) if r["type"] == "step-finished")
-    assert finished["outcome"] == "failed" and "--assume-yes" in finished["reason"]
+    assert not journals(tmp_path / "s")
+    assert "needs-person" in (tmp_path / "s" / "refusals.jsonl").read_text(encoding="utf-8")
 
 
 def test_assume_yes_is_recorded_as_pre_approval(lab: Lab, tmp_path: Path) -> None:
@@ -334,7 +333,9 @@ def test_time_gate_waits_with_a_countdown_in_shanghai_time(lab: Lab, tmp_path: P
     ahead = (now + timedelta(minutes=1)).strftime("%H:%M")
     refused = otcctl(tmp_path / "s1", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
                      "-p", f"at={ahead}", "--no-wait", env={"TZ": "America/New_York"})
-    assert refused.returncode == 1 and f"before {ahead}" in refused.stdout and "--no-wait" in refused.stdout
+    # refused before anything is done (preflight), not at the gate after the steps before it
+    assert refused.returncode == 2 and f"not before {ahead}" in refused.stderr and "--no-wait" in refused.stderr
+    assert not journals(tmp_path / "s1")
     behind = (now - timedelta(minutes=1)).strftime("%H:%M") if now.hour or now.minute else "00:00"
     passed = otcctl(tmp_path / "s2", "run", "gated", "--runbooks", str(books), "-i", str(lab.inventory_path),
                     "-p", f"at={behind}", "--no-wait", "--json", env={"TZ": "America/New_York"})
@@ -347,7 +348,7 @@ def test_wait_gate_counts_down_and_passes_at_the_time() -> None:
 
     from otcctl.plan.prepare import PlanRequest, prepare_plan
     from otcctl.steps.base import StepContext
-    from otcctl.steps.gates import wait_for_gate
+    from otcctl.steps.time_gate import wait_for_gate
 
     plan = prepare_plan(PlanRequest("monthly-restart", {"stop_at": "16:00"}, run_date=None))
     gate = next(p for p in plan.steps if p.kind == "time_gate")

@@ -46,7 +46,8 @@ def _free_network() -> str:
     """The first loopback /24 whose .15/.16 WinRM and service ports are free (other test runs may hold some)."""
     import socket
 
-    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *(f"127.0.{n}" for n in range(70, 90))]
+    spread = [f"127.0.{70 + (os.getpid() + n) % 20}" for n in range(20)]  # concurrent sessions start apart
+    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *spread]
     for network in candidates:
         probes = []
         try:
@@ -214,7 +215,7 @@ def test_cancel_terminates_the_remote_command_at_once(estate: Estate) -> None:
     cancel = threading.Event()
     threading.Timer(1.0, cancel.set).start()
     out = estate.connector().run("ping -n 600 127.0.0.1", timeout=60, cancel=cancel)
-    assert out.timed_out and out.duration < 3.5
+    assert out.cancelled and not out.timed_out and out.kill_delivered and out.duration < 3.5
     record = next(r for r in reversed(estate.m5.commands()) if r.command == "ping -n 600 127.0.0.1")
     assert record.end_reason == "terminated"
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from otcctl import __version__
+from otcctl.cli.help import OtcctlGroup
 from otcctl.cli.options import (
     DateOpt,
     FormatOpt,
@@ -22,22 +23,22 @@ from otcctl.cli.options import (
     NameArg,
     ParamOpt,
     RunbooksOpt,
+    choose_language,
     error_paragraph,
     json_out,
     plan_request,
     warn_if_closed,
     write_printout,
 )
-from otcctl.cli.plugins import PluginGroup
 from otcctl.errors import ExitCode, InputError
 from otcctl.i18n import _
-from otcctl.output.messages import describe_problem
+from otcctl.output.messages import describe_problem, translate
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 app = typer.Typer(
     name="otcctl",
-    cls=PluginGroup,
+    cls=OtcctlGroup,
     help="Run the OTC trading system's operations manual as runbooks: preview, print, execute, record.",
     epilog="otcctl list  # the runbooks\n"
     "otcctl dry-run market-open --date 2026-12-01  # what a run would do, connecting nowhere\n"
@@ -55,14 +56,8 @@ def _version(value: bool) -> None:
 
 
 def _language(value: str | None) -> str | None:
-    from otcctl.i18n import set_language
-
     if value is not None:
-        try:
-            set_language(value)
-        except ValueError:
-            raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
-                value=value)) from None
+        choose_language(value)
     return value
 
 
@@ -93,13 +88,20 @@ def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> Non
     from otcctl.model.load import load_runbook
     from otcctl.output.plan_view import print_list, runbook_summary
 
-    loaded = [load_runbook(path) for path in locate.all_runbooks(runbooks)]
+    loaded, broken = [], []
+    for path in locate.all_runbooks(runbooks):
+        try:
+            loaded.append(load_runbook(path))
+        except InputError as exc:  # one bad runbook never hides the others
+            broken.append(exc)
     if as_json:
         json_out([runbook_summary(item) for item in loaded])
-        return
-    from otcctl.output.console import make_console
+    else:
+        from otcctl.output.console import make_console
 
-    print_list(make_console(), loaded)
+        print_list(make_console(), loaded)
+    if broken:
+        raise InputError([problem for exc in broken for problem in exc.problems])
 
 
 @app.command(epilog="otcctl show market-open  # the steps in the manual's columns\n"
@@ -148,7 +150,7 @@ def validate(
         for problem in report.problems:
             error_paragraph(describe_problem(problem))
         for warning in report.warnings:
-            sys.stderr.write(f"warning: {warning}\n")
+            sys.stderr.write(_("warning: {text}").format(text=translate(str(warning))) + "\n")
     if report.problems:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

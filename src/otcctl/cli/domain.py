@@ -176,7 +176,10 @@ def calendar_create(
         console.print(_("dry run: nothing written; without --dry-run this writes {target}").format(target=target),
                       markup=False)
         return
-    write_year(derived, target)
+    try:
+        write_year(derived, target)
+    except OSError as exc:
+        raise InputError.at(target, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
     written = TradingCalendar(target.parent)
     calendar_view.print_year(console, written, year, heading=f"{year} 年交易日历 written to {target}")
     console.print(_("wrote {target}: {trading} trading days, {closed} closed weekdays. Have it reviewed against "

@@ -16,6 +16,7 @@ from typing import Any
 
 from typer.core import TyperCommand, TyperGroup
 
+from otcctl.cli.plugins import PluginGroup
 from otcctl.i18n import _
 
 
@@ -142,9 +143,12 @@ def render_help(command: Any, ctx: Any) -> str:
 
 
 def _terminal_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     try:
-        return int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
-    except (ValueError, OSError):
+        return os.get_terminal_size().columns
+    except OSError:
         return 80
 
 
@@ -173,8 +177,8 @@ def _get_command(original: Callable[[Any, str], Any]) -> Callable[[Any, Any, str
     return get_command
 
 
-class OtcctlGroup(TyperGroup):
-    """The root group: its own help page and its sub-commands' are otcctl's."""
+class OtcctlGroup(PluginGroup):
+    """The root group: plugins mounted on first use; its own help page and its sub-commands' are otcctl's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -10,10 +11,10 @@ import typer
 from otcctl.cli import audit as _audit_commands  # noqa: F401 - registers verify, report, approve
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
-from otcctl.cli.options import error_paragraph
+from otcctl.cli.options import choose_language, error_paragraph
 from otcctl.errors import ExitCode, InputError, OtcctlError
-from otcctl.i18n import _
-from otcctl.output.messages import describe_problem, translate_usage
+from otcctl.i18n import _, set_language
+from otcctl.output.messages import describe_problem, translate, translate_usage
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,21 +26,26 @@ def run_cli(args: list[str]) -> int:
     """Run otcctl with these arguments; the exit code (0 ok, 1 failed, 2 bad input, 130 interrupted)."""
     _tolerant_streams()
     try:
+        set_language(None)  # each invocation decides afresh: --lang, else $OTCCTL_LANG, else the locale
         _language_from(args)
         _mount_subcommands()
         command = typer.main.get_command(app)
         result = command.main(args=args, prog_name="otcctl", standalone_mode=False)
-        return result if isinstance(result, int) else 0
+        code = result if isinstance(result, int) else 0
+        if code == ExitCode.INTERRUPTED:  # Typer turns any KeyboardInterrupt into 130
+            _interrupted()
+            return _signal_code()
+        return code
     except OtcctlError as exc:
         if isinstance(exc, InputError):
             for problem in exc.problems:
                 error_paragraph(describe_problem(problem))
         else:
-            error_paragraph(_(str(exc)))
+            error_paragraph(translate(str(exc)))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _interrupted()
-        return int(ExitCode.INTERRUPTED)
+        return _signal_code()
     except Exception as exc:
         handled = _click_exception(exc)
         if handled is not None:
@@ -78,13 +84,19 @@ def _click_exception(exc: Exception) -> int | None:
 
 
 def _interrupted() -> None:
-    sys.stderr.write(_("interrupted; the journal records where the run stopped (otcctl runs)") + "\n")
+    with contextlib.suppress(OSError):
+        sys.stderr.write(_("interrupted; the journal records where the run stopped (otcctl runs)") + "\n")
+
+
+def _signal_code() -> int:
+    """130 for Ctrl-C, 129 when the terminal was closed (SIGHUP), 143 for SIGTERM."""
+    from otcctl.run.signals import exit_code
+
+    return exit_code() or int(ExitCode.INTERRUPTED)
 
 
 def _language_from(args: list[str]) -> None:
     """``--lang`` decides before anything is parsed, so usage errors and help speak it too."""
-    from otcctl.i18n import set_language
-
     for index, word in enumerate(args):
         if word == "--":
             break
@@ -94,11 +106,7 @@ def _language_from(args: list[str]) -> None:
         elif word.startswith("--lang="):
             value = word.partition("=")[2]
         if value is not None:
-            try:
-                set_language(value)
-            except ValueError:
-                raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
-                    value=value)) from None
+            choose_language(value)
 
 
 def _tolerant_streams() -> None:

@@ -105,3 +105,14 @@ def warn_if_closed(plan: Any) -> None:
     warning = closed_day_warning(plan)
     if warning:
         sys.stderr.write(_("warning: {text}").format(text=warning) + "\n")
+
+
+def choose_language(value: str) -> None:
+    """``--lang zh|en``: messages and help in that language from now on."""
+    from otcctl.i18n import set_language
+
+    try:
+        set_language(value)
+    except ValueError:
+        raise InputError.at("--lang", _("{value!r} is not a language otcctl speaks; use zh or en").format(
+            value=value)) from None

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from otcctl.cli.help import OtcctlGroup
 from otcctl.errors import OtcctlError
 from otcctl.i18n import N_, _
 
@@ -27,7 +27,7 @@ PLUGINS: dict[str, tuple[str, str]] = {
 }
 
 
-class PluginGroup(OtcctlGroup):
+class PluginGroup(TyperGroup):
     """The top-level group: resolves a plugin's name to its real commands on first use."""
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:

@@ -70,7 +70,7 @@ def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
         renderer = ConsoleRenderer(make_console())
         listeners = [renderer]
     if assume_yes:
-        confirmer: Any = AssumeYesConfirmer()
+        confirmer: Any = AssumeYesConfirmer(live=TerminalConfirmer(renderer.prompt) if sys.stdin.isatty() else None)
     elif sys.stdin.isatty():
         confirmer = TerminalConfirmer(renderer.prompt)
     else:

@@ -9,6 +9,7 @@ failed verdict, never a stray traceback.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -29,9 +30,19 @@ class UnsupportedStep(OtcctlError):
     """This version of otcctl cannot execute the step here (the dry run still shows it)."""
 
 
+Shell = Literal["cmd", "powershell"]
+Observe = Callable[[Literal["stdout", "stderr"], bytes], None]
+
+
 @dataclass(frozen=True)
 class CommandOutput:
-    """What a command did: exit code (None when it never finished), output tails, time taken."""
+    """What a command did: exit code (None when it never finished), output tails, time taken.
+
+    ``lost``: the connection died before the exit status came back, so nobody knows how the
+    command ended. ``cancelled``: stopped because the operator interrupted. ``kill_delivered``:
+    after a timeout or cancel, whether the stop reached the host (None when none was needed).
+    ``truncated``: only the tail of the output is kept here (the whole was judged, see ``judged``).
+    """
 
     exit_code: int | None
     stdout: str
@@ -39,6 +50,9 @@ class CommandOutput:
     duration: float
     timed_out: bool = False
     truncated: bool = False
+    lost: bool = False
+    cancelled: bool = False
+    kill_delivered: bool | None = None
 
     @property
     def failed(self) -> bool:
@@ -54,18 +68,24 @@ class FileStat:
     mtime: float
 
 
-Shell = Literal["cmd", "powershell"]
-
-
 class CommandRunner(Protocol):
     """Runs commands on one host."""
 
     def run(
-        self, command: str, timeout: float, *, cancel: threading.Event | None = None, shell: Shell | None = None
+        self,
+        command: str,
+        timeout: float,
+        *,
+        cancel: threading.Event | None = None,
+        shell: Shell | None = None,
+        observe: Observe | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> CommandOutput:
-        """Run ``command``; past ``timeout`` seconds or once ``cancel`` is set, stop it on the host.
+        """Run ``command``; past ``timeout`` seconds, or once ``cancel`` is set, stop it on the host.
 
-        ``shell`` picks the Windows interpreter; a POSIX host refuses any value but None.
+        ``shell`` chooses cmd.exe or PowerShell on Windows hosts; other hosts refuse it.
+        ``observe`` is handed every chunk of raw output as it arrives (the whole output, in order).
+        ``on_sent`` is called once the command has left for the host (before its output comes back).
         """
         ...
 
@@ -99,8 +119,17 @@ class SqlResult:
 class SqlRunner(Protocol):
     """Runs one query with bind variables against a database."""
 
-    def query(self, sql: str, binds: dict[str, str], timeout: float, max_rows: int) -> SqlResult:
-        """Execute and fetch up to ``max_rows`` rows; errors raise SqlFailed."""
+    def query(
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> SqlResult:
+        """Execute and fetch up to ``max_rows`` rows; past ``timeout`` or on ``cancel`` stop; errors raise SqlFailed."""
         ...
 
     def close(self) -> None:
@@ -115,4 +144,4 @@ class SqlFailed(OtcctlError):
 def tail(data: bytes, encoding: str, limit: int = OUTPUT_LIMIT) -> tuple[str, bool]:
     """The last ``limit`` bytes decoded, and whether anything was cut."""
     cut = len(data) > limit
-    return data[-limit:].decode(encoding, errors="replace"), cut
+    return data[-limit:].decode(encoding, errors="backslashreplace"), cut  # undecodable bytes kept, escaped

@@ -16,6 +16,7 @@ import contextlib
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from otcctl.connectors.base import SqlFailed, SqlResult
@@ -50,13 +51,32 @@ class OracledbRunner:
             f"(python-oracledb {self.mode} mode)"
         )
 
-    def query(self, sql: str, binds: dict[str, str], timeout: float, max_rows: int) -> SqlResult:
-        """Execute with bind variables under a call timeout, fetch at most ``max_rows`` rows."""
+    def query(
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> SqlResult:
+        """Execute with bind variables under a call timeout, fetch at most ``max_rows`` rows.
+
+        On ``cancel`` the running call is broken off (``connection.cancel()``, an Oracle break).
+        """
         started = time.monotonic()
         connection = self._connect(timeout)
+        finished = threading.Event()
+        if cancel is not None:
+            threading.Thread(
+                target=_break_on_cancel, args=(connection, cancel, finished), name="otcctl-oracle-cancel", daemon=True
+            ).start()
         try:
             connection.call_timeout = max(1, int(timeout * 1000))
             with connection.cursor() as cursor:
+                if on_sent is not None:
+                    on_sent()
                 cursor.execute(sql.strip().rstrip(";"), binds)
                 if cursor.description is None:
                     raise SqlFailed(f"{self.where()}: the statement returned no rows to judge (not a query)")
@@ -67,7 +87,11 @@ class OracledbRunner:
         except Exception as exc:
             if not _healthy(connection):  # lost or timed out: the next query starts a new session
                 self.close()
+            if cancel is not None and cancel.is_set():
+                raise SqlFailed(f"{self.where()}: interrupted by the operator; the query was broken off") from None
             raise SqlFailed(self._explain(exc, timeout, connecting=False)) from None
+        finally:
+            finished.set()
         return SqlResult(columns=columns, rows=rows, duration=time.monotonic() - started)
 
     def close(self) -> None:
@@ -219,6 +243,15 @@ class OracledbRunner:
         if self.password is not None and self.password.reveal():
             text = text.replace(self.password.reveal(), "***")
         return text
+
+
+def _break_on_cancel(connection: Any, cancel: threading.Event, finished: threading.Event) -> None:
+    while not finished.is_set():
+        if cancel.wait(0.2):
+            if not finished.is_set():
+                with contextlib.suppress(Exception):
+                    connection.cancel()
+            return
 
 
 def _healthy(connection: Any) -> bool:

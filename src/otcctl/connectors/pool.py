@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from otcctl.connectors.base import CommandRunner, FileReader, SqlRunner, UnsupportedStep
 from otcctl.model.inventory import Inventory
-from otcctl.secrets import Masker, lookup_password
+from otcctl.secrets import Masker, SecretMissing, lookup_password
 
 
 class Connections:
@@ -39,6 +40,26 @@ class Connections:
             self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
         for database_id in sorted(database_ids):
             self._secret(("db", database_id), self.inventory.databases[database_id].credential)
+
+    def prepare_notification(self, channels: Collection[str]) -> None:
+        """The SMTP password and the webhook URL, looked up and masked before the first record.
+
+        A notify step would otherwise look them up only when it runs: a journal written before
+        it could not mask them, and a missing one would be found after the run had begun.
+        """
+        config = self.inventory.notification
+        if "email" in channels and config.smtp_credential is not None:
+            self._secret(("notify", "smtp"), config.smtp_credential)
+        if "webhook" in channels and config.webhook_url_env:
+            url = self.environ.get(config.webhook_url_env, "").strip()
+            if not url:
+                raise SecretMissing(
+                    f"the environment variable {config.webhook_url_env}, which holds the webhook URL of the "
+                    "notify steps, is not set; export it in the shell that runs otcctl"
+                )
+            from otcctl.connectors.notify.webhook import register_url
+
+            register_url(url, self.masker)
 
     def _secret(self, key: tuple[str, str], credential: object) -> Any:
         if key not in self._secrets:

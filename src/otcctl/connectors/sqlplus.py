@@ -13,7 +13,9 @@ query sees a real bind variable. The output settings are the ones SQL*Plus 10g h
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections.abc import Callable
 
 from otcctl.connectors.base import CommandOutput, CommandRunner, SqlFailed, SqlResult
 from otcctl.connectors.sqlplus_output import (
@@ -130,11 +132,20 @@ class SqlplusRunner:
         """The exact command :meth:`query` would send (the dry run shows this)."""
         return sqlplus_command(self.command, sql, binds)
 
-    def query(self, sql: str, binds: dict[str, str], timeout: float, max_rows: int) -> SqlResult:
+    def query(
+        self,
+        sql: str,
+        binds: dict[str, str],
+        timeout: float,
+        max_rows: int,
+        *,
+        cancel: threading.Event | None = None,
+        on_sent: Callable[[], None] | None = None,
+    ) -> SqlResult:
         """Run one query; rows beyond ``max_rows`` are dropped; every failure is SqlFailed."""
         command = self.command_for(sql, binds)
         started = time.monotonic()
-        output = self.runner.run(command, timeout)
+        output = self.runner.run(command, timeout, cancel=cancel, on_sent=on_sent)
         duration = time.monotonic() - started
         self._check(output, timeout)
         try:
@@ -153,6 +164,11 @@ class SqlplusRunner:
     def _check(self, output: CommandOutput, timeout: float) -> None:
         """Turn a failed or unusable run into one paragraph naming the cause and what to do."""
         where = self._where()
+        if output.cancelled:
+            stopped = "stopped on the host" if output.kill_delivered else "NOT confirmed stopped on the host"
+            raise SqlFailed(f"{where}: interrupted by the operator; the query was {stopped}")
+        if output.lost:
+            raise SqlFailed(f"{where}: the connection was lost before sqlplus finished; no result to judge")
         if output.timed_out:
             raise SqlFailed(f"{where}: no result within {timeout:g} s; the query was stopped on the host")
         if output.truncated:

@@ -21,6 +21,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, cast
 
 from otcctl.connectors.base import (
@@ -28,6 +29,7 @@ from otcctl.connectors.base import (
     CommandOutput,
     CommandRunner,
     ConnectionFailed,
+    Observe,
     Shell,
     UnsupportedStep,
 )
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
     from winrm.protocol import Protocol
 
     from otcctl.secrets import Secret
-
 
 ServiceState = Literal["running", "stopped", "start_pending", "stop_pending", "unknown"]
 READ_TIMEOUT_SECONDS = 30
@@ -63,8 +64,9 @@ class WinrmConnector:
         self.codepage = codepage_for(host.encoding)
         self._password = password
 
-    def run(self, command: str, timeout: float, *, shell: Shell | None = None,
-            cancel: threading.Event | None = None) -> CommandOutput:
+    def run(self, command: str, timeout: float, *, cancel: threading.Event | None = None,
+            shell: Shell | None = None, observe: Observe | None = None,
+            on_sent: Callable[[], None] | None = None) -> CommandOutput:
         """Run ``command``; past ``timeout`` seconds (or once ``cancel`` is set) it is terminated on the host.
 
         Both end as ``timed_out``, like the SSH connector. With ``cancel`` the output is polled
@@ -79,7 +81,7 @@ class WinrmConnector:
         except Exception as exc:
             raise self._failure(exc, "opening a remote shell") from None
         try:
-            return self._execute(protocol, shell_id, line, started + timeout, started, cancel)
+            return self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe, on_sent)
         finally:
             try:
                 protocol.close_shell(shell_id)
@@ -90,20 +92,26 @@ class WinrmConnector:
         """Nothing stays open between runs; present for the CommandRunner protocol."""
 
     def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float, started: float,
-                 cancel: threading.Event | None) -> CommandOutput:
+                 cancel: threading.Event | None, observe: Observe | None,
+                 on_sent: Callable[[], None] | None = None) -> CommandOutput:
         from winrm.exceptions import WinRMOperationTimeoutError
 
         try:
             command_id = protocol.run_command(shell_id, line)
         except Exception as exc:
             raise self._failure(exc, "starting the command") from None
+        if on_sent is not None:
+            on_sent()
         stdout, stderr = bytearray(), bytearray()
         exit_code: int | None = None
-        timed_out = truncated = False
+        timed_out = truncated = cancelled = False
         longest = CANCEL_POLL_SECONDS if cancel is not None else MAX_OPERATION_SECONDS
         while exit_code is None:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or (cancel is not None and cancel.is_set()):
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
+            if remaining <= 0:
                 timed_out = True
                 break
             protocol.operation_timeout_sec = max(1, min(longest, int(remaining)))
@@ -113,14 +121,21 @@ class WinrmConnector:
                 continue
             except Exception as exc:
                 raise self._failure(exc, "while the command ran (it may or may not have finished)") from None
+            if observe is not None:
+                if out:
+                    observe("stdout", out)
+                if err:
+                    observe("stderr", err)
             truncated |= _keep_tail(stdout, out) | _keep_tail(stderr, err)
             exit_code = code if done else None
         note = ""
+        kill_delivered: bool | None = True if (timed_out or cancelled) else None
         try:
             protocol.cleanup_command(shell_id, command_id)
         except Exception as exc:
-            if timed_out:
-                note = f"\notcctl: the host did not confirm the timed-out command stopped: {self._scrub(str(exc))}\n"
+            if timed_out or cancelled:
+                kill_delivered = False
+                note = f"\notcctl: the host did not confirm the stopped command ended: {self._scrub(str(exc))}\n"
         return CommandOutput(
             exit_code=exit_code,
             stdout=decode_output(bytes(stdout[-OUTPUT_LIMIT:]), self.host.encoding, cut=len(stdout) > OUTPUT_LIMIT),
@@ -129,6 +144,8 @@ class WinrmConnector:
             duration=time.monotonic() - started,
             timed_out=timed_out,
             truncated=truncated,
+            cancelled=cancelled,
+            kill_delivered=kill_delivered,
         )
 
     def _protocol(self, read_timeout: int) -> Protocol:
@@ -188,6 +205,8 @@ class WinrmConnector:
             message = why.rejected_message(where, user, self.settings.auth, self.label, server_name)
         elif isinstance(exc, WSManFaultError) and str(exc.wsman_fault_code) == "5":
             message = why.access_denied_message(where, user, self.label)
+        elif isinstance(exc, WSManFaultError) and str(exc.wsman_fault_code) == str(why.QUOTA_LIMIT):
+            message = why.quota_message(where, user, self.label, exc.reason.strip())
         elif isinstance(exc, WSManFaultError):
             message = f"{where} refused {doing}: {exc.reason.strip()} (WS-Management fault {exc.wsman_fault_code})"
         elif isinstance(exc, WinRMTransportError) and exc.code == 503:

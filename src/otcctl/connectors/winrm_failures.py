@@ -31,6 +31,8 @@ SC_REFUSALS: dict[int, str] = {
        "Administrators group there (Remote Management Users may connect but not start or stop services)",
     1051: "Windows refused to stop {service} because other running services depend on it (error 1051); "
           "stop the dependent services first (sc enumdepend {service} lists them), then this one",
+    1053: "{service} did not answer the Service Control Manager in time (error 1053): it hangs while starting "
+          "or stopping; read its log on {host} before trying again",
     1058: "{service} is disabled on {host} (error 1058); set its start type (sc config {service} start= demand) "
           "before starting it",
     1060: "no service named {service} is installed on {host} (error 1060); check windows_service in the inventory",
@@ -85,6 +87,16 @@ def access_denied_message(where: str, user: str, label: str) -> str:
             f"shell (Access is denied, WS-Management fault 5). On {label}, add {user} to the local Administrators "
             "group, or grant it in WinRM's RootSDDL (winrm configSDDL default, Execute); membership of "
             "Remote Management Users alone is not enough for the cmd shell")
+
+
+QUOTA_LIMIT = 2150859173  # WS-Management's QuotaLimit fault (0x803381A5)
+
+
+def quota_message(where: str, user: str, label: str, reason: str) -> str:
+    """A shell quota reached (WinRM 2.0 allows 5 shells per user): who holds them, what to raise."""
+    return (f"{where} refused a new shell for {user}: {reason} Other sessions of {user} (another otcctl, a "
+            f"PowerShell remoting session) hold them; close those, or on {label} raise the quota: winrm set "
+            "winrm/config/winrs @{MaxShellsPerUser=\"10\"} (WinRM 2.0's default is 5)")
 
 
 @dataclass(frozen=True)

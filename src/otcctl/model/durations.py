@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import time
 from typing import Annotated
@@ -10,16 +11,27 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+MAX_DURATION = 7 * 24 * 3600.0
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from a number or a text like ``1h30m``; anything else is a clear error."""
+    """Seconds from a number or a text like ``1h30m``; anything else is a clear error.
+
+    Non-finite (``.nan``, ``.inf``), negative and absurd (over 7 days) durations are refused:
+    a timeout nothing can enforce is no timeout.
+    """
+    usage = "a duration is a number of seconds or a text like 30s, 5m, 1h30m"
     if isinstance(value, bool):
-        raise ValueError("a duration is a number of seconds or a text like 30s, 5m, 1h30m")
+        raise ValueError(usage)
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise ValueError("a number far too large for a duration") from None
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
+        if len(text) > 40:
+            raise ValueError(usage)
         if re.fullmatch(r"\d+(\.\d+)?", text):
             seconds = float(text)
         elif text and _PART.sub("", text) == "":
@@ -27,9 +39,13 @@ def parse_duration(value: object) -> float:
         else:
             raise ValueError(f"{value!r} is not a duration; write 30s, 5m, 1h30m or a number of seconds")
     else:
-        raise ValueError("a duration is a number of seconds or a text like 30s, 5m, 1h30m")
+        raise ValueError(usage)
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r} is not a duration otcctl can enforce (not a finite number of seconds)")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{format_duration(seconds)} is longer than any step may take (at most 7 days)")
     return seconds
 
 

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from otcctl.errors import InputError, Problem
 from otcctl.model import schema as s
 from otcctl.model.inventory import Inventory
-from otcctl.model.templates import QUOTED_PLACEHOLDER, placeholders
+from otcctl.model.quoting import ShellContext, unsafe_placeholders
+from otcctl.model.templates import placeholders
 from otcctl.model.yamlsource import SourceMap, load_yaml, validation_problems
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
@@ -112,8 +113,20 @@ def _placeholder_problems(step: Any, loc: tuple[str | int, ...], known: set[str]
         for name in placeholders(text):
             if name not in allowed:
                 yield src.problem(where, f"{{{{{name}}}}} names no parameter (declared: {', '.join(sorted(known))})")
-        if where[-1] == "command" and QUOTED_PLACEHOLDER.search(text):
-            yield src.problem(where, "do not put quotes around {{...}}: otcctl quotes each value for the shell")
+        if where[-1] == "command":
+            for name, why in unsafe_placeholders(text, _shell_of(step)):
+                yield src.problem(
+                    where,
+                    f"do not put quotes around {{{{...}}}}: {{{{{name}}}}} stands {why}. otcctl quotes every "
+                    "value for its shell, which is only safe outside any quotes: write it bare (echo x {{p}} y; "
+                    "\"x \" + {{p}} in PowerShell)",
+                )
+
+
+def _shell_of(step: Any) -> ShellContext:
+    if getattr(step, "kind", "") == "winrm":
+        return "powershell" if step.shell == "powershell" else "cmd"
+    return "sh"
 
 
 def check_against_inventory(loaded: LoadedRunbook, inventory: Inventory, inventory_file: str) -> list[Problem]:

@@ -42,6 +42,7 @@ class Rollback(_Strict):
 
 
 OnFailure = Literal["stop", "continue", "ask"] | Rollback
+Risk = Literal["read", "change", "disruptive"]
 
 
 class StepBase(_Strict):
@@ -57,10 +58,14 @@ class StepBase(_Strict):
     assumption: str | None = Field(
         default=None, pattern=r"^A\d{2,3}$", description="id of the assumption in docs/assumptions.md"
     )
-    timeout: Duration = Field(default=60.0, description="the step fails when it takes longer")
     retry: Retry = Retry()
     on_failure: OnFailure = "stop"
     confirm: bool = Field(default=False, description="a person confirms the result, with the evidence shown")
+    risk: Risk | None = Field(
+        default=None,
+        description="read, change or disruptive; raises the kind's own risk, never lowers it. Against "
+        "production a disruptive step is confirmed live at a terminal, whatever --assume-yes says",
+    )
     review: bool = Field(
         default=False,
         description="复核: a second person, from another OS login, approves the result (otcctl approve RUN_ID) "
@@ -86,7 +91,29 @@ class StepBase(_Strict):
         return f"手册 {self.manual_ref}" if self.manual_ref else f"假设 {self.assumption}"
 
 
-class TargetedStep(StepBase):
+class Timed(_Strict):
+    """A kind whose executor enforces a step timeout (the dry run shows it)."""
+
+    timeout: Duration = Field(default=60.0, description="the step fails (and its command is stopped) past this")
+
+
+class Untimed(_Strict):
+    """A kind that ends when a person answers (or is bounded per channel): a step timeout is refused."""
+
+    timeout: None = Field(default=None, description="not allowed on this kind: nothing would enforce it")
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _refused(cls, value: object) -> None:
+        if value is not None:
+            raise ValueError(
+                "this kind of step takes no timeout: a manual or pause step ends when the operator answers, "
+                "a notify step bounds each channel by itself; remove the timeout"
+            )
+        return None
+
+
+class TargetedStep(StepBase, Timed):
     """A step that acts on inventory hosts."""
 
     targets: list[str] = Field(min_length=1, description="host ids (M1..M6) or group names (db, middleware, ...)")
@@ -103,11 +130,16 @@ class ShellStep(TargetedStep):
     expect: Condition = Condition(exit_code=0)
 
 
-class LocalStep(StepBase):
+class LocalStep(StepBase, Timed):
     """A command on the operator's own machine (e.g. to look at a share or run a site tool)."""
 
     kind: Literal["local"]
     command: str = Field(min_length=1)
+    environment: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="names of the operator's environment variables the command may see; it gets only "
+        "these, PATH, HOME, LANG, LC_ALL, TZ and the inventory's OTCCTL_* paths, never the whole environment",
+    )
     expect: Condition = Condition(exit_code=0)
 
 
@@ -120,7 +152,7 @@ class WinrmStep(TargetedStep):
     expect: Condition = Condition(exit_code=0)
 
 
-class SqlStep(StepBase):
+class SqlStep(StepBase, Timed):
     """An Oracle query that judges the state of the database; values travel as bind variables."""
 
     kind: Literal["sql"]
@@ -159,7 +191,7 @@ class PortStep(TargetedStep):
         return self
 
 
-class FileStep(StepBase):
+class FileStep(StepBase, Timed):
     """A file that must exist on a host: present, recent, large enough, stable, well-formed OFD."""
 
     kind: Literal["file"]
@@ -207,14 +239,13 @@ class RebootStep(TargetedStep):
     timeout: Duration = 1200.0
 
 
-class ManualStep(StepBase):
+class ManualStep(StepBase, Untimed):
     """A step a person does by hand (GUI, KVM, phone call); the operator confirms it was done."""
 
     kind: Literal["manual"]
     where: str = Field(description="主机: an inventory host, a manual-only host, or a place (e.g. 电话)")
     instructions: str | None = Field(default=None, description="what to do, step by step")
     confirm: bool = True
-    timeout: Duration = 86400.0
 
     @field_validator("confirm")
     @classmethod
@@ -224,7 +255,7 @@ class ManualStep(StepBase):
         return value
 
 
-class NotifyStep(StepBase):
+class NotifyStep(StepBase, Untimed):
     """Tell departments (经纪业务部, 清算部, 营业部) by e-mail and/or chat robot; phone as the fallback."""
 
     kind: Literal["notify"]
@@ -235,7 +266,7 @@ class NotifyStep(StepBase):
     confirm: bool = Field(default=False, description="also ask the operator after sending succeeded")
 
 
-class TimeGateStep(StepBase):
+class TimeGateStep(StepBase, Timed):
     """Not before a wall-clock time in Asia/Shanghai: wait for it, or refuse to go on."""
 
     kind: Literal["time_gate"]
@@ -251,7 +282,7 @@ class TimeGateStep(StepBase):
         return parse_clock(value).strftime("%H:%M")
 
 
-class PauseStep(StepBase):
+class PauseStep(StepBase, Untimed):
     """Stop and let the operator judge (with the 结果判断 text) before going on."""
 
     kind: Literal["pause"]
@@ -300,6 +331,9 @@ class Param(_Strict):
     choices: list[str] | None = None
     min: int | None = None
     max: int | None = None
+    lab_only: bool = Field(
+        default=False, description="overriding it with -p is refused against a production inventory"
+    )
 
     @model_validator(mode="after")
     def _has_value_or_required(self) -> Param:
@@ -318,6 +352,9 @@ class Runbook(_Strict):
     manual_section: str = Field(description="the manual's section this procedure comes from")
     description: str | None = None
     trading_day_only: bool = Field(default=False, description="runs only on SSE/SZSE trading days")
+    not_on_trading_day: bool = Field(
+        default=False, description="must NOT run on a trading day (takes the trading system out of service)"
+    )
     params: dict[Identifier, Param] = Field(default_factory=dict)
     max_parallel: int | None = Field(
         default=None,

@@ -12,8 +12,10 @@ import shlex
 from collections.abc import Mapping
 from typing import Literal
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
-QUOTED_PLACEHOLDER = re.compile(r"""['"]\{\{|\}\}['"]""")
+from otcctl.model.quoting import PLACEHOLDER, PS_SINGLE, unsafe_placeholders
+
+__all__ = ["PLACEHOLDER", "Context", "TemplateError", "placeholders", "quote", "render"]
+
 _CMD_SAFE = re.compile(r"^[A-Za-z0-9_.:\\/+=,@-]*$")
 _CMD_FORBIDDEN = set('"%!^&|<>\r\n')
 
@@ -34,10 +36,13 @@ def placeholders(text: str) -> list[str]:
 
 def quote(value: str, context: Context) -> str:
     """Quote one value for where it lands."""
+    if "\x00" in value:
+        raise TemplateError("a value cannot contain a NUL character")
     if context == "sh":
         return shlex.quote(value)
     if context == "powershell":
-        return "'" + value.replace("'", "''") + "'"
+        # PowerShell ends a '...' string at any of ' U+2018 U+2019 U+201A U+201B; each is doubled
+        return "'" + "".join(c + c if c in PS_SINGLE else c for c in value) + "'"
     if context == "cmd":
         if _CMD_SAFE.match(value):
             return value
@@ -53,7 +58,16 @@ def quote(value: str, context: Context) -> str:
 
 
 def render(text: str, values: Mapping[str, str], context: Context) -> str:
-    """Replace each ``{{name}}`` by its value quoted for ``context``."""
+    """Replace each ``{{name}}`` by its value quoted for ``context``.
+
+    A placeholder where quoting cannot protect it (inside a string, a comment...) is refused
+    here too, whatever validate said: the plan never holds a command a value could break out of.
+    """
+    if context in ("sh", "powershell", "cmd"):
+        unsafe = unsafe_placeholders(text, context)
+        if unsafe:
+            name, why = unsafe[0]
+            raise TemplateError(f"{{{{{name}}}}} stands {why}; put it outside any quotes (otcctl quotes it)")
 
     def _one(match: re.Match[str]) -> str:
         name = match.group(1)

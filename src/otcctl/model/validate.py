@@ -6,11 +6,10 @@ against the inventory (hosts, groups, services, databases, data files, departmen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from otcctl.errors import InputError, Problem
 from otcctl.model import locate
@@ -106,18 +105,19 @@ def validate_files(paths: list[Path], inventory_option: Path | None, runbooks_op
                 warnings = line_limit_warnings(steps, inventory.inventory, loaded.source)
         except InputError as exc:
             problems = exc.problems
+        except Exception as exc:  # one unreadable runbook never stops the check of the others
+            problems = [Problem(str(path), None, None, f"cannot be read: {type(exc).__name__}: {exc}"[:300])]
         report.files.append(FileVerdict(str(path), "runbook", tuple(problems), tuple(warnings)))
     return report
 
 
 def _looks_like_inventory(path: Path) -> bool:
-    """An inventory has hosts and no steps; decided from the text so broken files still get a kind."""
+    """An inventory has hosts and no steps; decided from the text (never parsed here, so a hostile
+    file cannot hang or crash the decision) so broken files still get a kind."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return path.name.startswith("inventory")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return path.name.startswith("inventory")
-    return isinstance(data, dict) and "hosts" in data and "steps" not in data
+    has_hosts = re.search(r"^hosts\s*:", text, re.MULTILINE) is not None
+    has_steps = re.search(r"^steps\s*:", text, re.MULTILINE) is not None
+    return has_hosts and not has_steps

@@ -163,22 +163,97 @@ def load_yaml(path: Path, *, text: str | None = None) -> LoadedYaml:
             raise InputError.at(name, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
         except OSError as exc:
             raise InputError.at(name, f"cannot be read: {exc.strerror}") from None
+    if len(text) > MAX_TEXT:
+        raise InputError.at(name, f"{len(text)} characters; a runbook or inventory is at most {MAX_TEXT}")
+    _refuse_deep_flow(name, text)
     try:
-        root, data = _parse(text)
+        root, data = _parse(name, text)
     except yaml.MarkedYAMLError as exc:
         raise InputError(_yaml_problem(name, text, exc)) from None
     except yaml.YAMLError as exc:
         raise InputError.at(name, f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError.at(name, f"nested deeper than otcctl reads (at most {MAX_DEPTH} levels)") from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of thousands of digits
+        raise InputError.at(name, f"a value otcctl cannot read: {' '.join(str(exc).split())[:200]}") from None
     source = SourceMap(name, root)
     _refuse_literal_secrets(data, (), source)
     return LoadedYaml(data, source)
 
 
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """One parse: the node tree (for lines) and the data constructed from that same tree."""
+MAX_TEXT = 2_000_000
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+
+def _refuse_blowups(name: str, root: yaml.Node | None) -> None:
+    """Refuse alias bombs (billion laughs) and deep nesting before anything walks the data.
+
+    Aliases share nodes in the composed graph; the size they would expand to is counted once
+    per node (memoised), so a 420-byte bomb is measured in microseconds, not expanded.
+    """
+    if root is None:
+        return
+    expanded: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in expanded:
+            continue
+        kids = _children(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids if id(kid) not in expanded)
+            continue
+        expanded[key] = 1 + sum(expanded.get(id(kid), 1) for kid in kids)
+        depth_of[key] = 1 + max((depth_of.get(id(kid), 1) for kid in kids), default=0)
+        if expanded[key] > MAX_NODES:
+            line = node.start_mark.line + 1
+            raise InputError.at(name, f"expands to more than {MAX_NODES} values (aliases inside aliases?)", line=line)
+        if depth_of[key] > MAX_DEPTH:
+            raise InputError.at(name, f"nested deeper than {MAX_DEPTH} levels", line=node.start_mark.line + 1)
+
+
+def _refuse_deep_flow(name: str, text: str) -> None:
+    """``[[[[...`` a hundred thousand deep is refused from the text, before the parser recurses into it."""
+    depth = 0
+    quote = ""
+    for index, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'" and (index == 0 or text[index - 1] in " \t\n[{,:"):
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, index) + 1
+                raise InputError.at(name, f"nested deeper than {MAX_DEPTH} levels", line=line)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "\n":
+            quote = ""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _parse(name: str, text: str) -> tuple[yaml.Node | None, Any]:
+    """One parse: the node tree (for lines) and the data constructed from that same tree.
+
+    The tree is measured before anything is constructed from it: no alias bomb is expanded.
+    """
     loader = _StrictLoader(text)
     try:
         root = loader.get_single_node()
+        _refuse_blowups(name, root)
         data = loader.construct_document(root) if root is not None else None
     finally:
         loader.dispose()

@@ -23,10 +23,12 @@ from rich.cells import cell_len
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.i18n import speaking
-from otcctl.model import schema as s
 from otcctl.output.calendar_words import closed_day_warning
 from otcctl.output.condition_words import condition_words
-from otcctl.plan.build import Plan, PlannedStep, PlannedTarget
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate
+
+RISK_ZH = {"read": "只读", "change": "变更", "disruptive": "中断业务 (现场逐项确认)"}
 
 Format = Literal["text", "md", "html", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "md", "html", "pdf")
@@ -80,9 +82,9 @@ class Layout:
 
 SHEET = Layout(
     COLUMNS,
-    (9.0, 13.0, 24.0, 58.0, 30.0, 22.0, 15.0, 30.0, 28.0, 28.0, 20.0),
-    (3, 5, 8, 22, 11, 8, 6, 12, 10, 10, 5),
-    (18, 10, 10, 10),
+    (9.0, 13.0, 22.0, 70.0, 27.0, 20.0, 16.0, 28.0, 26.0, 26.0, 20.0),
+    (3, 4, 8, 22, 10, 8, 6, 11, 10, 10, 8),
+    (17, 10, 10, 8),
 )
 
 
@@ -202,7 +204,7 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
         yield Detail("自动判定", words)
         if words != p.condition:
             yield Detail("规则", p.condition, code=True)
-    if p.sql is not None:
+    if isinstance(p, PlannedSql):
         host = ", ".join(t.host_id for t in p.targets)
         yield Detail(f"SQL {host} ({p.database_route})", p.sql, code=True)
         if p.binds:
@@ -218,13 +220,15 @@ def _details(p: PlannedStep) -> Iterator[Detail]:
             yield Detail(f"服务 {t.host_id} {x.title}", x.control_command or x.status_command, code=True)
             if x.control_command:
                 yield Detail("  然后查询", x.status_command, code=True)
-    if isinstance(p.step, s.TimeGateStep):
-        yield Detail("时间要求", "未到该时间则等待" if p.step.mode == "wait" else "未到该时间则拒绝执行")
+    if isinstance(p, PlannedTimeGate):
+        yield Detail("时间要求", "未到该时间则等待" if p.mode == "wait" else "未到该时间则拒绝执行")
     for key, label in (("instructions", "说明"), ("prompt", "确认"), ("subject", "通知主题")):
         if p.text.get(key):
             yield Detail(label, p.text[key])
-    if p.recipients:
+    if isinstance(p, PlannedNotify) and p.recipients:
         yield Detail("通知对象", "; ".join(p.recipients))
+    if p.risk != "read":
+        yield Detail("风险", RISK_ZH[p.risk])
 
 
 def _grouped_commands(targets: tuple[PlannedTarget, ...]) -> Iterator[Detail]:

@@ -278,12 +278,18 @@ class _Writer:
             self._row(self._row_cells(row))
         self.in_table = False
 
+    def _header_cells(self) -> list[list[_Line]]:
+        """The column names, wrapped in their columns (实际结果/异常说明 takes two lines)."""
+        layout = self.checklist.layout
+        return [[_Line(t, "cjk", BODY_PT) for t in self._wrap(h, w - 2 * PAD, "cjk", BODY_PT)]
+                for h, w in zip(layout.columns, layout.pdf_mm, strict=True)]
+
     def _header_row(self) -> None:
-        cells = [[_Line(h, "cjk", BODY_PT)] for h in self.checklist.layout.columns]
+        cells = self._header_cells()
         self._draw_cells(cells, self._cells_height(cells, min_h=0), fill=True)
 
     def _header_height(self) -> float:
-        return _Line("", "cjk", BODY_PT).height + 2 * PAD
+        return self._cells_height(self._header_cells(), min_h=0)
 
     def _row_cells(self, row: ChecklistRow) -> list[list[_Line]]:
         def body(text: str, width: float) -> list[_Line]:

@@ -7,6 +7,7 @@ printers handle. Widths are measured by rich's cell widths, so Chinese text line
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -17,10 +18,24 @@ from rich.console import Console
 from rich.table import Table
 
 
+class _Console(Console):
+    """A console whose closed pipe (``otcctl run ... | head``) silences it instead of ending the process.
+
+    rich's default answer to a broken pipe is ``SystemExit(1)``: in the middle of a run that
+    would end it between two steps with nothing in the journal. The run matters, not the view.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.file.fileno())
+
+
 def make_console(file: IO[str] | None = None, *, width: int | None = None, stderr: bool = False) -> Console:
     """A console for stdout (or stderr); ``width`` fixes the layout for tests and printouts."""
     stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
-    console = Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
+    console = _Console(file=stream, width=width, highlight=False, soft_wrap=False, emoji=False)
     if not console.is_terminal:
         console.soft_wrap = True  # piped: one record per line, whole, for grep and log files
         if width is None and "COLUMNS" not in os.environ:
@@ -39,6 +54,8 @@ def make_table(console: Console, *columns: str, title: str | None = None) -> Tab
         pad_edge=False,
         title_justify="left",
     )
+    for column in table.columns:  # a long word wraps onto the next line rather than ending in "…"
+        column.overflow = "fold"
     return table
 
 

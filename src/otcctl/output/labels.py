@@ -14,9 +14,14 @@ OUTCOMES = {
     "aborted": N_("ABORT"),
     "unknown": N_("????"),
     "done-by-operator": N_("DONE"),
+    "waived": N_("WAIVED"),
+    "rolled-back": N_("ROLLED BACK"),
 }
 RUN_OUTCOMES = {
     "passed": N_("passed"),
+    "passed-with-exceptions": N_("passed with exceptions"),
+    "rolled-back": N_("rolled back"),
+    "waived": N_("waived"),
     "failed": N_("failed"),
     "aborted": N_("aborted"),
     "interrupted": N_("interrupted"),
@@ -56,12 +61,14 @@ QUESTIONS = {
     "notify-failure": N_("Sending failed: tell the departments by phone, then answer yes (recorded). What now?"),
     "rollback": N_("Run the rollback steps now?"),
     "in-flight": N_("This step was running when the run stopped; its outcome is unknown. What now?"),
+    "disruptive": N_("This step disrupts the production estate (hosts and commands above). Do it now?"),
 }
 PURPOSES = {
     "confirm": N_("confirmation"),
     "failure": N_("failure"),
     "rollback": N_("rollback"),
     "in-flight": N_("in flight"),
+    "disruptive": N_("disruptive step, production"),
 }
 HOW = {
     "terminal": N_("at the terminal"),

@@ -38,6 +38,21 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"no run '(?P<run>.*)' \(see `otcctl runs`\)", N_("no run '{run}' (see `otcctl runs`)")),
         (r"'(?P<run>.*)' matches (?P<count>\d+) runs; give more of the id",
          N_("'{run}' matches {count} runs; give more of the id")),
+        (r"'(?P<pair>.*)' is not NAME=VALUE", N_("'{pair}' is not NAME=VALUE")),
+        (r"(?P<runbook>\S+) has no parameter '(?P<name>.*)' \(it has: (?P<declared>.*)\)",
+         N_("{runbook} has no parameter '{name}' (it has: {declared})")),
+        (r"(?P<day>\S+) is not a trading day \((?P<reason>.*)\); (?P<runbook>\S+) runs on trading days only\. "
+         r"Use --date for another day, or --allow-non-trading-day \(recorded in the journal with your name\) to run "
+         r"it anyway\.",
+         N_("{day} is not a trading day ({reason}); {runbook} runs on trading days only. Use --date for another "
+            "day, or --allow-non-trading-day (recorded in the journal with your name) to run it anyway.")),
+        (r"(?P<runbook>\S+) is already running: run (?P<run>\S+) by (?P<who>.*) on (?P<machine>\S+) "
+         r"\(pid (?P<pid>\S+)\) since (?P<since>.*)\. Only one run of a procedure at a time; wait for it or ask "
+         r"that operator\.",
+         N_("{runbook} is already running: run {run} by {who} on {machine} (pid {pid}) since {since}. Only one run "
+            "of a procedure at a time; wait for it or ask that operator.")),
+        (r"run (?P<run>\S+) already finished successfully; nothing to resume",
+         N_("run {run} already finished successfully; nothing to resume")),
         # verdict reasons from the steps (composed per host, joined with "; ")
         (r"exit code (?P<code>-?\d+) \(expected (?P<wanted>.*)\)", N_("exit code {code} (expected {wanted})")),
         (r"output contains (?P<text>'.*'|\".*\")", N_("output contains {text}")),
@@ -59,7 +74,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"failed \((?P<why>.*)\), accepted by the operator", N_("failed ({why}), accepted by the operator")),
     )
 )
-_SENTENCES = (  # fixed sentences the core writes into events and the journal
+_SENTENCES = (  # fixed sentences the core writes into events, errors and the journal
+    N_("no runbook folder found (give --runbooks DIR or OTCCTL_RUNBOOKS)"),
+    N_("no inventory found (give --inventory FILE or OTCCTL_INVENTORY)"),
+    N_("no such run journal"),
+    N_("this journal has no run-started record; it cannot be resumed"),
     N_("confirmed by the operator"),
     N_("the operator said it was not done as described"),
     N_("skipped by the operator"),

@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from otcctl.i18n import N_, _, is_chinese
-from otcctl.model import schema as s
 from otcctl.model.durations import format_duration
 from otcctl.model.load import LoadedRunbook
-from otcctl.plan.build import Plan, PlannedStep
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate, enforced_timeout
 
 _POLICIES = (N_("stop"), N_("continue"), N_("ask"))
 CADENCE_ZH = {
@@ -111,19 +111,20 @@ def _planned_step_json(p: PlannedStep) -> dict[str, Any]:
             }
             for t in p.targets
         ],
-        "order": getattr(step, "order", None),
-        "sql": p.sql,
-        "binds": p.binds or None,
-        "database_route": p.database_route,
-        "route_detail": p.route_detail,
+        "order": getattr(p, "order", None),
+        "sql": p.sql if isinstance(p, PlannedSql) else None,
+        "binds": (p.binds or None) if isinstance(p, PlannedSql) else None,
+        "database_route": p.database_route if isinstance(p, PlannedSql) else None,
+        "route_detail": p.route_detail if isinstance(p, PlannedSql) else None,
         "condition": p.condition,
-        "timeout": format_duration(step.timeout),
-        "retry": {"attempts": step.retry.attempts, "delay": format_duration(step.retry.delay)},
+        "timeout": _timeout_text(p),
+        "risk": p.risk,
+        "retry": {"attempts": p.retry_attempts, "delay": format_duration(p.retry_delay)},
         "on_failure": step.on_failure if isinstance(step.on_failure, str) else "rollback",
         "rollback": list(p.rollback),
-        "confirm": step.confirm,
+        "confirm": p.confirm,
         "text": {k: v for k, v in p.text.items() if k not in ("action", "judge", "remark")},
-        "recipients": list(p.recipients),
+        "recipients": list(p.recipients) if isinstance(p, PlannedNotify) else [],
     }
 
 
@@ -158,7 +159,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
         head += f"  时间: {escape(step.when)}"
     console.print(head)
     console.print(f"    操作内容: {escape(p.text.get('action', step.action))}")
-    order = getattr(step, "order", None)
+    order = getattr(p, "order", None)
     if p.targets:
         if len(p.targets) > 1 and order:
             how = _("one at a time in KVM order") if order == "kvm" else _("all hosts in parallel")
@@ -169,7 +170,7 @@ def _print_step(console: Console, p: PlannedStep) -> None:
             _print_target_detail(console, t)
     else:
         console.print(f"    主机: {escape(p.host_column)}")
-    if p.sql:
+    if isinstance(p, PlannedSql):
         console.print(escape("    " + _("route: {route}").format(route=p.route_detail or str(p.database_route))))
         console.print(f"    sql: {escape(' '.join(p.sql.split()))}")
         if p.binds:
@@ -182,11 +183,11 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     ):
         if key in p.text:
             console.print(f"    {label}: {escape(p.text[key])}")
-    if p.recipients:
+    if isinstance(p, PlannedNotify) and p.recipients:
         console.print("    to: " + escape("; ".join(p.recipients)))
-    if isinstance(step, s.TimeGateStep):
+    if isinstance(p, PlannedTimeGate):
         console.print(escape("    " + _("gate: not before {time} Asia/Shanghai ({mode})").format(
-            time=p.gate, mode=step.mode)))
+            time=p.gate, mode=p.mode)))
     if p.text.get("judge"):
         console.print(f"    结果判断: {escape(p.text['judge'])}")
     from otcctl.output.condition_words import condition_words
@@ -196,12 +197,13 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     if words != p.condition:
         console.print(escape("      " + _("rule: {rule}").format(rule=p.condition)), style="dim")
     policy = _("rollback ") + ", ".join(p.rollback) if p.rollback else _(str(step.on_failure))
-    retry = (_("{n}x every {delay}").format(n=step.retry.attempts, delay=format_duration(step.retry.delay))
-             if step.retry.attempts > 1 else _("none"))
+    retry = (_("{n}x every {delay}").format(n=p.retry_attempts, delay=format_duration(p.retry_delay))
+             if p.retry_attempts > 1 else _("none"))
     line = _("timeout: {timeout}  retry: {retry}  on failure: {policy}  confirm: {confirm}")
     console.print(escape("    " + line.format(
-        timeout=format_duration(step.timeout), retry=retry, policy=policy,
-        confirm=_("yes") if step.confirm else _("no"))))
+        timeout=_timeout_text(p) or _("none"), retry=retry, policy=policy,
+        confirm=_("yes") if p.confirm else _("no"))))
+    console.print(escape("    " + _("risk: {risk}").format(risk=_(_RISK[p.risk]))))
     if p.text.get("remark"):
         console.print(f"    备注: {escape(p.text['remark'])}")
     source = step.source + ("" if step.manual_ref else " (docs/assumptions.md)")
@@ -209,7 +211,20 @@ def _print_step(console: Console, p: PlannedStep) -> None:
     console.print()
 
 
-def _print_target_detail(console: Console, t: Any) -> None:
+_RISK = {"read": N_("read"), "change": N_("change"), "disruptive": N_("disruptive (confirmed live in production)")}
+
+
+def _timeout_text(p: PlannedStep) -> str | None:
+    """The limit an executor enforces, as the operator reads it; None for kinds that have none."""
+    seconds = enforced_timeout(p)
+    if seconds is None:
+        if isinstance(p, PlannedNotify):
+            return _("{timeout} per channel").format(timeout=format_duration(p.channel_timeout))
+        return None
+    return format_duration(seconds)
+
+
+def _print_target_detail(console: Console, t: PlannedTarget) -> None:
     if t.command:
         console.print(f"      $ {escape(t.command)}")
     for number, name in t.ports:

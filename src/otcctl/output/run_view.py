@@ -29,11 +29,20 @@ from otcctl.output.labels import (
     word,
 )
 from otcctl.output.messages import translate, translate_reason
+from otcctl.output.sanitize import shown as visible
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
 
 MARK = OUTCOMES  # codes -> words; word(MARK, code) in the chosen language
-STYLE = {"passed": "green", "failed": "red", "skipped": "yellow", "aborted": "red", "done-by-operator": "cyan"}
+STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "skipped": "yellow",
+    "waived": "yellow",
+    "aborted": "red",
+    "done-by-operator": "cyan",
+    "rolled-back": "magenta",
+}
 
 
 class _LiveStep:
@@ -76,7 +85,6 @@ class ConsoleRenderer:
         if event.kind == "step-started":
             if data.get("remark"):
                 self._remarks[str(data["id"])] = str(data["remark"])
-            self._step_started = time.monotonic()
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
@@ -85,7 +93,7 @@ class ConsoleRenderer:
                 self._status.start()
         elif event.kind == "step-progress":
             if self._live_step is not None:
-                self._live_step.message = str(data["message"])
+                self._live_step.message = visible(str(data["message"]))
             else:
                 self._line(f"   .. {escape(data['message'])}")
         elif event.kind == "step-finished":
@@ -120,7 +128,7 @@ class ConsoleRenderer:
             self._line(escape(translate(str(data.get("message", "")))))
 
     def _line(self, text: str) -> None:
-        self.console.print(text, highlight=False, soft_wrap=True)
+        self.console.print(visible(text), highlight=False, soft_wrap=True)
 
     def _stop_status(self) -> None:
         if self._status is not None:
@@ -134,20 +142,20 @@ class ConsoleRenderer:
         c = self.console
         c.rule(escape(f"{request.no} {request.step_id}: ") + escape(_(_PURPOSE_TITLE.get(request.purpose, ""))),
                style="bold")
-        c.print(escape(f"操作内容: {request.action}"))
+        c.print(visible(escape(f"操作内容: {request.action}")))
         for key, value in request.extra.items():
-            c.print(escape(f"{_EXTRA_LABELS.get(key, key)}: {value}"))
+            c.print(visible(escape(f"{_EXTRA_LABELS.get(key, key)}: {value}")))
         if request.judge:
-            c.print(escape(f"结果判断: {request.judge}"))
+            c.print(visible(escape(f"结果判断: {request.judge}")))
         if request.verdict:
-            c.print(escape(_("verdict: {verdict}").format(verdict=translate_reason(request.verdict))))
+            c.print(visible(escape(_("verdict: {verdict}").format(verdict=translate_reason(request.verdict)))))
         for item in request.evidence:
             state = _("ok") if item["passed"] else _("NOT OK")
-            c.print(escape(f"  [{item['host']}] {state}: {translate_reason(str(item['reason']))}"))
+            c.print(visible(escape(f"  [{item['host']}] {state}: {translate_reason(str(item['reason']))}")))
             output = (item.get("stdout") or "").strip()
             if output:
                 for line in output.splitlines()[-15:]:
-                    c.print(f"    | {escape(line)}", soft_wrap=True)
+                    c.print(visible(f"    | {escape(line)}"), soft_wrap=True)
         self._explain(request)
         shown = "/".join(word(ANSWERS, ch) for ch in request.choices)
         while True:
@@ -156,8 +164,13 @@ class ConsoleRenderer:
             if answer is not None:
                 break
             c.print(escape(_("please answer one of: {choices}").format(choices=shown)))
-        comment = c.input(escape(_("comment (optional, recorded): "))).strip()
-        return answer, comment  # type: ignore[return-value]
+        needs_reason = request.purpose == "failure" and answer in ("yes", "skip")
+        while True:
+            label = _("reason (required, recorded): ") if needs_reason else _("comment (optional, recorded): ")
+            comment = c.input(escape(label)).strip()
+            if comment or not needs_reason:
+                return answer, comment  # type: ignore[return-value]
+            c.print(escape(_("going on after a failure, or skipping it, needs a reason for the record")))
 
     def _explain(self, request: ConfirmRequest) -> None:
         """Each choice's meaning, the first time a run offers it for this kind of question."""
@@ -170,7 +183,8 @@ class ConsoleRenderer:
 
 
 _PURPOSE_TITLE = {"confirm": N_("please confirm"), "failure": N_("the step failed"), "rollback": N_("rollback"),
-                  "in-flight": N_("the step that was running when the run stopped")}
+                  "in-flight": N_("the step that was running when the run stopped"),
+                  "disruptive": N_("disruptive step against production: confirm live")}
 _EXTRA_LABELS = {"remark": "备注"}
 
 

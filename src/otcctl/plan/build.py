@@ -6,86 +6,41 @@ no connection and imports no transport library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from otcctl.errors import InputError
 from otcctl.model import schema as s
+from otcctl.model.conditions_schema import Condition
 from otcctl.model.durations import parse_clock
 from otcctl.model.inventory import Host, LoadedInventory, Service
 from otcctl.model.load import LoadedRunbook, check_against_inventory
 from otcctl.model.templates import Context, TemplateError, render
 from otcctl.plan.params import resolve_params
 from otcctl.plan.sql_route import describe_route
+from otcctl.plan.steps import (
+    RISK_ORDER,
+    PlannedFile,
+    PlannedLocal,
+    PlannedManual,
+    PlannedNotify,
+    PlannedPause,
+    PlannedPort,
+    PlannedReboot,
+    PlannedService,
+    PlannedServiceStep,
+    PlannedShell,
+    PlannedSql,
+    PlannedStep,
+    PlannedTarget,
+    PlannedTimeGate,
+    PlannedWinrm,
+    Risk,
+)
 
-
-@dataclass(frozen=True)
-class PlannedService:
-    """A service on a host with the exact commands that query and change it."""
-
-    name: str
-    title: str
-    port: int | None
-    status_command: str
-    control_command: str | None
-
-
-@dataclass(frozen=True)
-class PlannedTarget:
-    """What a step does on one host."""
-
-    host_id: str
-    address: str
-    transport: str
-    port: int
-    command: str | None = None
-    ports: tuple[tuple[int, str], ...] = ()
-    path: str | None = None
-    services: tuple[PlannedService, ...] = ()
-
-
-@dataclass(frozen=True)
-class PlannedStep:
-    """One step, fully rendered."""
-
-    index: int
-    no: str
-    step: Any
-    targets: tuple[PlannedTarget, ...]
-    condition: str
-    is_rollback: bool = False
-    sql: str | None = None
-    binds: dict[str, str] = field(default_factory=dict)
-    database_route: str | None = None
-    where: str | None = None
-    text: dict[str, str] = field(default_factory=dict)
-    recipients: tuple[str, ...] = ()
-    gate: str | None = None
-    route_detail: str | None = None
-
-    @property
-    def id(self) -> str:
-        """The step's id."""
-        return str(self.step.id)
-
-    @property
-    def kind(self) -> str:
-        """The step's kind."""
-        return str(self.step.kind)
-
-    @property
-    def host_column(self) -> str:
-        """主机 column: the hosts it acts on, or where a person acts."""
-        if self.targets:
-            return ", ".join(t.host_id for t in self.targets)
-        return self.where or "-"
-
-    @property
-    def rollback(self) -> tuple[str, ...]:
-        """Ids of the rollback steps offered when this step fails."""
-        policy = self.step.on_failure
-        return tuple(policy.rollback) if isinstance(policy, s.Rollback) else ()
+NOTIFY_CHANNEL_TIMEOUT = 60.0
+__all__ = ["Plan", "PlannedService", "PlannedStep", "PlannedTarget", "build_plan", "service_command"]
 
 
 @dataclass(frozen=True)
@@ -128,7 +83,7 @@ def build_plan(loaded: LoadedRunbook, inventory: LoadedInventory, overrides: dic
     return Plan(rb, str(loaded.path), loaded.sha256, inventory, params, steps, rollback, skipped)
 
 
-def _enabled(step: Any, params: dict[str, str]) -> bool:
+def _enabled(step: s.Step, params: dict[str, str]) -> bool:
     """An opt-in step (``enabled_by``) is planned only when its parameter is 'yes'."""
     return step.enabled_by is None or params.get(step.enabled_by) == "yes"
 
@@ -139,7 +94,7 @@ class _StepRenderer:
         self.params = params
         self.loaded = loaded
 
-    def render(self, index: int, step: Any, loc: tuple[str | int, ...], is_rollback: bool = False) -> PlannedStep:
+    def render(self, index: int, step: s.Step, loc: tuple[str | int, ...], is_rollback: bool = False) -> PlannedStep:
         try:
             return self._render(index, step, is_rollback)
         except TemplateError as exc:
@@ -148,87 +103,129 @@ class _StepRenderer:
     def _t(self, text: str | None, context: Context) -> str:
         return render(text or "", self.params, context)
 
-    def _render(self, index: int, step: Any, is_rollback: bool) -> PlannedStep:
+    def _render(self, index: int, step: s.Step, is_rollback: bool) -> PlannedStep:
         no = step.no or (f"R{index + 1}" if is_rollback else str(index + 1))
         expect = getattr(step, "expect", None)
-        common: dict[str, Any] = {
-            "index": index,
-            "no": no,
-            "step": step,
-            "is_rollback": is_rollback,
-            "condition": expect.describe() if expect is not None else _implicit_condition(step),
-            "text": {
-                k: self._t(getattr(step, k), "raw").strip() for k in ("action", "judge", "remark") if getattr(step, k)
-            },
-        }
-        hosts = self.inv.resolve_targets(getattr(step, "targets", []) or [])
-        if isinstance(step, s.ShellStep | s.WinrmStep):
-            context: Context = "sh"
-            if isinstance(step, s.WinrmStep):
-                context = "powershell" if step.shell == "powershell" else "cmd"
-            return PlannedStep(
-                **common,
-                targets=tuple(self._target(h, command=self._per_host(step.command, h, context)) for h in hosts),
-            )
-        if isinstance(step, s.LocalStep):
-            local = PlannedTarget("local", "localhost", "local", 0, command=self._t(step.command, "sh"))
-            return PlannedStep(**common, targets=(local,))
-        if isinstance(step, s.PortStep):
-            return PlannedStep(**common, targets=tuple(self._target(h, ports=self._ports(step, h)) for h in hosts))
-        if isinstance(step, s.FileStep):
-            return self._file(step, common)
-        if isinstance(step, s.ServiceStep):
-            return PlannedStep(**common, targets=tuple(self._services(step, h) for h in hosts))
-        if isinstance(step, s.RebootStep):
-            return PlannedStep(**common, targets=tuple(self._target(h, command=self._reboot(h)) for h in hosts))
-        if isinstance(step, s.SqlStep):
-            db = self.inv.databases[step.database]
-            host_id = db.primary_host if step.on_host == "primary" else (db.standby_host or db.primary_host)
-            binds = {k: self._t(v, "raw") for k, v in step.binds.items()}
-            return PlannedStep(
-                **common,
-                targets=(self._target(host_id),),
-                sql=step.sql.strip(),
-                binds=binds,
-                database_route=db.route,
-                route_detail=describe_route(
-                    db,
-                    host_id=host_id,
-                    host_address=self.inv.hosts[host_id].address,
-                    login_user=self.inv.hosts[host_id].user,
-                ),
-            )
-        if isinstance(step, s.NotifyStep):
-            text = {
-                **common.pop("text"),
-                "subject": self._t(step.subject, "raw").strip(),
-                "message": self._t(step.message, "raw").strip(),
-            }
-            recipients = tuple(
-                f"{self.inv.departments[d].name} <{', '.join(self.inv.departments[d].email) or '电话'}>"
-                for d in step.departments
-            )
-            return PlannedStep(
-                **common,
-                text=text,
-                targets=(),
-                where="、".join(self.inv.departments[d].name for d in step.departments),
-                recipients=recipients,
-            )
-        if isinstance(step, s.ManualStep):
-            text = {**common.pop("text"), "instructions": self._t(step.instructions, "raw").strip()}
-            return PlannedStep(**common, text=text, targets=(), where=self._where(step.where))
-        if isinstance(step, s.PauseStep):
-            text = {**common.pop("text"), "prompt": self._t(step.prompt, "raw").strip()}
-            return PlannedStep(**common, text=text, targets=(), where="操作员")
-        if isinstance(step, s.TimeGateStep):
-            try:
-                gate = parse_clock(self._t(step.not_before, "raw")).strftime("%H:%M")
-            except ValueError as exc:
-                raise TemplateError(str(exc)) from None
-            common["condition"] = f"北京时间不早于 {gate}"
-            return PlannedStep(**common, targets=(), where="-", gate=gate)
+        text = {k: self._t(getattr(step, k), "raw").strip() for k in ("action", "judge", "remark") if getattr(step, k)}
+        common = _Common(
+            index=index,
+            no=no,
+            is_rollback=is_rollback,
+            condition=expect.describe() if isinstance(expect, Condition) else _implicit_condition(step),
+            text=text,
+            risk=effective_risk(step),
+            retry_attempts=step.retry.attempts,
+            retry_delay=step.retry.delay,
+            confirm=step.confirm,
+        )
+        hosts = self.inv.resolve_targets(step.targets) if isinstance(step, s.TargetedStep) else []
+        match step:
+            case s.ShellStep():
+                targets = tuple(self._target(h, command=self._per_host(step.command, h, "sh")) for h in hosts)
+                return PlannedShell(**common.kw(), step=step, targets=targets, timeout=step.timeout, order=step.order)
+            case s.WinrmStep():
+                context: Context = "powershell" if step.shell == "powershell" else "cmd"
+                targets = tuple(self._target(h, command=self._per_host(step.command, h, context)) for h in hosts)
+                return PlannedWinrm(
+                    **common.kw(), step=step, targets=targets, timeout=step.timeout, order=step.order, shell=step.shell
+                )
+            case s.LocalStep():
+                local = PlannedTarget("local", "localhost", "local", 0, command=self._t(step.command, "sh"))
+                env = tuple(step.environment)
+                return PlannedLocal(**common.kw(), step=step, targets=(local,), timeout=step.timeout, environment=env)
+            case s.PortStep():
+                return PlannedPort(
+                    **common.kw(),
+                    step=step,
+                    targets=tuple(self._target(h, ports=self._ports(step, h)) for h in hosts),
+                    timeout=step.timeout,
+                    order=step.order,
+                    state=step.state,
+                    connect_timeout=min(step.connect_timeout, step.timeout),
+                )
+            case s.FileStep():
+                return self._file(step, common)
+            case s.ServiceStep():
+                want = step.expect_state or ("stopped" if step.operation == "stop" else "running")
+                return PlannedServiceStep(
+                    **common.kw(),
+                    step=step,
+                    targets=tuple(self._services(step, h) for h in hosts),
+                    timeout=step.timeout,
+                    order=step.order,
+                    operation=step.operation,
+                    want=want,
+                    settle=min(step.settle, step.timeout),
+                )
+            case s.RebootStep():
+                return PlannedReboot(
+                    **common.kw(),
+                    step=step,
+                    targets=tuple(self._target(h, command=self._reboot(h)) for h in hosts),
+                    timeout=step.timeout,
+                    order=step.order,
+                    down_timeout=min(step.down_timeout, step.timeout),
+                    up_timeout=min(step.up_timeout, step.timeout),
+                    check_services=step.check_services,
+                )
+            case s.SqlStep():
+                return self._sql(step, common)
+            case s.NotifyStep():
+                return self._notify(step, common)
+            case s.ManualStep():
+                common.text["instructions"] = self._t(step.instructions, "raw").strip()
+                return PlannedManual(**common.kw(), step=step, where=self._where(step.where))
+            case s.PauseStep():
+                common.text["prompt"] = self._t(step.prompt, "raw").strip()
+                return PlannedPause(**common.kw(), step=step, where="操作员")
+            case s.TimeGateStep():
+                try:
+                    gate = parse_clock(self._t(step.not_before, "raw")).strftime("%H:%M")
+                except ValueError as exc:
+                    raise TemplateError(str(exc)) from None
+                common.condition = f"北京时间不早于 {gate}"
+                return PlannedTimeGate(
+                    **common.kw(), step=step, where="-", gate=gate, mode=step.mode, timeout=step.timeout
+                )
         raise AssertionError(f"no renderer for step kind {step.kind}")
+
+    def _sql(self, step: s.SqlStep, common: _Common) -> PlannedSql:
+        db = self.inv.databases[step.database]
+        host_id = db.primary_host if step.on_host == "primary" else (db.standby_host or db.primary_host)
+        return PlannedSql(
+            **common.kw(),
+            step=step,
+            targets=(self._target(host_id),),
+            timeout=step.timeout,
+            database=step.database,
+            sql=step.sql.strip(),
+            binds={k: self._t(v, "raw") for k, v in step.binds.items()},
+            database_route=db.route,
+            route_detail=describe_route(
+                db,
+                host_id=host_id,
+                host_address=self.inv.hosts[host_id].address,
+                login_user=self.inv.hosts[host_id].user,
+            ),
+            max_rows=step.max_rows,
+        )
+
+    def _notify(self, step: s.NotifyStep, common: _Common) -> PlannedNotify:
+        common.text["subject"] = self._t(step.subject, "raw").strip()
+        common.text["message"] = self._t(step.message, "raw").strip()
+        recipients = tuple(
+            f"{self.inv.departments[d].name} <{', '.join(self.inv.departments[d].email) or '电话'}>"
+            for d in step.departments
+        )
+        return PlannedNotify(
+            **common.kw(),
+            step=step,
+            where="、".join(self.inv.departments[d].name for d in step.departments),
+            departments=tuple(step.departments),
+            channels=tuple(step.channels),
+            recipients=recipients,
+            channel_timeout=NOTIFY_CHANNEL_TIMEOUT,
+        )
 
     def _per_host(self, text: str, host_id: str, context: Context) -> str:
         """A command for one host: ``{{host_id}}`` and ``{{host_address}}`` name the host it runs on."""
@@ -255,7 +252,7 @@ class _StepRenderer:
                     found.setdefault(service.port, service.title)
         return tuple(sorted(found.items()))
 
-    def _file(self, step: s.FileStep, common: dict[str, Any]) -> PlannedStep:
+    def _file(self, step: s.FileStep, common: _Common) -> PlannedFile:
         if step.data_file is not None:
             data_file = self.inv.data_files[step.data_file]
             values = {**self.params, "type": step.file_type or ""}
@@ -264,7 +261,17 @@ class _StepRenderer:
         else:
             path = self._t(step.path, "path")
             hosts = self.inv.resolve_targets(step.targets)
-        return PlannedStep(**common, targets=tuple(self._target(h, path=path) for h in hosts))
+        return PlannedFile(
+            **common.kw(),
+            step=step,
+            targets=tuple(self._target(h, path=path) for h in hosts),
+            timeout=step.timeout,
+            exists=step.exists,
+            max_age=step.max_age,
+            min_size=step.min_size,
+            stable_for=min(step.stable_for, step.timeout),
+            ofd=step.ofd,
+        )
 
     def _services(self, step: s.ServiceStep, host_id: str) -> PlannedTarget:
         host = self.inv.hosts[host_id]
@@ -312,7 +319,43 @@ def service_command(host: Host, service: Service, operation: str) -> str:
     return f"systemctl is-active {unit}" if operation == "status" else f"sudo systemctl {operation} {unit}"
 
 
-def _implicit_condition(step: Any) -> str:
+def effective_risk(step: s.Step) -> Risk:
+    """The kind's own risk, raised (never lowered) by the runbook's ``risk:``."""
+    own = _kind_risk(step)
+    if step.risk is not None and RISK_ORDER[step.risk] > RISK_ORDER[own]:
+        return step.risk
+    return own
+
+
+def _kind_risk(step: s.Step) -> Risk:
+    if isinstance(step, s.RebootStep):
+        return "disruptive"
+    if isinstance(step, s.ServiceStep):
+        return {"status": "read", "start": "change", "stop": "disruptive"}[step.operation]  # type: ignore[return-value]
+    if isinstance(step, s.ShellStep | s.WinrmStep | s.LocalStep | s.NotifyStep | s.ManualStep):
+        return "change"
+    return "read"
+
+
+@dataclass
+class _Common:
+    """Fields every planned step has, gathered before the kind adds its own."""
+
+    index: int
+    no: str
+    is_rollback: bool
+    condition: str
+    text: dict[str, str]
+    risk: Risk
+    retry_attempts: int
+    retry_delay: float
+    confirm: bool
+
+    def kw(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+
+def _implicit_condition(step: s.Step) -> str:
     """How steps without an ``expect`` are judged."""
     if isinstance(step, s.PortStep):
         return f"每个端口 {'在监听' if step.state == 'open' else '已关闭'} (TCP connect)"

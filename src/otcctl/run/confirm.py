@@ -14,7 +14,7 @@ from otcctl.errors import OtcctlError
 
 Answer = Literal["yes", "no", "skip", "abort", "retry", "rerun", "done"]
 How = Literal["terminal", "assume-yes", "scripted", "option"]
-Purpose = Literal["confirm", "failure", "rollback", "in-flight"]
+Purpose = Literal["confirm", "failure", "rollback", "in-flight", "disruptive"]
 
 
 class NeedsOperator(OtcctlError):
@@ -58,10 +58,24 @@ class RefusingConfirmer:
 
 
 class AssumeYesConfirmer:
-    """``--assume-yes``: confirmations and rollbacks are pre-approved; failures are not waved through."""
+    """``--assume-yes``: confirmations and rollbacks are pre-approved; failures are not waved through.
+
+    A disruptive step against production is never pre-approved: it goes to ``live`` (the
+    terminal), and with no terminal the run stops (preflight refuses such a run before it starts).
+    """
+
+    def __init__(self, live: Confirmer | None = None) -> None:
+        self.live = live
 
     def ask(self, request: ConfirmRequest) -> tuple[Answer, str, How]:
         """Yes to confirm and rollback; stop on failure; in-flight steps need --in-flight."""
+        if request.purpose == "disruptive":
+            if self.live is None:
+                raise NeedsOperator(
+                    f"step {request.no} ({request.step_id}) is disruptive and runs against production: it is "
+                    "confirmed live at a terminal, never by --assume-yes, and there is no terminal to ask."
+                )
+            return self.live.ask(request)
         if request.purpose in ("confirm", "rollback"):
             return "yes", "pre-approved with --assume-yes", "assume-yes"
         if request.purpose == "failure":
@@ -119,3 +133,18 @@ class TerminalConfirmer:
         """Shows the evidence and reads the answer."""
         answer, comment = self.prompt(request)
         return answer, comment, "terminal"
+
+
+def who_answers(confirmer: Confirmer) -> tuple[bool, bool]:
+    """(someone answers confirmations, someone answers live at a terminal) for this confirmer.
+
+    Preflight refuses a run that would stop at a question nobody can answer: without a terminal
+    and without --assume-yes, or a disruptive step against production without a live terminal.
+    """
+    if isinstance(confirmer, FixedInFlightConfirmer):
+        return who_answers(confirmer.inner)
+    if isinstance(confirmer, RefusingConfirmer):
+        return False, False
+    if isinstance(confirmer, AssumeYesConfirmer):
+        return True, confirmer.live is not None
+    return True, True  # a terminal, or a script standing in for a person (tests, rehearsals)

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model.inventory import LoadedInventory
+from otcctl.run.findings import Finding
 from otcctl.secrets import Masker
 
+__all__ = ["Finding", "run_doctor"]
 
-@dataclass(frozen=True)
-class Finding:
-    """One check: what, on what, whether it works, and the detail."""
-
-    check: str
-    target: str
-    ok: bool
-    detail: str
 
 
 def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda _: None, *,
@@ -59,7 +52,7 @@ def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda
         if first_run:
             from otcctl.run.first_run import first_run_findings
 
-            findings += [Finding(f.check, f.target, f.ok, f.detail) for f in first_run_findings(connections, progress)]
+            findings += first_run_findings(connections, progress)
     finally:
         connections.close_all()
     return [Finding(f.check, f.target, f.ok, masker.mask(f.detail)) for f in findings]

@@ -8,12 +8,11 @@ killed); its result is judged, a person confirms where the runbook asks for one,
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -22,13 +21,28 @@ from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, Unsupporte
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
-from otcctl.plan.build import Plan, PlannedStep
+from otcctl.plan.build import Plan
+from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedNotify, PlannedStep
+from otcctl.run import signals
 from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
-from otcctl.run.events import Event, Listener, Outcome, RunResult, StepResult
+from otcctl.run.events import EXCEPTION_OUTCOMES, Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
+from otcctl.run.policy import (
+    CHOICES,
+    FAILURE_ANSWERS,
+    NotConfirmed,
+    confirmed_outcome,
+    disruption,
+    exceptions_so_far,
+    in_flight_verdict,
+    person_outcome,
+    question_for,
+)
 from otcctl.run.records import (
     Answered,
+    CommandSent,
     Confirmation,
+    HostFinished,
     Operator,
     Record,
     RunFinished,
@@ -36,19 +50,17 @@ from otcctl.run.records import (
     RunOutcome,
     StepFinished,
     StepInterrupted,
-    StepStarted,
     TargetOutcome,
-    TargetPlan,
 )
 from otcctl.run.records import (
     RunStopped as RunStoppedRecord,
 )
+from otcctl.run.replay import InFlight
 from otcctl.run.review import ApprovalBoard, ReviewAsk, needs_review, review_step
+from otcctl.run.step_facts import hosts_done, masked_target, step_record, stop_outcome
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
-from otcctl.steps.executors import SINGLE_RESULT_KINDS, execute
-
-PERSON_KINDS = ("manual", "pause")
+from otcctl.steps.dispatch import execute
 
 
 class RunStopped(OtcctlError):
@@ -96,39 +108,50 @@ class Engine:
         self._now = now or (lambda: datetime.now(tz=UTC))
         self._sleep = sleep or self._cancellable_sleep
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otcctl-step")
+        self._results: list[StepResult] = []
+        self._journal_lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------------------
-    def run(self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None) -> RunResult:
-        """Run every step not already done; a step found in flight is decided by the operator first."""
-        results: list[StepResult] = []
+    def run(
+        self, *, done: frozenset[str] = frozenset(), in_flight: str | None = None, progress: InFlight | None = None
+    ) -> RunResult:
+        """Run every step not already done; a step found in flight is decided by the operator first.
+
+        ``progress`` says what the journal knows of the step in flight: hosts done, commands sent.
+        """
+        results = self._results
         outcome: RunOutcome = "passed"
         try:
             for planned in self.plan.steps:
                 if planned.id in done:
                     continue
+                keep: dict[str, TargetResult] | None = None
                 if planned.id == in_flight:
-                    decided = self._decide_in_flight(planned)
+                    decided, keep = self._decide_in_flight(planned, progress or InFlight(planned.id))
                     if decided is not None:
                         results.append(decided)
                         if decided.outcome == "aborted":
                             outcome = "aborted"
                             break
                         continue
-                result = self._step(planned)
+                result = self._step(planned, keep=keep)
                 results.append(result)
                 if result.outcome == "aborted":
                     outcome = "aborted"
                     break
                 if result.failed:
                     outcome = "failed"
-                    policy = planned.step.on_failure
+                    policy = planned.on_failure
                     if isinstance(policy, s.Rollback):
-                        results.extend(self._rollback(planned))
+                        rolled = self._rollback(planned)
+                        results.extend(rolled)
+                        if rolled and all(r.outcome == "passed" for r in rolled):
+                            outcome = "rolled-back"
                         break
                     if policy != "continue":
                         break
-        except KeyboardInterrupt:
-            self._record(RunInterrupted(reason="Ctrl-C"))
+        except KeyboardInterrupt as exc:
+            self._record(RunInterrupted(reason=signals.reason(exc)))
             self._emit("run-finished", {"outcome": "interrupted"})
             raise
         except RunStopped as exc:
@@ -137,16 +160,17 @@ class Engine:
             self._emit("note", {"message": f"run stopped: {exc}"})
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        if outcome == "passed" and any(r.outcome in EXCEPTION_OUTCOMES for r in results):
+            outcome = "passed-with-exceptions"
         final = RunResult(self.run_id, str(self.journal.path), outcome, tuple(results))
         self._record(RunFinished(outcome=outcome, steps=len(results)))
         self._emit("run-finished", {"outcome": outcome, "journal": str(self.journal.path), "head": self.journal.head})
         return final
 
     # -- one step ---------------------------------------------------------------------------
-    def _step(self, planned: PlannedStep, *, attempt_base: int = 0) -> StepResult:
-        step = planned.step
+    def _step(self, planned: PlannedStep, *, keep: Mapping[str, TargetResult] | None = None) -> StepResult:
         started = time.monotonic()
-        self._record(_step_record(planned))
+        self._record(step_record(planned))
         self._emit(
             "step-started",
             {
@@ -164,45 +188,56 @@ class Engine:
         outcome: Outcome = "failed"
         stopped: str | None = None
         try:
+            if self._needs_live_go_ahead(planned):
+                answer, confirmation = self._ask(planned, "disruptive", (), disruption(planned))
+                if answer != "yes":
+                    raise NotConfirmed(confirmation)
             while True:
                 if planned.kind in PERSON_KINDS:
                     answer, confirmation = self._ask(planned, "confirm", (), "done as described?")
-                    outcome, reason = _person_outcome(answer, planned)
+                    outcome, reason = person_outcome(answer)
                     if confirmation.how == "assume-yes" and outcome == "passed":
                         reason = "pre-approved by the operator (--assume-yes)"
                     break
                 attempts += 1
-                targets, passed, reason = self._execute(planned)
-                while not passed and attempts < step.retry.attempts and not self.cancel.is_set():
+                targets, passed, reason = self._execute(planned, keep)
+                while not passed and attempts < planned.retry_attempts and not self.cancel.is_set():
                     self._emit(
                         "step-progress",
                         {
                             "id": planned.id,
-                            "message": f"attempt {attempts} failed: {reason}; retrying in {step.retry.delay:g}s",
+                            "message": f"attempt {attempts} failed: {reason}; retrying in {planned.retry_delay:g}s",
                         },
                     )
-                    self._sleep(step.retry.delay)
+                    self._sleep(planned.retry_delay)
                     attempts += 1
-                    targets, passed, reason = self._execute(planned)
-                if passed and step.confirm:
+                    targets, passed, reason = self._execute(planned, hosts_done(planned, targets))
+                if passed and planned.confirm:
                     answer, confirmation = self._ask(planned, "confirm", targets, reason)
-                    outcome, reason = _confirmed_outcome(answer, reason)
+                    outcome, reason = confirmed_outcome(answer, reason)
                 elif passed:
                     outcome = "passed"
-                elif step.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
+                elif planned.on_failure == "ask" or planned.kind == "notify":  # never go on silently unnotified
                     answer, confirmation = self._ask(planned, "failure", targets, reason)
-                    if answer == "retry":
+                    if answer == "retry":  # e.g. after fixing a host by hand: re-check the hosts not done
+                        keep = hosts_done(planned, targets)
                         continue
-                    outcome = _FAILURE_ANSWERS.get(answer, "failed")
+                    outcome = FAILURE_ANSWERS.get(answer, "failed")
+                    why = confirmation.comment or "no reason given"
                     if answer == "yes":
-                        reason = f"failed ({reason}), accepted by the operator"
+                        reason = f"failed ({reason}); waived by the operator: {why}"
+                    elif answer == "skip":
+                        reason = f"failed ({reason}); skipped by the operator: {why}"
                 else:
                     outcome = "failed"
                 break
             if outcome == "passed" and self._needs_review(planned):
                 outcome, reason = self._review(planned, reason)
-        except NeedsOperator as exc:
+        except (NeedsOperator, RunStopped) as exc:  # the step ends failed, on the record; then the run stops
             outcome, reason, stopped = "failed", str(exc), str(exc)
+        except NotConfirmed as exc:
+            confirmation = exc.confirmation
+            outcome, reason = "aborted", "the operator did not confirm the disruptive step; nothing was sent"
         result = StepResult(
             planned.id,
             planned.no,
@@ -215,10 +250,19 @@ class Engine:
         )
         self._finish(result)
         if stopped is not None:
+            self._results.append(result)  # the run ends here: the step still counts in its result
             raise RunStopped(stopped)
         return result
 
-    def _execute(self, planned: PlannedStep) -> tuple[tuple[TargetResult, ...], bool, str]:
+    def _execute(
+        self, whole: PlannedStep, keep: Mapping[str, TargetResult] | None = None
+    ) -> tuple[tuple[TargetResult, ...], bool, str]:
+        """One attempt on the step's hosts, except those in ``keep`` (done already: their results stand)."""
+        keep = keep or {}
+        planned = replace(whole, targets=tuple(t for t in whole.targets if t.host_id not in keep)) if keep else whole
+        if keep and not planned.targets:
+            kept = tuple(keep[t.host_id] for t in whole.targets)
+            return kept, True, "; ".join(f"{t.host}: {t.reason}" for t in kept)
         ctx = StepContext(
             self.connections,
             self.plan.params,
@@ -228,6 +272,8 @@ class Engine:
             lambda message: self._emit("step-progress", {"id": planned.id, "message": message}),
             self.options.no_wait,
             self.options.max_parallel or self.plan.runbook.max_parallel,
+            sent=lambda host: self._record(CommandSent(step=planned.id, no=planned.no, host=host)),
+            host_done=lambda r: self._host_done(planned, r),
         )
         future: Future[list[TargetResult]] = self._pool.submit(execute, planned, ctx)
         try:
@@ -237,11 +283,11 @@ class Engine:
                     break
                 except TimeoutError:
                     continue
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             self.cancel.set()
-            with contextlib.suppress(Exception):  # the interruption is what we report
-                future.result(timeout=15)  # the executor stops the remote command on cancel
-            self._record(StepInterrupted(step=planned.id, no=planned.no))
+            stopped, detail = stop_outcome(future)  # the executor stops the remote command on cancel
+            name = exc.name if isinstance(exc, signals.Interrupted) else "SIGINT"
+            self._record(StepInterrupted(step=planned.id, no=planned.no, signal=name, stopped=stopped, detail=detail))
             raise
         except HostKeyRejected as exc:
             raise RunStopped(str(exc)) from None
@@ -251,8 +297,11 @@ class Engine:
             return (TargetResult(planned.host_column, False, str(exc)),), False, str(exc)
         except OtcctlError as exc:  # a missing secret and the like: nothing on this path can work
             raise RunStopped(str(exc)) from None
-        masked = tuple(_masked_target(t, self.masker) for t in results)
-        expected = len(planned.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
+        fresh = {t.host: masked_target(t, self.masker) for t in results}
+        masked = tuple(
+            keep.get(t.host_id) or fresh[t.host_id] for t in whole.targets if t.host_id in keep or t.host_id in fresh
+        ) if keep else tuple(fresh.values())
+        expected = len(whole.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
         passed = bool(masked) and all(t.passed for t in masked) and len(masked) >= expected
         failed = [t for t in masked if not t.passed]
         if failed:
@@ -266,7 +315,7 @@ class Engine:
     # -- people -----------------------------------------------------------------------------
     def _needs_review(self, planned: PlannedStep) -> bool:
         environment = self.plan.inventory.inventory.environment
-        return needs_review(bool(getattr(planned.step, "review", False)), getattr(planned, "risk", None), environment)
+        return needs_review(planned.step.review, planned.risk, environment)
 
     def _review(self, planned: PlannedStep, reason: str) -> tuple[Outcome, str]:
         """Wait for a second person's approval of this step's result; the run goes on only if it counts."""
@@ -281,17 +330,8 @@ class Engine:
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
     ) -> tuple[Answer, Answered]:
-        choices = _CHOICES[purpose]
-        question = {
-            "confirm": "Is the result as the 结果判断 says?",
-            "failure": "Sending failed: tell the departments by phone, then answer yes (recorded); or retry, no "
-            "(stop), skip, abort?"
-            if planned.kind == "notify"
-            else "The step failed. Retry, go on anyway (yes), stop (no), skip it, or abort?",
-            "rollback": "Run the rollback steps now?",
-            "in-flight": "This step was running when the run stopped; its outcome is unknown. Run it again, or "
-            "record it as done by you?",
-        }[purpose]
+        choices = CHOICES[purpose]
+        question = question_for(purpose, planned.kind)
         request = ConfirmRequest(
             purpose,
             planned.id,
@@ -302,7 +342,10 @@ class Engine:
             planned.text.get("judge"),
             verdict,
             tuple(t.to_json() for t in targets),
-            {k: v for k, v in planned.text.items() if k not in ("action", "judge")},
+            {
+                **{k: v for k, v in planned.text.items() if k not in ("action", "judge")},
+                **exceptions_so_far(self._results),
+            },
         )
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
@@ -324,15 +367,45 @@ class Engine:
         self._emit("confirm-answered", {"id": planned.id, "answer": answer, "how": how})
         return answer, confirmation
 
-    def _decide_in_flight(self, planned: PlannedStep) -> StepResult | None:
-        answer, confirmation = self._ask(planned, "in-flight", (), "outcome unknown")
+    def _needs_live_go_ahead(self, planned: PlannedStep) -> bool:
+        return planned.risk == "disruptive" and self.plan.inventory.inventory.environment == "production"
+
+    def _decide_in_flight(
+        self, planned: PlannedStep, progress: InFlight
+    ) -> tuple[StepResult | None, dict[str, TargetResult] | None]:
+        """Decide the step that was running when the run stopped, knowing what the journal says was sent.
+
+        Hosts the journal records as done are never done again. A step none of whose commands
+        was sent is simply run; otherwise the operator decides for the hosts it reached.
+        """
+        done_hosts = {h: TargetResult(h, True, "done before the interruption (journal)") for h in progress.finished}
+        if not progress.sent - progress.finished and planned.kind not in PERSON_KINDS and not isinstance(
+            planned, PlannedNotify
+        ):
+            self._emit("note", {"message": f"step {planned.no} {planned.id}: its command was never sent; running it"})
+            return None, done_hosts
+        unsure = sorted(progress.sent - progress.finished)
+        answer, confirmation = self._ask(planned, "in-flight", (), in_flight_verdict(unsure, progress.finished))
         if answer == "rerun":
-            return None
+            return None, done_hosts
+        if answer == "done" and planned.targets and len(planned.targets) > 1:
+            for host in unsure:
+                done_hosts[host] = TargetResult(host, True, "recorded as done by the operator after the interruption")
+            remaining = [t.host_id for t in planned.targets if t.host_id not in done_hosts]
+            if remaining:
+                return None, done_hosts  # the hosts never reached are still done for real
         outcome: Outcome = "done-by-operator" if answer == "done" else "aborted"
         reason = "recorded as done by the operator after the interruption" if answer == "done" else "aborted"
         result = StepResult(planned.id, planned.no, outcome, reason, attempts=0, confirmation=confirmation)
         self._finish(result)
-        return result
+        return result, None
+
+    def _host_done(self, planned: PlannedStep, result: TargetResult) -> None:
+        if len(planned.targets) > 1:
+            record = HostFinished(
+                step=planned.id, no=planned.no, host=result.host, passed=result.passed, reason=result.reason
+            )
+            self._record(record)  # masked on the way into the journal
 
     def _rollback(self, failed: PlannedStep) -> list[StepResult]:
         answer, _ = self._ask(failed, "rollback", (), f"rollback: {', '.join(failed.rollback)}")
@@ -369,7 +442,8 @@ class Engine:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, record: Record) -> None:
-        self.journal.append(record, mask=self.masker.mask_data)
+        with self._journal_lock:  # hosts of a parallel step report from worker threads
+            self.journal.append(record, mask=self.masker.mask_data)
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
@@ -381,69 +455,3 @@ class Engine:
 
     def _cancellable_sleep(self, seconds: float) -> None:
         self.cancel.wait(seconds)
-
-
-_FAILURE_ANSWERS: dict[str, Outcome] = {"yes": "passed", "skip": "skipped", "abort": "aborted"}
-_CHOICES: dict[str, tuple[Answer, ...]] = {
-    "confirm": ("yes", "no", "skip", "abort"),
-    "failure": ("retry", "yes", "no", "skip", "abort"),
-    "rollback": ("yes", "no"),
-    "in-flight": ("rerun", "done", "abort"),
-}
-
-
-def _person_outcome(answer: Answer, planned: PlannedStep) -> tuple[Outcome, str]:
-    return {
-        "yes": ("passed", "confirmed by the operator"),
-        "no": ("failed", "the operator said it was not done as described"),
-        "skip": ("skipped", "skipped by the operator"),
-    }.get(answer, ("aborted", "aborted by the operator"))  # type: ignore[return-value]
-
-
-def _confirmed_outcome(answer: Answer, reason: str) -> tuple[Outcome, str]:
-    if answer == "yes":
-        return "passed", f"{reason}; confirmed by the operator"
-    if answer == "skip":
-        return "skipped", f"{reason}; skipped by the operator"
-    if answer == "abort":
-        return "aborted", f"{reason}; aborted by the operator"
-    return "failed", f"{reason}; the operator judged it not as expected"
-
-
-def _masked_target(t: TargetResult, masker: Masker) -> TargetResult:
-    return TargetResult(
-        t.host,
-        t.passed,
-        masker.mask(t.reason),
-        t.exit_code,
-        masker.mask(t.stdout),
-        masker.mask(t.stderr),
-        t.duration,
-        masker.mask_data(t.details),
-    )
-
-
-def _step_record(planned: PlannedStep) -> StepStarted:
-    """What the journal says about a step before it starts: enough to know what was sent."""
-    return StepStarted(
-        step=planned.id,
-        no=planned.no,
-        kind=planned.kind,
-        rollback_step=planned.is_rollback,
-        action=planned.text.get("action", ""),
-        source=planned.step.source,
-        targets=[
-            TargetPlan(
-                host=t.host_id,
-                address=t.address,
-                transport=t.transport,
-                command=t.command or None,
-                path=t.path or None,
-                ports=[p for p, _ in t.ports] or None,
-                services=[x.control_command or x.status_command for x in t.services] or None,
-            )
-            for t in planned.targets
-        ],
-        sql=planned.sql or None,
-        binds=planned.binds if planned.sql else None,
-    )

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from otcctl.run.records import Answered, Outcome, RunOutcome
+from otcctl.run.records import EXCEPTION_OUTCOMES, Answered, Outcome, RunOutcome
 from otcctl.steps.base import TargetResult
 
-__all__ = ["Event", "Listener", "Outcome", "RunResult", "StepResult"]
+__all__ = ["EXCEPTION_OUTCOMES", "Event", "Listener", "Outcome", "RunResult", "StepResult"]
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,13 @@ class RunResult:
 
     @property
     def failed(self) -> bool:
-        """True unless every step passed or was skipped on purpose."""
+        """True unless every step passed: a waived or skipped step is an exception, not a pass."""
         return self.outcome != "passed"
+
+    @property
+    def exceptions(self) -> tuple[StepResult, ...]:
+        """Steps that did not simply pass: what the last sign-off and the record must show."""
+        return tuple(s for s in self.steps if s.outcome in EXCEPTION_OUTCOMES)
 
 
 @dataclass(frozen=True)

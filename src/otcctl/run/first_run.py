@@ -16,23 +16,12 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from otcctl.connectors.base import CommandOutput
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model.inventory import Host
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One first-run check (``otcctl.run.doctor`` shows it with its own findings)."""
-
-    check: str
-    target: str
-    ok: bool
-    detail: str
-
+from otcctl.run.findings import Finding
 
 Judge = Callable[[CommandOutput], tuple[bool, str]]
 

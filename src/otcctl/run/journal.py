@@ -9,6 +9,7 @@ line parses. Each line carries its sequence number and the SHA-256 of the line b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,14 +21,23 @@ from pathlib import Path
 from typing import TypeVar
 
 from otcctl.domain.clock import SHANGHAI
-from otcctl.errors import InputError
+from otcctl.errors import InputError, OtcctlError
 from otcctl.run.ledger import note
 from otcctl.run.lines import Entry, MaskFn, RecordError, Stamp, parse_line
 from otcctl.run.records import VERSION, Record
 from otcctl.run.replay import replay
 from otcctl.run.state import ensure_dir, open_shared, state_dir
 
-__all__ = ["Journal", "JournalReading", "find_run", "list_runs", "read_journal", "state_dir", "timestamps"]
+__all__ = [
+    "Journal",
+    "JournalReading",
+    "JournalUnwritable",
+    "find_run",
+    "list_runs",
+    "read_journal",
+    "state_dir",
+    "timestamps",
+]
 
 GENESIS = "0" * 64
 """The ``prev`` of a journal's first record."""
@@ -55,6 +65,10 @@ def new_run_id(runbook: str, now: datetime | None = None) -> str:
 def line_hash(line: bytes) -> str:
     """The SHA-256 of one journal line without its newline: what the next line's ``prev`` holds."""
     return hashlib.sha256(line).hexdigest()
+
+
+class JournalUnwritable(OtcctlError):
+    """The journal cannot take a record (disk full, I/O error): nothing more may be done."""
 
 
 class Journal:
@@ -93,10 +107,20 @@ class Journal:
         data = {**stamp.model_dump(), **body}
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         line = text + b"\n"
-        written = os.write(self._fd, line)
-        if written != len(line):  # a short write leaves a torn line; finish it so the next record starts clean
-            os.write(self._fd, line[written:])
-        os.fsync(self._fd)
+        start = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            written = os.write(self._fd, line)
+            while written < len(line):  # a short write: finish the line, or fail and cut it below
+                written += os.write(self._fd, line[written:])
+            os.fsync(self._fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # never leave a torn line to be glued to the next record
+                os.ftruncate(self._fd, start)
+                os.fsync(self._fd)
+            raise JournalUnwritable(
+                f"the journal {self.path} cannot be written ({exc.strerror or exc}); otcctl stops rather than "
+                "act without a record. Free space in the state directory, then `otcctl resume` the run."
+            ) from None
         self.seq, self.head, self.size = self.seq + 1, line_hash(text), self.size + len(line)
         entry = Entry(self.seq, stamp, type(record).model_validate(body), self.head)
         self.entries.append(entry)

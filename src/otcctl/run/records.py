@@ -24,11 +24,14 @@ VERSION = 2
 """Version 2 adds the hash chain (``seq``, ``prev``); version 1 journals are read, never chained."""
 READABLE_VERSIONS = (1, 2)
 
-Outcome = Literal["passed", "failed", "skipped", "aborted", "unknown", "done-by-operator"]
-RunOutcome = Literal["passed", "failed", "aborted", "interrupted"]
+Outcome = Literal["passed", "failed", "waived", "skipped", "rolled-back", "aborted", "unknown", "done-by-operator"]
+"""``waived``: failed, and the operator went on with a reason; ``unknown``: nobody knows how it ended."""
+RunOutcome = Literal["passed", "passed-with-exceptions", "failed", "rolled-back", "aborted", "interrupted"]
+"""``passed-with-exceptions``: it went to the end, but some step was waived, skipped or failed-and-continued."""
+EXCEPTION_OUTCOMES: tuple[Outcome, ...] = ("failed", "waived", "skipped", "rolled-back", "unknown")
 Answer = Literal["yes", "no", "skip", "abort", "retry", "rerun", "done"]
 How = Literal["terminal", "assume-yes", "scripted", "option"]
-Purpose = Literal["confirm", "failure", "rollback", "in-flight"]
+Purpose = Literal["confirm", "failure", "rollback", "in-flight", "disruptive"]
 
 
 class FrozenModel(BaseModel):
@@ -309,12 +312,38 @@ class StepFinished(Record):
 
 
 @record_kind
+class CommandSent(Record):
+    """A step's command left for a host (written as it is sent): the in-flight question can say so."""
+
+    type: Literal["command-sent"] = "command-sent"
+    step: str
+    no: str
+    host: str
+
+
+@record_kind
+class HostFinished(Record):
+    """One host of a multi-host step is done: a resume continues at the first host not done."""
+
+    type: Literal["host-finished"] = "host-finished"
+    step: str
+    no: str
+    host: str
+    passed: bool
+    reason: str
+
+
+@record_kind
 class StepInterrupted(Record):
-    """Ctrl-C while a step ran; its remote command was cancelled."""
+    """Ctrl-C, SIGHUP or SIGTERM while a step ran; whether its command was stopped on the hosts."""
 
     type: Literal["step-interrupted"] = "step-interrupted"
     step: str
     no: str
+    signal: str = "SIGINT"
+    stopped: Literal["yes", "no", "unknown"] = "unknown"
+    """Whether the step's command was confirmed stopped on every host (``no``: it may still run)."""
+    detail: str = ""
 
 
 @record_kind
@@ -343,6 +372,21 @@ class RunFinished(Record):
     anchor: ClassVar[bool] = True
     outcome: RunOutcome
     steps: int
+
+
+@record_kind
+class RunRefused(Record):
+    """A run refused before its first side effect (preflight, credentials, lock): no journal was started.
+
+    Written to the state directory's refusal log, not to a run journal, so compliance can see
+    what was attempted and why nothing happened.
+    """
+
+    type: Literal["run-refused"] = "run-refused"
+    runbook: str
+    environment: str
+    operator: Operator
+    reason: str
 
 
 class RunSummary(FrozenModel):

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from otcctl.run.lines import Entry, Stamp
 from otcctl.run.records import (
+    CommandSent,
     Confirmation,
+    HostFinished,
     Operator,
     PreApproval,
     Reviewed,
@@ -25,8 +27,21 @@ from otcctl.run.records import (
     StepStarted,
 )
 
-RESUMABLE_DONE = ("passed", "skipped", "done-by-operator")
+RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
 """Step outcomes a resume counts as done (a failed step counts only when its policy is ``continue``)."""
+FINAL_OUTCOMES = ("passed", "passed-with-exceptions", "rolled-back", "aborted")
+"""Run outcomes after which the run is over: resume refuses them."""
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """What the journal knows of the step that was running: hosts it finished, hosts its command reached."""
+
+    step: str
+    finished: frozenset[str] = frozenset()
+    """Hosts recorded ``host-finished`` and passed (a resume never does them again)."""
+    sent: frozenset[str] = frozenset()
+    """Hosts a ``command-sent`` record names."""
 
 
 @dataclass
@@ -68,6 +83,8 @@ class Replay:
     stop_reason: str | None
     stories: dict[str, StepStory] = field(default_factory=dict)
     """Every step that started or was decided, in the order it first did."""
+    progress: InFlight | None = None
+    """Per-host progress of the step in flight."""
 
     @property
     def runbook(self) -> str | None:
@@ -139,6 +156,8 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
     stop_reason: str | None = None
     stories: dict[str, StepStory] = {}
     session: Operator | None = None
+    sent: dict[str, set[str]] = {}
+    hosts_done: dict[str, set[str]] = {}
     for entry in entries:
         record, stamp = entry.record, entry.stamp
         if isinstance(record, StepStarted | StepFinished | Confirmation | Reviewed):
@@ -159,6 +178,10 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
             exceptions.append(f"confirmations pre-approved with --assume-yes by {record.operator}")
         elif isinstance(record, StepStarted):
             open_step = record.step
+        elif isinstance(record, CommandSent):
+            sent.setdefault(record.step, set()).add(record.host)
+        elif isinstance(record, HostFinished) and record.passed:
+            hosts_done.setdefault(record.step, set()).add(record.host)
         elif isinstance(record, StepFinished):
             finished.pop(record.step, None)
             finished[record.step] = record
@@ -191,6 +214,9 @@ def replay(run_id: str, entries: Sequence[Entry]) -> Replay:
         ended,
         stop_reason,
         stories,
+        InFlight(open_step, frozenset(hosts_done.get(open_step, ())), frozenset(sent.get(open_step, ())))
+        if open_step
+        else None,
     )
 
 

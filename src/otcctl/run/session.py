@@ -1,4 +1,4 @@
-"""Start and resume runs: plan, trading-day check, lock, journal, engine, clean up.
+"""Start and resume runs: plan, preflight, credentials, lock, journal, engine, clean up.
 
 This is the composition root of a run: the only place that builds connections, the
 journal, the lock and the engine together. The CLI calls it with frozen requests.
@@ -6,6 +6,7 @@ journal, the lock and the engine together. The CLI calls it with frozen requests
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,11 +19,13 @@ from otcctl.connectors.pool import Connections
 from otcctl.errors import InputError, OtcctlError
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
-from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer
+from otcctl.plan.steps import PlannedNotify, PlannedSql
+from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer, who_answers
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
 from otcctl.run.journal import Journal, find_run, new_run_id, read_journal, timestamps
 from otcctl.run.lock import RunLock
+from otcctl.run.preflight import Situation, log_refusal, preflight
 from otcctl.run.records import (
     Operator,
     PreApproval,
@@ -30,12 +33,12 @@ from otcctl.run.records import (
     RunFlags,
     RunResumed,
     RunStarted,
-    RunStopped,
     StepLine,
     TradingDayCheck,
 )
-from otcctl.run.replay import replay
+from otcctl.run.replay import FINAL_OUTCOMES, InFlight, replay
 from otcctl.run.review import DEFAULT_TIMEOUT, ApprovalBoard
+from otcctl.run.signals import signals_interrupt
 from otcctl.secrets import Masker
 
 
@@ -57,13 +60,23 @@ class RunRequest:
 
 
 def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners: Sequence[Listener]) -> RunResult:
-    """Plan, check, lock, journal and execute a new run."""
+    """Plan, check everything predictable, lock, journal and execute a new run.
+
+    Nothing is sent, mailed or journaled before preflight, the credential lookup and the lock
+    have passed; a refusal goes to the refusal log instead.
+    """
     plan = prepare_plan(request.plan)
-    _refuse_production_here(plan)
-    calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
-    lock = RunLock(state, plan.runbook.name)
     run_id = new_run_id(plan.runbook.name)
-    lock.acquire(_holder(run_id, request.operator))
+    lock = RunLock(state, plan.runbook.name)
+    try:
+        _refuse_production_here(plan)
+        calendar_note = _check_trading_day(plan, request.allow_non_trading_day)
+        preflight(plan, _situation(plan, request, confirmer, dict(request.plan.overrides)), state)
+        connections = _connections(plan)
+        lock.acquire(_holder(run_id, request.operator))
+    except OtcctlError as exc:
+        log_refusal(state, plan, request.operator, exc)
+        raise
     try:
         journal = Journal.create(state, run_id)
         journal.append(_run_header(plan, request, calendar_note))
@@ -71,12 +84,29 @@ def start_run(request: RunRequest, state: Path, confirmer: Confirmer, listeners:
             journal.append(
                 PreApproval(
                     operator=request.operator,
-                    statement="--assume-yes: the operator pre-approved every confirmation of this run",
+                    statement="--assume-yes: the operator pre-approved every confirmation of this run, except "
+                    "disruptive steps against production, which are confirmed live",
                 )
             )
-        return _execute(plan, run_id, journal, request, confirmer, listeners)
+        return _execute(plan, run_id, journal, request, confirmer, listeners, connections)
     finally:
         lock.release()
+
+
+def _situation(plan: Plan, request: RunRequest, confirmer: Confirmer, overrides: dict[str, str]) -> Situation:
+    answers, live = who_answers(confirmer)
+    return Situation(answers, live, request.no_wait, overrides, _date(plan.params["date"]))
+
+
+def _connections(plan: Plan) -> Connections:
+    """Every credential of the plan looked up (and known to the masker) before the first record."""
+    connections = Connections(plan.inventory.inventory, Masker())
+    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
+    databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
+    connections.prepare(hosts, databases)
+    channels = {c for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedNotify) for c in p.channels}
+    connections.prepare_notification(channels)
+    return connections
 
 
 def resume_run(
@@ -87,16 +117,44 @@ def resume_run(
     listeners: Sequence[Listener],
     in_flight: Literal["rerun", "done"] | None = None,
 ) -> RunResult:
-    """Continue a run after its last finished step; the step in flight is decided, never silently re-run."""
+    """Continue a run after its last finished step; the step in flight is decided, never silently re-run.
+
+    The lock is taken before the journal is read: a run still finishing its last step cannot be
+    raced into running that step twice.
+    """
     path = find_run(state, run_id)
+    first = read_journal(path)
+    first.require_readable()
+    header = replay(first.run_id, first.entries).header  # written once at the start: safe before the lock
+    if header is None:
+        raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
+    lock = RunLock(state, header.runbook)
+    lock.acquire(_holder(first.run_id, request.operator))
+    try:
+        return _resume_locked(path, request, state, confirmer, listeners, in_flight)
+    finally:
+        lock.release()
+
+
+def _resume_locked(
+    path: Path,
+    request: RunRequest,
+    state: Path,
+    confirmer: Confirmer,
+    listeners: Sequence[Listener],
+    in_flight: Literal["rerun", "done"] | None,
+) -> RunResult:
     reading = read_journal(path)
     reading.require_readable()
     story = replay(reading.run_id, reading.entries)
     header = story.header
-    if header is None:
-        raise InputError.at(path, "this journal has no run-started record; it cannot be resumed")
-    if story.passed:
-        raise InputError.at(path, f"run {reading.run_id} already finished successfully; nothing to resume")
+    assert header is not None
+    if story.outcome in FINAL_OUTCOMES:
+        raise InputError.at(
+            path,
+            f"run {reading.run_id} is over ({story.outcome}); it cannot be resumed: a finished or rolled-back "
+            "run must not carry on. Start a new run if the procedure has to be done again.",
+        )
     plan_request = PlanRequest(
         header.runbook_path,
         dict(header.overrides),
@@ -116,24 +174,32 @@ def resume_run(
                 f"{now[:12]}); finishing it with a different {what} would make the record lie. "
                 "Start a new run instead.",
             )
-    done = story.done_steps(frozenset(p.id for p in plan.steps if p.step.on_failure == "continue"))
+    preflight(plan, _situation(plan, request, confirmer, dict(header.overrides)), state)
+    connections = _connections(plan)
+    done = story.done_steps(frozenset(p.id for p in plan.steps if p.on_failure == "continue"))
     flying = story.in_flight
-    lock = RunLock(state, plan.runbook.name)
-    lock.acquire(_holder(reading.run_id, request.operator))
-    try:
-        journal = Journal(path)
-        journal.append(
-            RunResumed(
-                operator=request.operator,
-                done=sorted(done),
-                in_flight=flying,
-                options=ResumeFlags(assume_yes=request.assume_yes, in_flight=in_flight),
-            )
+    journal = Journal(path)
+    journal.append(
+        RunResumed(
+            operator=request.operator,
+            done=sorted(done),
+            in_flight=flying,
+            options=ResumeFlags(assume_yes=request.assume_yes, in_flight=in_flight),
         )
-        chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
-        return _execute(plan, reading.run_id, journal, request, chosen, listeners, done=done, in_flight=flying)
-    finally:
-        lock.release()
+    )
+    chosen = FixedInFlightConfirmer(confirmer, in_flight) if in_flight else confirmer
+    return _execute(
+        plan,
+        reading.run_id,
+        journal,
+        request,
+        chosen,
+        listeners,
+        connections,
+        done=done,
+        in_flight=flying,
+        progress=story.progress,
+    )
 
 
 def _execute(
@@ -143,19 +209,11 @@ def _execute(
     request: RunRequest,
     confirmer: Confirmer,
     listeners: Sequence[Listener],
+    connections: Connections,
     done: frozenset[str] = frozenset(),
     in_flight: str | None = None,
+    progress: InFlight | None = None,
 ) -> RunResult:
-    masker = Masker()
-    connections = Connections(plan.inventory.inventory, masker)
-    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
-    databases = {p.step.database for p in (*plan.steps, *plan.rollback_steps) if p.kind == "sql"}
-    try:
-        connections.prepare(hosts, databases)
-    except OtcctlError as exc:
-        journal.append(RunStopped(reason=str(exc)), mask=masker.mask_data)
-        journal.close()
-        raise
     engine = Engine(
         plan,
         run_id=run_id,
@@ -163,23 +221,24 @@ def _execute(
         connections=connections,
         confirmer=confirmer,
         listeners=listeners,
-        masker=masker,
+        masker=connections.masker,
         options=RunOptions(request.operator, request.no_wait, request.max_parallel),
         reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
+    note = Event(
+        "note",
+        {
+            "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
+            f"({plan.inventory.inventory.environment}); journal {journal.path}",
+            "run_id": run_id,
+        },
+    )
     for listener in listeners:
-        listener.on_event(
-            Event(
-                "note",
-                {
-                    "message": f"run {run_id}: {plan.runbook.name} {plan.runbook.title} "
-                    f"({plan.inventory.inventory.environment}); journal {journal.path}",
-                    "run_id": run_id,
-                },
-            )
-        )
+        with contextlib.suppress(Exception):  # a closed stdout never stops a run
+            listener.on_event(note)
     try:
-        return engine.run(done=done, in_flight=in_flight)
+        with signals_interrupt():  # SIGHUP and SIGTERM stop the step and write the record, like Ctrl-C
+            return engine.run(done=done, in_flight=in_flight, progress=progress)
     finally:
         connections.close_all()
         journal.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +57,28 @@ class StepContext:
     no_wait: bool = False
     max_parallel: int | None = None
     """Hosts a parallel step acts on at once; None: all of them (up to ``schema.FAN_OUT_LIMIT``)."""
+    sent: Callable[[str], None] = lambda host: None
+    """Called as a step's command leaves for a host: the journal's ``command-sent``."""
+    host_done: Callable[[TargetResult], None] = lambda result: None
+    """Called as each host of a step is done: the journal's ``host-finished`` (per-host progress)."""
+
+
+class Budget:
+    """A step's deadline: every wait and command of one attempt gets what is left of its timeout."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self.deadline = clock() + seconds
+
+    def left(self) -> float:
+        """Seconds still allowed (never negative)."""
+        return max(0.0, self.deadline - self._clock())
+
+    @property
+    def spent(self) -> bool:
+        """True once the deadline has passed."""
+        return self._clock() >= self.deadline
 
 
 def port_open(address: str, port: int, timeout: float) -> bool:

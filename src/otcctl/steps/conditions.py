@@ -6,6 +6,7 @@ auditor reading the journal both need to see *why* it passed or failed, not just
 
 from __future__ import annotations
 
+import codecs
 import operator
 import re
 from collections.abc import Callable
@@ -26,46 +27,78 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 @dataclass(frozen=True)
 class Observation:
-    """What a step saw: a command's exit code and output, and/or SQL rows."""
+    """What a step saw: a command's exit code and output, and/or SQL rows.
+
+    ``complete`` is False when only the tail of the output was kept; then a literal text is
+    judged from ``scan`` (which saw the whole output as it streamed) and a pattern is not judged.
+    """
 
     exit_code: int | None = None
     stdout: str = ""
     stderr: str = ""
     columns: tuple[str, ...] = ()
     rows: tuple[tuple[object, ...], ...] | None = None
+    complete: bool = True
+    scan: OutputScan | None = None
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """Passed or not, and why."""
+    """Passed or not, and why; ``judged`` is False when the condition could not be decided."""
 
     passed: bool
     reason: str
+    judged: bool = True
+
+
+def _unjudged(reason: str) -> Verdict:
+    return Verdict(False, f"could not judge: {reason}", judged=False)
 
 
 def judge(condition: Condition, seen: Observation) -> Verdict:
-    """Evaluate a condition tree against what was observed."""
+    """Evaluate a condition tree against what was observed; undecidable parts never pass."""
     if condition.all is not None:
         parts = [judge(c, seen) for c in condition.all]
-        failed = [p for p in parts if not p.passed]
-        return Verdict(not failed, "; ".join(p.reason for p in (failed or parts)))
+        failed = [p for p in parts if not p.passed and p.judged]
+        unknown = [p for p in parts if not p.judged]
+        if failed or unknown:
+            return Verdict(False, "; ".join(p.reason for p in (failed or unknown)), judged=bool(failed))
+        return Verdict(True, "; ".join(p.reason for p in parts))
     if condition.any is not None:
         parts = [judge(c, seen) for c in condition.any]
         passed = [p for p in parts if p.passed]
-        return Verdict(bool(passed), "; ".join(p.reason for p in (passed[:1] or parts)))
+        unknown = [p for p in parts if not p.judged]
+        if passed:
+            return Verdict(True, passed[0].reason)
+        return Verdict(False, "; ".join(p.reason for p in (unknown or parts)), judged=not unknown)
     if condition.not_ is not None:
         inner = judge(condition.not_, seen)
+        if not inner.judged:
+            return inner
         return Verdict(not inner.passed, f"not ({inner.reason})")
     text = _stream(condition.stream, seen)
     if condition.exit_code is not None:
         wanted = condition.exit_code if isinstance(condition.exit_code, list) else [condition.exit_code]
+        if seen.exit_code is None and seen.rows is None:
+            return _unjudged("the exit status is unknown")
         return Verdict(seen.exit_code in wanted, f"exit code {seen.exit_code} (expected {_or(wanted)})")
-    if condition.contains is not None:
-        found = condition.contains in text
-        return Verdict(found, f"output {'contains' if found else 'lacks'} {condition.contains!r}")
-    if condition.not_contains is not None:
-        found = condition.not_contains in text
-        return Verdict(not found, f"output {'contains' if found else 'lacks'} {condition.not_contains!r}")
+    if condition.contains is not None or condition.not_contains is not None:
+        needle = condition.contains if condition.contains is not None else condition.not_contains
+        assert needle is not None
+        if seen.complete:
+            found = needle in text
+        elif seen.scan is not None:
+            found = seen.scan.found(condition.stream, needle)
+        else:
+            return _unjudged(f"only the last {len(text)} characters of the output were kept")
+        ok = found if condition.contains is not None else not found
+        scope = "" if seen.complete else " (whole output, scanned as it streamed)"
+        return Verdict(ok, f"output {'contains' if found else 'lacks'} {needle!r}{scope}")
+    if not seen.complete and (condition.matches is not None or condition.number is not None):
+        return _unjudged(
+            f"the output was longer than otcctl keeps ({len(text)} characters of the end kept); a pattern "
+            "is judged on the whole output only, so look at it on the host"
+        )
     if condition.matches is not None:
         match = re.search(condition.matches, text, re.MULTILINE)
         pattern = condition.matches
@@ -127,6 +160,43 @@ def _comparable(actual: object, expected: float | int | str) -> tuple[object, ob
         except ValueError:
             return actual, expected
     return ("" if actual is None else str(actual).strip()), str(expected)
+
+
+class OutputScan:
+    """Watches the whole output as it streams for the literal texts a condition looks for.
+
+    Memory stays bounded: per stream only the longest needle's length of text is carried over
+    between chunks, so a text split across two chunks is still found.
+    """
+
+    def __init__(self, condition: Condition, encoding: str) -> None:
+        self.needles = sorted(set(_needles(condition)))
+        self._carry = {"stdout": "", "stderr": ""}
+        self._decoders = {k: codecs.getincrementaldecoder(encoding)(errors="replace") for k in self._carry}
+        self._found: set[tuple[str, str]] = set()
+        self._longest = max((len(n) for n in self.needles), default=1)
+        self.bytes_seen = 0
+
+    def feed(self, stream: str, chunk: bytes) -> None:
+        """One chunk of raw output of ``stream`` (stdout or stderr)."""
+        self.bytes_seen += len(chunk)
+        text = self._carry[stream] + self._decoders[stream].decode(chunk)
+        for needle in self.needles:
+            if needle in text:
+                self._found.add((stream, needle))
+        self._carry[stream] = text[-(self._longest - 1) :] if self._longest > 1 else ""
+
+    def found(self, which: str, needle: str) -> bool:
+        """Whether ``needle`` appeared anywhere in the stream(s) ``which`` names."""
+        streams = ("stdout", "stderr") if which == "both" else (which,)
+        return any((x, needle) in self._found for x in streams)
+
+
+def _needles(condition: Condition) -> list[str]:
+    found = [n for n in (condition.contains, condition.not_contains) if n is not None]
+    for child in [*(condition.all or []), *(condition.any or []), *([condition.not_] if condition.not_ else [])]:
+        found.extend(_needles(child))
+    return found
 
 
 def _stream(which: str, seen: Observation) -> str:

@@ -13,24 +13,30 @@ from otcctl.connectors.base import ConnectionFailed
 from otcctl.steps.base import TargetResult
 
 if TYPE_CHECKING:
-    from otcctl.plan.build import PlannedStep, PlannedTarget
-    from otcctl.steps.base import StepContext
+    from otcctl.plan.steps import PlannedReboot, PlannedTarget
+    from otcctl.steps.base import Budget, StepContext
 
 POLL = 0.5
 
 
-def reboot_and_wait(planned: PlannedStep, target: PlannedTarget, ctx: StepContext) -> TargetResult:
-    """Send the reboot command, wait for the host to go away, come back, and start its services."""
+def reboot_and_wait(planned: PlannedReboot, target: PlannedTarget, ctx: StepContext, budget: Budget) -> TargetResult:
+    """Send the reboot command, wait for the host to go away, come back, and start its services.
+
+    Every wait is bounded by its own limit and by what is left of the step's timeout.
+    """
     from otcctl.steps.base import port_open
 
-    step = planned.step
     host_id = target.host_id
     started = time.monotonic()
     assert target.command is not None
     ctx.progress(f"{host_id}: {target.command}")
     try:
-        output = ctx.connections.runner(host_id).run(target.command, 30)
-        if output.exit_code not in (0, None, -1) and not output.timed_out:
+        output = ctx.connections.runner(host_id).run(
+            target.command, min(30.0, budget.left()), cancel=ctx.cancel, on_sent=lambda: ctx.sent(host_id)
+        )
+        if output.cancelled:
+            return TargetResult(host_id, False, "interrupted by the operator while sending the reboot command")
+        if output.exit_code not in (0, None) and not output.timed_out:
             return TargetResult(
                 host_id,
                 False,
@@ -44,26 +50,32 @@ def reboot_and_wait(planned: PlannedStep, target: PlannedTarget, ctx: StepContex
         pass  # the host cut the connection while going down, as it should
     ctx.connections.drop(host_id)
 
-    deadline = time.monotonic() + step.down_timeout
+    deadline = min(time.monotonic() + planned.down_timeout, budget.deadline)
     while port_open(target.address, target.port, 2.0):
-        if time.monotonic() > deadline or ctx.cancel.is_set():
+        if ctx.cancel.is_set():
+            return TargetResult(host_id, False, "interrupted while waiting for the host to go down")
+        if time.monotonic() > deadline:
             return TargetResult(
                 host_id,
                 False,
-                f"{host_id} still answers {step.down_timeout:g}s after the reboot command: it did not go down",
+                f"{host_id} still answers {planned.down_timeout:g}s after the reboot command: it did not go down"
+                + ("; a program on it may be holding the shutdown (without /f Windows waits for programs to "
+                   "close): look at its console on the KVM" if target.transport == "winrm" else ""),
                 duration=time.monotonic() - started,
             )
         ctx.progress(f"{host_id}: waiting for it to go down")
         ctx.sleep(POLL)
     went_down = time.monotonic() - started
 
-    deadline = time.monotonic() + step.up_timeout
+    deadline = min(time.monotonic() + planned.up_timeout, budget.deadline)
     while True:
         if ctx.cancel.is_set():
             return TargetResult(host_id, False, "interrupted while waiting for the host")
         if port_open(target.address, target.port, 2.0):
             try:
-                probe = ctx.connections.runner(host_id).run("echo otcctl-back", 30)
+                probe = ctx.connections.runner(host_id).run(
+                    "echo otcctl-back", max(1.0, min(30.0, budget.left())), cancel=ctx.cancel
+                )
                 if probe.exit_code == 0:
                     break
             except ConnectionFailed:
@@ -72,14 +84,15 @@ def reboot_and_wait(planned: PlannedStep, target: PlannedTarget, ctx: StepContex
             return TargetResult(
                 host_id,
                 False,
-                f"{host_id} did not answer within {step.up_timeout:g}s after going down; look at it on the KVM console",
+                f"{host_id} did not answer within {planned.up_timeout:g}s after going down (step timeout "
+                f"{planned.timeout:g}s); look at it on the KVM console",
                 duration=time.monotonic() - started,
             )
         ctx.progress(f"{host_id}: down since {went_down:.0f}s, waiting for it to answer")
         ctx.sleep(POLL)
     back = time.monotonic() - started
 
-    if not step.check_services:
+    if not planned.check_services:
         return TargetResult(host_id, True, f"back after {back:.0f}s", duration=back)
     host = ctx.connections.inventory.hosts[host_id]
     ports = [(svc.port, svc.title) for svc in host.services if svc.autostart and svc.port is not None]

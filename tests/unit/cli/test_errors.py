@@ -50,11 +50,10 @@ def test_bad_input_is_one_error_paragraph_and_exit_2(
 
 
 def test_errors_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
-    i18n.set_language("zh")
-    assert run_cli(["dry-run", "no-such-runbook"]) == 2
+    assert run_cli(["--lang", "zh", "dry-run", "no-such-runbook"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("错误: ") and "没有名为 'no-such-runbook' 的作业手册" in err
-    assert run_cli(["run"]) == 2
+    assert run_cli(["--lang", "zh", "run"]) == 2
     assert "错误: 缺少参数 NAME" in capsys.readouterr().err
 
 

@@ -8,6 +8,7 @@ from otcctl.connectors.sqlplus import sudo_refusal
 from otcctl.connectors.winrm_failures import (
     PresentedCertificate,
     is_local_account,
+    quota_message,
     rejected_message,
     sc_refusal,
     tls_message,
@@ -23,6 +24,7 @@ SELF = PresentedCertificate("CN=OTC-M5", ("OTC-M5",), "CN=OTC-M5", True, "AB" * 
     (1058, "[SC] StartService FAILED 1058:\n\nThe service cannot be started\n", "sc config FOS start= demand"),
     (2, "发生系统错误 5。\n\n拒绝访问。\n", "Administrators"),
     (1060, "[SC] OpenService 失败 1060:\n", "windows_service"),
+    (2, "发生系统错误 1053。\n\n服务没有及时响应启动或控制请求。\n", "error 1053"),
 ])
 def test_sc_refusals_say_why_waiting_cannot_help(code: int, output: str, expected: str) -> None:
     message = sc_refusal(code, output, service="FOS", host="M5", user="OTC\\otcmon")
@@ -35,6 +37,11 @@ def test_sc_refusals_say_why_waiting_cannot_help(code: int, output: str, expecte
 ])
 def test_what_waiting_may_fix_is_no_refusal(code: int | None, output: str) -> None:
     assert sc_refusal(code, output, service="FOS", host="M5", user="u") is None
+
+
+def test_a_shell_quota_names_the_setting() -> None:
+    message = quota_message("M5", "OTC\\otcops", "M5", "This user is allowed a maximum number of 5 concurrent shells.")
+    assert "MaxShellsPerUser" in message and "5 concurrent shells" in message
 
 
 def test_local_accounts_get_the_uac_cause_and_domain_accounts_the_password() -> None:

@@ -21,17 +21,9 @@ from otcctl.output.log_view import print_log
 from otcctl.output.messages import translate_reason
 from otcctl.output.run_view import ConsoleRenderer, JsonRenderer
 from otcctl.run.events import Event
-from otcctl.run.journal import Journal, read_journal
-from otcctl.run.records import (
-    Confirmation,
-    Operator,
-    RunFinished,
-    RunResumed,
-    RunStarted,
-    StepFinished,
-    StepLine,
-    StepStarted,
-)
+from otcctl.run.journal import read_journal
+from otcctl.run.records import RunFinished, StepStarted
+from tests.unit.run.journal_fixtures import LI, ZHANG, confirmed, finished, header, resumed, write
 
 
 @pytest.fixture(autouse=True)
@@ -66,31 +58,18 @@ def test_a_failure_shows_the_remark_and_the_next_command() -> None:
 
 
 def test_log_shows_kinds_reasons_and_who_resumed(tmp_path: Path) -> None:
-    chen = Operator(login="ops", machine="jump1", stated="陈七")
-    wang = Operator(login="wangwu", machine="jump2", stated="王五")
-    journal = Journal(tmp_path / "R1.jsonl")
-    steps = [StepLine(no="1", id="kvm", kind="manual", host="KVM")]
-    journal.append(RunStarted(runbook="m", title="t", runbook_version="1", runbook_path="/m.yaml",
-                              runbook_sha256="a" * 64, inventory="i.yaml", inventory_sha256="b" * 64,
-                              environment="lab", params={"date": "20261130"}, operator=chen, otcctl_version="0",
-                              steps_total=1, steps=steps))
-    journal.append(StepStarted(step="kvm", no="1", kind="manual", action="切换 [KVM]"))
-    journal.append(Confirmation.model_validate({
-        "step": "kvm", "no": "1", "purpose": "confirm", "question": "?", "verdict": "done as described?",
-        "answer": "no", "comment": "屏幕无显示", "operator": chen, "how": "terminal"}))
-    journal.append(StepFinished(step="kvm", no="1", outcome="failed", attempts=1, duration=1.0,
-                                reason="the operator said it was not done as described"))
-    journal.append(RunFinished(outcome="failed", steps=1))
-    journal.append(RunResumed(operator=wang, done=[], in_flight=None))
-    journal.close()
+    kvm = StepStarted(step="kvm", no="1", kind="manual", action="切换 [KVM]")
+    asked = confirmed(1, ZHANG, answer="no").model_copy(update={"step": "kvm", "verdict": "done as described?",
+                                                                "comment": "屏幕无显示"})
+    failed = finished(1, "failed", "M3: exit code 1 (expected 0)").model_copy(update={"step": "kvm"})
+    path = write(tmp_path, [header(1), kvm, asked, failed, RunFinished(outcome="failed", steps=1), resumed(LI, [])])
     out = io.StringIO()
-    with i18n.speaking("zh_CN"):
-        print_log(make_console(out, width=100), read_journal(journal.path))
+    print_log(make_console(out, width=120), read_journal(path))
     text = out.getvalue()
-    assert ">> 1 kvm [manual]  切换 [KVM]" in text
-    assert "?? kvm 确认（已按描述完成？）：" in text and "回答“否”（终端输入） — 屏幕无显示" in text
-    assert "失败 1 kvm  操作员表示未按描述完成" in text
-    assert "王五" in text and "继续运行" in text
+    assert ">> 1 kvm [manual]  切换 [KVM]" in text, "the kind is text, not markup"
+    assert "?? kvm 确认（已按描述完成？）：zhangsan@ops-01 (张三) 回答“否”（终端输入） — 屏幕无显示" in text
+    assert "失败 1 kvm  M3: 退出码 1（应为 0）" in text
+    assert "由 lisi@ops-02 as root via sudo (李四) 继续运行" in text, "who resumed"
 
 
 @pytest.mark.parametrize(

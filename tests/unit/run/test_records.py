@@ -37,6 +37,9 @@ def test_every_kind_is_registered_once() -> None:
         "run-interrupted",
         "run-stopped",
         "run-finished",
+        "run-refused",
+        "command-sent",
+        "host-finished",
     }
 
 

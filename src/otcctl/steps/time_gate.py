@@ -15,9 +15,8 @@ from otcctl.model.durations import parse_clock
 from otcctl.steps.base import TargetResult
 
 if TYPE_CHECKING:
-    from otcctl.plan.build import PlannedStep
+    from otcctl.plan.steps import PlannedTimeGate
     from otcctl.steps.base import StepContext
-
 
 
 def seconds_until(gate: time, now: datetime) -> float:
@@ -27,19 +26,17 @@ def seconds_until(gate: time, now: datetime) -> float:
     return (target - local).total_seconds()
 
 
-def wait_for_gate(planned: PlannedStep, ctx: StepContext) -> TargetResult:
-    """Pass at or after the gate; wait (with countdown) or refuse before it."""
-    assert planned.gate is not None
-    step = planned.step
+def wait_for_gate(planned: PlannedTimeGate, ctx: StepContext) -> TargetResult:
+    """Pass at or after the gate; wait (with countdown) or refuse before it; never wait past the timeout."""
     gate = parse_clock(planned.gate)
     remaining = seconds_until(gate, ctx.now())
     local = ctx.now().astimezone(SHANGHAI).strftime("%H:%M:%S")
     if remaining <= 0:
         return TargetResult("-", True, f"it is {local} Asia/Shanghai, not before {planned.gate}")
-    if step.mode == "refuse" or ctx.no_wait:
+    if planned.mode == "refuse" or ctx.no_wait:
         why = "--no-wait was given" if ctx.no_wait else "the gate refuses rather than waits"
         return TargetResult("-", False, f"it is {local} Asia/Shanghai, before {planned.gate} ({why})")
-    if remaining > step.timeout:
+    if remaining > planned.timeout:
         return TargetResult("-", False, f"{planned.gate} is {remaining:.0f}s away, beyond the step's timeout")
     while remaining > 0:
         if ctx.cancel.is_set():

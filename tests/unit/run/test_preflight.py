@@ -1,0 +1,90 @@
+"""Preflight: every predictable stop refuses the run before anything is sent (plans only, no network)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from otcctl.plan.prepare import PlanRequest, prepare_plan
+from otcctl.run.preflight import Refused, Situation, log_refusal, preflight
+
+FRIDAY = date(2026, 11, 27)  # a trading day
+SATURDAY = date(2026, 11, 28)
+TEN_AM_SHANGHAI = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+def _situation(**kw: object) -> Situation:
+    base: dict[str, object] = {"answers": True, "live": True, "no_wait": False, "overrides": {}, "run_date": FRIDAY}
+    return Situation(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def _refusal(plan_name: str, situation: Situation, tmp: Path, run_date: date = FRIDAY, **overrides: str) -> str:
+    plan = prepare_plan(PlanRequest(plan_name, dict(overrides), run_date=run_date))
+    with pytest.raises(Refused) as caught:
+        preflight(plan, situation, tmp, now=lambda: TEN_AM_SHANGHAI)
+    return str(caught.value)
+
+
+def test_no_wait_before_the_gate_refuses_before_the_departments_are_mailed(tmp_path: Path) -> None:
+    said = _refusal("monthly-restart", _situation(no_wait=True), tmp_path)
+    assert "16:00" in said and "--no-wait" in said and "(1)" in said
+
+
+def test_a_lab_only_parameter_cannot_move_the_gate_in_production(tmp_path: Path) -> None:
+    said = _refusal("monthly-restart", _situation(overrides={"stop_at": "00:00"}), tmp_path, stop_at="00:00")
+    assert "stop_at" in said and "lab" in said
+
+
+def test_the_failover_drill_never_runs_on_a_trading_day(tmp_path: Path) -> None:
+    said = _refusal("failover-drill", _situation(run_date=FRIDAY), tmp_path)
+    assert "is a trading day" in said
+
+
+def test_no_terminal_and_no_pre_approval_refuses_a_runbook_that_asks(tmp_path: Path) -> None:
+    nobody = _situation(answers=False, live=False, run_date=SATURDAY)
+    said = _refusal("failover-drill", nobody, tmp_path, run_date=SATURDAY)
+    assert "no terminal" in said
+
+
+def test_assume_yes_never_covers_disruptive_steps_against_production(tmp_path: Path) -> None:
+    said = _refusal(
+        "monthly-restart", _situation(answers=True, live=False, run_date=SATURDAY), tmp_path, run_date=SATURDAY
+    )
+    assert "disruptive" in said and "reboot-db-servers" in said and "stop-middleware" in said
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_a_state_directory_that_cannot_take_the_journal_refuses(tmp_path: Path) -> None:
+    locked = tmp_path / "state"
+    locked.mkdir()
+    locked.chmod(0o500)
+    said = _refusal("market-open", _situation(), locked)
+    assert "state directory" in said
+
+
+def test_a_clean_saturday_restart_at_a_terminal_passes(tmp_path: Path) -> None:
+    plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY))
+    preflight(plan, _situation(run_date=SATURDAY), tmp_path, now=lambda: TEN_AM_SHANGHAI)
+
+
+def test_refusals_are_logged(tmp_path: Path) -> None:
+    from otcctl.errors import InputError
+    from otcctl.run.records import Operator
+
+    plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY))
+    log_refusal(tmp_path, plan, Operator(login="ops", machine="m1"), InputError.at("-p", "no"))
+    line = (tmp_path / "refusals.jsonl").read_text(encoding="utf-8")
+    assert '"run-refused"' in line and "monthly-restart" in line
+
+
+def test_a_nearly_full_disk_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**9, 10**9 - 1000, 1000))
+    said = _refusal("market-open", _situation(), tmp_path)
+    assert "MiB free" in said
