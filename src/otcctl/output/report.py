@@ -38,6 +38,7 @@ REPORT = Layout(
 )
 OUTCOME_ZH = {
     "passed": "通过",
+    "passed-with-exceptions": "通过 (有例外)",
     "failed": "失败",
     "skipped": "跳过",
     "aborted": "中止",

@@ -20,8 +20,7 @@ from pydantic import ValidationError
 from otcctl.errors import OtcctlError
 from otcctl.run.journal import list_runs, read_journal
 from otcctl.run.ledger import END_TYPES, LedgerEntry, ledger_path
-from otcctl.run.records import RunSummary
-from otcctl.run.replay import replay
+from otcctl.run.replay import RunSummary, replay
 
 
 @dataclass(frozen=True)

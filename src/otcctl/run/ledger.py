@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from otcctl.run.lines import Entry
-from otcctl.run.records import RunSummary
+from otcctl.run.replay import RunSummary
 from otcctl.run.state import ensure_dir, open_shared
 
 LEDGER_VERSION = 1

@@ -387,23 +387,3 @@ class RunRefused(Record):
     environment: str
     operator: Operator
     reason: str
-
-
-class RunSummary(FrozenModel):
-    """A run in one line, as the replay tells it: what ``runs`` lists (the ledger keeps the latest)."""
-
-    run_id: str
-    runbook: str | None = None
-    title: str | None = None
-    environment: str | None = None
-    trading_date: str | None = None
-    started_shanghai: str | None = None
-    ended_shanghai: str | None = None
-    operator: Operator | None = None
-    operators: list[str] = Field(default_factory=list)
-    outcome: str
-    steps_finished: int = 0
-    steps_total: int | None = None
-    in_flight: str | None = None
-    resumes: int = 0
-    exceptions: list[str] = Field(default_factory=list)

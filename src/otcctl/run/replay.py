@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pydantic import Field
+
 from otcctl.run.lines import Entry, Stamp
 from otcctl.run.records import (
     CommandSent,
     Confirmation,
+    FrozenModel,
     HostFinished,
     Operator,
     PreApproval,
@@ -22,10 +25,30 @@ from otcctl.run.records import (
     RunResumed,
     RunStarted,
     RunStopped,
-    RunSummary,
     StepFinished,
     StepStarted,
 )
+
+
+class RunSummary(FrozenModel):
+    """A run in one line, as the replay tells it: what ``runs`` lists (the ledger keeps the latest)."""
+
+    run_id: str
+    runbook: str | None = None
+    title: str | None = None
+    environment: str | None = None
+    trading_date: str | None = None
+    started_shanghai: str | None = None
+    ended_shanghai: str | None = None
+    operator: Operator | None = None
+    operators: list[str] = Field(default_factory=list)
+    outcome: str
+    steps_finished: int = 0
+    steps_total: int | None = None
+    in_flight: str | None = None
+    resumes: int = 0
+    exceptions: list[str] = Field(default_factory=list)
+
 
 RESUMABLE_DONE = ("passed", "waived", "skipped", "done-by-operator")
 """Step outcomes a resume counts as done (a failed step counts only when its policy is ``continue``)."""
