@@ -124,6 +124,13 @@ def up(
     else:
         _say(console, _("Lab up in {root}, data files for {date}.").format(root=lab.layout.root, date=lab.spec.date))
     _print_status(console, status)
+    if lab.spec.winrm_scheme == "https":
+        _say(console, _("WinRM: HTTPS on 5986, certificates issued by the lab CA {ca} to the host names (OTC-M5...); "
+                        "quotas of WinRM {version}").format(ca=lab.layout.pki_dir / "ca.pem",
+                                                           version=lab.spec.winrm_version))
+    else:
+        _say(console, _("WinRM: HTTP on 5985 with NTLM sealing; quotas of WinRM {version}").format(
+            version=lab.spec.winrm_version))
     _say(console, _("Inventory: {path}  (otcctl ... --inventory {path})").format(path=lab.inventory_path))
 
 

@@ -205,6 +205,8 @@ class WinrmConnector:
             message = why.rejected_message(where, user, self.settings.auth, self.label, server_name)
         elif isinstance(exc, WSManFaultError) and str(exc.wsman_fault_code) == "5":
             message = why.access_denied_message(where, user, self.label)
+        elif isinstance(exc, WSManFaultError) and str(exc.wsman_fault_code) == str(why.QUOTA_LIMIT):
+            message = why.quota_message(where, user, self.label, exc.reason.strip())
         elif isinstance(exc, WSManFaultError):
             message = f"{where} refused {doing}: {exc.reason.strip()} (WS-Management fault {exc.wsman_fault_code})"
         elif isinstance(exc, WinRMTransportError) and exc.code == 503:

@@ -89,6 +89,16 @@ def access_denied_message(where: str, user: str, label: str) -> str:
             "Remote Management Users alone is not enough for the cmd shell")
 
 
+QUOTA_LIMIT = 2150859173  # WS-Management's QuotaLimit fault (0x803381A5)
+
+
+def quota_message(where: str, user: str, label: str, reason: str) -> str:
+    """A shell quota reached (WinRM 2.0 allows 5 shells per user): who holds them, what to raise."""
+    return (f"{where} refused a new shell for {user}: {reason} Other sessions of {user} (another otcctl, a "
+            f"PowerShell remoting session) hold them; close those, or on {label} raise the quota: winrm set "
+            "winrm/config/winrs @{MaxShellsPerUser=\"10\"} (WinRM 2.0's default is 5)")
+
+
 @dataclass(frozen=True)
 class PresentedCertificate:
     """What a host's TLS certificate says about itself."""

@@ -161,6 +161,11 @@ def _lines(record: object) -> list[str]:
         said = f" — {record.comment}" if record.comment else ""
         lines = [f"{word(REVIEW_VERDICTS, record.verdict)}{who}{said}"]
         return lines + ["   " + _("did not count: {why}").format(why=why) for why in record.refused]
+    if isinstance(record, CommandSent):
+        return [_("   sent to {host}").format(host=record.host)]
+    if isinstance(record, HostFinished):
+        mark = word(MARK, "passed" if record.passed else "failed")
+        return [f"   [{record.host}] {mark}  {translate_reason(record.reason)}"]
     if isinstance(record, RunFinished):
         return [f"{word(RECORDS, record.type)} {word(RUN_OUTCOMES, record.outcome)}"]
     if isinstance(record, RunInterrupted | RunStopped):

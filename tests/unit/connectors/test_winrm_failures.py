@@ -8,6 +8,7 @@ from otcctl.connectors.sqlplus import sudo_refusal
 from otcctl.connectors.winrm_failures import (
     PresentedCertificate,
     is_local_account,
+    quota_message,
     rejected_message,
     sc_refusal,
     tls_message,
@@ -36,6 +37,11 @@ def test_sc_refusals_say_why_waiting_cannot_help(code: int, output: str, expecte
 ])
 def test_what_waiting_may_fix_is_no_refusal(code: int | None, output: str) -> None:
     assert sc_refusal(code, output, service="FOS", host="M5", user="u") is None
+
+
+def test_a_shell_quota_names_the_setting() -> None:
+    message = quota_message("M5", "OTC\\otcops", "M5", "This user is allowed a maximum number of 5 concurrent shells.")
+    assert "MaxShellsPerUser" in message and "5 concurrent shells" in message
 
 
 def test_local_accounts_get_the_uac_cause_and_domain_accounts_the_password() -> None:
