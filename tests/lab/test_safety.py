@@ -251,3 +251,30 @@ def test_kill_during_a_rolling_step_and_resume_never_repeats_a_finished_host(lab
             assert runs == 1, (host, runs)
         else:
             assert runs >= 1, host
+
+
+def test_remote_escape_sequences_reach_the_prompt_visible_not_obeyed(lab: Lab, tmp_path: Path) -> None:
+    from tests.lab.test_terminal_zh import Screen, _env
+
+    books = tmp_path / "books"
+    write_runbook(books, "escapes", """\
+  - id: hostile-output
+    kind: shell
+    targets: [M3]
+    command: "printf '\\\\033[2J\\\\033[H\\\\033]0;owned\\\\007all checks PASSED\\\\n'"
+    confirm: true
+    action: 看输出
+    assumption: A01
+""")
+    env = {**_env(tmp_path / "state", "C.UTF-8"), "OTCCTL_LANG": "en"}
+    screen = Screen(["run", "escapes", "--runbooks", str(books), "-i", str(lab.inventory_path)], env)
+    screen.until("all checks PASSED")
+    raw = screen.seen.decode("utf-8", errors="replace")
+    shown_line = next(line for line in raw.splitlines() if "all checks PASSED" in line)
+    assert "\x1b[2J" not in shown_line and "\x1b]0;owned" not in shown_line, repr(shown_line)
+    assert "\\x1b[2J" in shown_line and "\\x1b]0;owned\\x07" in shown_line, repr(shown_line)
+    screen.send("no\n")
+    screen.until("comment")
+    screen.send("\n")
+    code, _ = screen.finish()
+    assert code == 1

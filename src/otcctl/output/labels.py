@@ -83,6 +83,9 @@ RECORDS = {
     "run-resumed": N_("run resumed"),
     "pre-approval": N_("pre-approval"),
     "step-interrupted": N_("step interrupted"),
+    "command-sent": N_("command sent"),
+    "host-finished": N_("host done"),
+    "run-refused": N_("run refused"),
     "review-requested": N_("review requested"),
     "reviewed": N_("reviewed"),
 }

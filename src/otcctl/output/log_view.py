@@ -171,5 +171,12 @@ def _lines(record: object) -> list[str]:
     if isinstance(record, RunInterrupted | RunStopped):
         return [f"{word(RECORDS, record.type)} {translate(record.reason)}".rstrip()]
     if isinstance(record, StepInterrupted):
-        return [f"{word(RECORDS, record.type)} {record.no} {record.step}"]
+        stops = {"yes": _("stopped on the host"), "no": _("NOT confirmed stopped on the host")}
+        stopped = stops.get(record.stopped, "")
+        return [f"{word(RECORDS, record.type)} {record.no} {record.step} {record.signal} {stopped}".rstrip()]
+    if isinstance(record, CommandSent):
+        return []  # what left when: for the in-flight question and `--json`; the step lines say the rest
+    if isinstance(record, HostFinished):
+        state = _("ok") if record.passed else _("NOT OK")
+        return [f"     [{record.host}] {state}: {translate_reason(record.reason)}"]
     return [getattr(record, "type", "?")]

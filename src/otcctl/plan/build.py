@@ -6,6 +6,7 @@ no connection and imports no transport library.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -334,6 +335,8 @@ def _kind_risk(step: s.Step) -> Risk:
         return {"status": "read", "start": "change", "stop": "disruptive"}[step.operation]  # type: ignore[return-value]
     if isinstance(step, s.ShellStep | s.WinrmStep | s.LocalStep | s.NotifyStep | s.ManualStep):
         return "change"
+    if isinstance(step, s.SqlStep) and not re.match(r"\s*(select|with)\b", step.sql, re.IGNORECASE):
+        return "change"  # a statement that is not a query changes the database
     return "read"
 
 

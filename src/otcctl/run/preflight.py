@@ -24,6 +24,7 @@ from otcctl.errors import InputError, OtcctlError, Problem
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, PlannedNotify, PlannedStep, PlannedTimeGate
 from otcctl.run.records import VERSION, Operator, RunRefused
+from otcctl.run.state import ensure_dir, open_shared
 
 MIN_FREE_BYTES = 64 * 1024 * 1024
 REFUSALS = "refusals.jsonl"
@@ -202,8 +203,8 @@ def log_refusal(state: Path, plan: Plan, operator: Operator, error: OtcctlError)
     )
     line = {"v": VERSION, **timestamps(), **record.to_json()}
     try:
-        state.mkdir(parents=True, exist_ok=True)
-        fd = os.open(state / REFUSALS, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        ensure_dir(state)
+        fd = open_shared(state / REFUSALS, os.O_WRONLY | os.O_APPEND, 0o660)  # every operator of the estate appends
         try:
             os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
             os.fsync(fd)
