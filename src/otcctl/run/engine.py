@@ -15,28 +15,25 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
 
 from otcctl.connectors.base import ConnectionFailed, HostKeyRejected, UnsupportedStep
 from otcctl.connectors.pool import Connections
 from otcctl.errors import OtcctlError
 from otcctl.model import schema as s
 from otcctl.plan.build import Plan
-from otcctl.plan.steps import PERSON_KINDS, SINGLE_RESULT_KINDS, PlannedNotify, PlannedStep
+from otcctl.plan.steps import PERSON_KINDS, PlannedNotify, PlannedStep
 from otcctl.run import signals
-from otcctl.run.confirm import Answer, Confirmer, ConfirmRequest, NeedsOperator, Purpose
+from otcctl.run.confirm import Answer, Confirmer, NeedsOperator, Purpose
 from otcctl.run.events import EXCEPTION_OUTCOMES, Event, Listener, Outcome, RunResult, StepResult
 from otcctl.run.journal import Journal, timestamps
 from otcctl.run.policy import (
-    CHOICES,
     FAILURE_ANSWERS,
     NotConfirmed,
+    confirm_request,
     confirmed_outcome,
     disruption,
-    exceptions_so_far,
     in_flight_verdict,
     person_outcome,
-    question_for,
 )
 from otcctl.run.records import (
     Answered,
@@ -48,16 +45,22 @@ from otcctl.run.records import (
     RunFinished,
     RunInterrupted,
     RunOutcome,
-    StepFinished,
     StepInterrupted,
-    TargetOutcome,
 )
 from otcctl.run.records import (
     RunStopped as RunStoppedRecord,
 )
 from otcctl.run.replay import InFlight
 from otcctl.run.review import ApprovalBoard, ReviewAsk, needs_review, review_step
-from otcctl.run.step_facts import hosts_done, masked_target, step_record, stop_outcome
+from otcctl.run.step_facts import (
+    finished_event,
+    finished_record,
+    hosts_done,
+    masked_target,
+    step_record,
+    stop_outcome,
+    tally,
+)
 from otcctl.secrets import Masker
 from otcctl.steps.base import StepContext, TargetResult
 from otcctl.steps.dispatch import execute
@@ -297,20 +300,7 @@ class Engine:
             return (TargetResult(planned.host_column, False, str(exc)),), False, str(exc)
         except OtcctlError as exc:  # a missing secret and the like: nothing on this path can work
             raise RunStopped(str(exc)) from None
-        fresh = {t.host: masked_target(t, self.masker) for t in results}
-        masked = tuple(
-            keep.get(t.host_id) or fresh[t.host_id] for t in whole.targets if t.host_id in keep or t.host_id in fresh
-        ) if keep else tuple(fresh.values())
-        expected = len(whole.targets) if planned.kind not in SINGLE_RESULT_KINDS else 1
-        passed = bool(masked) and all(t.passed for t in masked) and len(masked) >= expected
-        failed = [t for t in masked if not t.passed]
-        if failed:
-            reason = "; ".join(f"{t.host}: {t.reason}" for t in failed)
-        elif len(masked) < expected:
-            reason = "stopped before the remaining hosts"
-        else:
-            reason = "; ".join(f"{t.host}: {t.reason}" for t in masked) if len(masked) > 1 else masked[0].reason
-        return masked, passed, reason
+        return tally(whole, keep, [masked_target(t, self.masker) for t in results])
 
     # -- people -----------------------------------------------------------------------------
     def _needs_review(self, planned: PlannedStep) -> bool:
@@ -330,23 +320,8 @@ class Engine:
     def _ask(
         self, planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str
     ) -> tuple[Answer, Answered]:
-        choices = CHOICES[purpose]
-        question = question_for(purpose, planned.kind)
-        request = ConfirmRequest(
-            purpose,
-            planned.id,
-            planned.no,
-            planned.text.get("action", ""),
-            question,
-            choices,
-            planned.text.get("judge"),
-            verdict,
-            tuple(t.to_json() for t in targets),
-            {
-                **{k: v for k, v in planned.text.items() if k not in ("action", "judge")},
-                **exceptions_so_far(self._results),
-            },
-        )
+        request = confirm_request(planned, purpose, targets, verdict, self._results)
+        question = request.question
         self._emit("confirm-asked", {"id": planned.id, "purpose": purpose, "question": question})
         answer, comment, how = self.confirmer.ask(request)
         comment = self.masker.mask(comment)
@@ -415,37 +390,15 @@ class Engine:
 
     def _finish(self, result: StepResult) -> None:
         """Journal (fsynced) and announce a step's end: the one place a step-finished record is made."""
-        targets = [t.to_json() for t in result.targets]
-        self._record(
-            StepFinished(
-                step=result.step_id,
-                no=result.no,
-                outcome=result.outcome,
-                reason=result.reason,
-                attempts=result.attempts,
-                duration=round(result.duration, 3),
-                targets=[TargetOutcome.model_validate(t) for t in targets],
-                confirmation=result.confirmation,
-            )
-        )
-        self._emit(
-            "step-finished",
-            {
-                "no": result.no,
-                "id": result.step_id,
-                "outcome": result.outcome,
-                "reason": result.reason,
-                "duration": result.duration,
-                "targets": targets,
-            },
-        )
+        self._record(finished_record(result))
+        self._emit("step-finished", finished_event(result))
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, record: Record) -> None:
         with self._journal_lock:  # hosts of a parallel step report from worker threads
             self.journal.append(record, mask=self.masker.mask_data)
 
-    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+    def _emit(self, kind: str, data: Mapping[str, object]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]
         for listener in self.listeners:
             try:

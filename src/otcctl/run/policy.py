@@ -7,9 +7,10 @@ disruptive step against production is asked live and "no" means nothing is sent.
 from __future__ import annotations
 
 from otcctl.plan.steps import PlannedStep
-from otcctl.run.confirm import Answer, Purpose
+from otcctl.run.confirm import Answer, ConfirmRequest, Purpose
 from otcctl.run.events import StepResult
 from otcctl.run.records import Answered, Outcome
+from otcctl.steps.base import TargetResult
 
 
 def question_for(purpose: Purpose, kind: str) -> str:
@@ -86,3 +87,25 @@ def in_flight_verdict(unsure: list[str], finished: frozenset[str]) -> str:
     """What the journal says of a step in flight: where its command went, where it is done."""
     sent = f"command sent to {', '.join(unsure)} (outcome unknown)" if unsure else "no command record (a person's step)"
     return sent + (f"; done on {', '.join(sorted(finished))}" if finished else "")
+
+
+def confirm_request(
+    planned: PlannedStep, purpose: Purpose, targets: tuple[TargetResult, ...], verdict: str,
+    results: list[StepResult],
+) -> ConfirmRequest:
+    """The question put to a person, with the step's own words, what was found and the exceptions so far."""
+    return ConfirmRequest(
+        purpose,
+        planned.id,
+        planned.no,
+        planned.text.get("action", ""),
+        question_for(purpose, planned.kind),
+        CHOICES[purpose],
+        planned.text.get("judge"),
+        verdict,
+        tuple(t.to_json() for t in targets),
+        {
+            **{k: v for k, v in planned.text.items() if k not in ("action", "judge")},
+            **exceptions_so_far(results),
+        },
+    )

@@ -7,11 +7,13 @@ per-host results, the hosts a retry keeps, and whether an interrupted step's com
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from concurrent.futures import Future
 from typing import Literal
 
 from otcctl.plan.steps import SINGLE_RESULT_KINDS, PlannedSql, PlannedStep
-from otcctl.run.records import StepStarted, TargetPlan
+from otcctl.run.events import StepResult
+from otcctl.run.records import StepFinished, StepStarted, TargetOutcome, TargetPlan
 from otcctl.secrets import Masker
 from otcctl.steps.base import TargetResult
 
@@ -84,3 +86,55 @@ def step_record(planned: PlannedStep) -> StepStarted:
         sql=planned.sql if isinstance(planned, PlannedSql) else None,
         binds=planned.binds if isinstance(planned, PlannedSql) else None,
     )
+
+
+def tally(
+    whole: PlannedStep, keep: Mapping[str, TargetResult], fresh: list[TargetResult]
+) -> tuple[tuple[TargetResult, ...], bool, str]:
+    """One attempt's per-host results (with the hosts kept from before) as results, passed and reason.
+
+    A step passes only when every host it had to reach answered and passed: a host never
+    reached (the run stopped before it) is a failure, not a silent omission.
+    """
+    by_host = {t.host: t for t in fresh}
+    if keep:
+        results = tuple(keep.get(t.host_id) or by_host[t.host_id]
+                        for t in whole.targets if t.host_id in keep or t.host_id in by_host)
+    else:
+        results = tuple(by_host.values())
+    expected = len(whole.targets) if whole.kind not in SINGLE_RESULT_KINDS else 1
+    passed = bool(results) and all(t.passed for t in results) and len(results) >= expected
+    failed = [t for t in results if not t.passed]
+    if failed:
+        reason = "; ".join(f"{t.host}: {t.reason}" for t in failed)
+    elif len(results) < expected:
+        reason = "stopped before the remaining hosts"
+    else:
+        reason = "; ".join(f"{t.host}: {t.reason}" for t in results) if len(results) > 1 else results[0].reason
+    return results, passed, reason
+
+
+def finished_record(result: StepResult) -> StepFinished:
+    """The journal's record of a step's end."""
+    return StepFinished(
+        step=result.step_id,
+        no=result.no,
+        outcome=result.outcome,
+        reason=result.reason,
+        attempts=result.attempts,
+        duration=round(result.duration, 3),
+        targets=[TargetOutcome.model_validate(t.to_json()) for t in result.targets],
+        confirmation=result.confirmation,
+    )
+
+
+def finished_event(result: StepResult) -> dict[str, object]:
+    """What listeners hear of a step's end."""
+    return {
+        "no": result.no,
+        "id": result.step_id,
+        "outcome": result.outcome,
+        "reason": result.reason,
+        "duration": result.duration,
+        "targets": [t.to_json() for t in result.targets],
+    }
