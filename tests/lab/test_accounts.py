@@ -171,3 +171,21 @@ def test_two_accounts_runs_in_one_shared_history(accounts: Accounts) -> None:
     assert [r["operator"]["login"] for r in json.loads(mine.stdout)] == [a.operator]
     checked = a.done(a.reviewer, "verify", "--all")
     assert checked.returncode == 0 and checked.stdout.count("ok      ") == 3, checked.stdout + checked.stderr
+
+
+def test_two_accounts_cannot_run_the_same_procedure_at_once(accounts: Accounts) -> None:
+    a = accounts
+    first = a.otcctl(a.operator, "run", "reviewed", "--runbooks", "books", "-i", "inventory.yaml",
+                     "--assume-yes", "--review-timeout", "60s")
+    try:
+        _wait_for_request(a.state)  # the first run holds the estate's lock while it waits for its reviewer
+        second = a.done(a.reviewer, "run", "reviewed", "--runbooks", "books", "-i", "inventory.yaml", "--assume-yes")
+        said = second.stdout + second.stderr
+        assert second.returncode != 0 and "already running" in said and a.operator in said, said
+        other = a.done(a.reviewer, "run", "plain", "--runbooks", "books", "-i", "inventory.yaml")
+        assert other.returncode == 0, other.stdout + other.stderr  # another procedure is not blocked
+    finally:
+        first.terminate()
+        first.communicate(timeout=60)
+    runs = list((a.state / "runs").glob("*-reviewed-*.jsonl"))
+    assert len(runs) == 1, "the refused run started no journal"
