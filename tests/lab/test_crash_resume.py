@@ -142,7 +142,7 @@ def test_ctrl_c_stops_the_step_cleanly_and_exits_130(lab: Lab, tmp_path: Path) -
     state = tmp_path / "s"
     proc = _popen(state, "run", "interrupt-me", "--runbooks", str(books), "-i", str(lab.inventory_path))
     deadline = time.monotonic() + 20
-    while subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode != 0:
+    while subprocess.run(["pgrep", "-fx", marker], capture_output=True).returncode != 0:
         assert time.monotonic() < deadline, "the command never started"
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
@@ -150,7 +150,7 @@ def test_ctrl_c_stops_the_step_cleanly_and_exits_130(lab: Lab, tmp_path: Path) -
     assert proc.returncode == 130, out + err
     assert "Traceback" not in out + err
     time.sleep(0.5)
-    assert subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 1, "remote command left running"
+    assert subprocess.run(["pgrep", "-fx", marker], capture_output=True).returncode == 1, "remote command left running"
     kinds = [r["type"] for r in records(journals(state)[0])]
     assert "step-interrupted" in kinds and "run-interrupted" in kinds
 

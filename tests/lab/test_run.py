@@ -133,7 +133,7 @@ def test_hung_command_is_stopped_at_its_timeout_and_leaves_nothing_behind(lab: L
     assert "timed out after 3s" in result.stdout
     assert elapsed < 15, elapsed
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    left = subprocess.run(["pgrep", "-fx", marker], capture_output=True, text=True)
     assert left.stdout.strip() == "", f"left behind: {left.stdout}"
 
 

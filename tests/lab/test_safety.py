@@ -191,7 +191,7 @@ def test_sigterm_and_sighup_stop_the_remote_command_and_write_the_record(
     assert interrupted["signal"] == signal.Signals(sig).name and interrupted["stopped"] == "yes", interrupted
     assert any(r["type"] == "run-interrupted" for r in recs)
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    left = subprocess.run(["pgrep", "-fx", marker], capture_output=True, text=True)
     assert left.stdout.strip() == "", f"left running on the host: {left.stdout}"
 
 
