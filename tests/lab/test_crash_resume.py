@@ -47,7 +47,7 @@ def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab
     rng = random.Random(20261127)
     books = tmp_path / "books"
     kills_mid_run = 0
-    for attempt in range(12):
+    for attempt in range(10):
         counts = tmp_path / f"counts-{attempt}"
         counts.mkdir()
         _counting_runbook(books, counts)
@@ -82,7 +82,7 @@ def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab
                 assert executions == 1 and starts == 1, (attempt, step, executions, starts)
             else:
                 assert executions >= 1
-    assert kills_mid_run >= 8
+    assert kills_mid_run >= 7
 
 
 def test_in_flight_step_is_never_silently_rerun(lab: Lab, tmp_path: Path) -> None:

@@ -202,15 +202,15 @@ def test_a_mounted_physical_standby_fails_the_open_check_and_the_rollback_is_off
 
 
 def test_slow_reboot_and_503_while_starting_are_waited_for(lab_state: Lab) -> None:
-    faults.inject(lab_state.layout, lab_state.spec, "M5", "reboot-slow", seconds=12)
-    faults.inject(lab_state.layout, lab_state.spec, "M5", "winrm-503-while-starting", seconds=6)
-    faults.inject(lab_state.layout, lab_state.spec, "M1", "reboot-slow", seconds=8)
+    faults.inject(lab_state.layout, lab_state.spec, "M5", "reboot-slow", seconds=7)
+    faults.inject(lab_state.layout, lab_state.spec, "M5", "winrm-503-while-starting", seconds=4)
+    faults.inject(lab_state.layout, lab_state.spec, "M1", "reboot-slow", seconds=5)
     result, _ = run(lab_state, "monthly-restart", stop_at="00:00")
     reboot, db_reboot = step(result, "reboot-other-servers"), step(result, "reboot-db-servers")
     assert reboot.outcome == "passed" and db_reboot.outcome == "passed", (reasons(reboot), reasons(db_reboot))
     m5 = next(t for t in reboot.targets if t.host == "M5")
     m1 = next(t for t in db_reboot.targets if t.host == "M1")
-    assert m5.duration >= 12 + 6 and m1.duration >= 8, (m5.duration, m1.duration)
+    assert m5.duration >= 7 + 4 and m1.duration >= 5, (m5.duration, m1.duration)
     assert result.outcome == "passed", [(s.step_id, s.outcome) for s in result.steps]
 
 
