@@ -18,13 +18,13 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from otcctl.connectors.base import CommandOutput, Observe, Shell, SqlFailed
+from otcctl.connectors.base import CommandOutput, SqlFailed
 from otcctl.connectors.oracle import (
     OracledbRunner,
     SqlplusRunner,
@@ -41,6 +41,7 @@ from otcctl.plan.sql_route import SqlplusCommand, describe_route
 from otcctl.secrets import Secret
 from otcctl_lab.oracle_standin import create_lab_database, install_sqlplus_standin
 from otcctl_lab.oracle_standin.cli import main as standin_main
+from tests.unit.run.harness import FakeRunner
 
 RUNBOOKS = Path(__file__).resolve().parents[2] / "runbooks"
 
@@ -210,38 +211,22 @@ def test_thick_without_instant_client_names_the_directory(tmp_path: Path) -> Non
 # ---------------------------------------------------------------- the sqlplus route and stand-in
 
 
-class LocalBash:
-    """A CommandRunner that runs commands here with bash, the stand-in first on PATH."""
+def local_bash(bin_dir: Path) -> FakeRunner:
+    """A CommandRunner that runs commands here with bash, the stand-in first on PATH (``sent`` records them)."""
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("ORACLE_SID", None)
+    env.pop("NLS_LANG", None)
 
-    def __init__(self, bin_dir: Path) -> None:
-        self.env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-        self.env.pop("ORACLE_SID", None)
-        self.env.pop("NLS_LANG", None)
-        self.commands: list[str] = []
-
-    def run(
-        self,
-        command: str,
-        timeout: float,
-        *,
-        cancel: threading.Event | None = None,
-        shell: Shell | None = None,
-        observe: Observe | None = None,
-        on_sent: Callable[[], None] | None = None,
-    ) -> CommandOutput:
-        self.commands.append(command)
-        if on_sent is not None:
-            on_sent()
+    def run_here(command: str, timeout: float, cancel: threading.Event | None) -> CommandOutput:
         started = time.monotonic()
         try:
             done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=timeout,
-                                  env=self.env, stdin=subprocess.DEVNULL)
+                                  env=env, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             return CommandOutput(None, "", "", time.monotonic() - started, timed_out=True)
         return CommandOutput(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
-    def close(self) -> None:
-        """Nothing to close."""
+    return FakeRunner("M1", run_here)
 
 
 @pytest.fixture(scope="module")
@@ -253,20 +238,20 @@ def standin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def bash(standin: tuple[Path, Path]) -> LocalBash:
-    return LocalBash(standin[0])
+def bash(standin: tuple[Path, Path]) -> FakeRunner:
+    return local_bash(standin[0])
 
 
 @pytest.fixture
-def sqlplus(bash: LocalBash) -> SqlplusRunner:
+def sqlplus(bash: FakeRunner) -> SqlplusRunner:
     return SqlplusRunner(_database(), bash, host_id="M1", login_user="oracle")
 
 
-def test_instance_status_is_one_row_open(sqlplus: SqlplusRunner, bash: LocalBash) -> None:
+def test_instance_status_is_one_row_open(sqlplus: SqlplusRunner, bash: FakeRunner) -> None:
     result = sqlplus.query("select status from v$instance", {}, 30, 200)
     assert result.columns == ("STATUS",)
     assert result.rows == (("OPEN",),)
-    assert bash.commands[0].startswith(
+    assert bash.sent[0].startswith(
         "env ORACLE_SID=OTCDB NLS_LANG=AMERICAN_AMERICA.AL32UTF8 sqlplus -S -L '/ as sysdba' <<'OTCCTL_SQL'\n"
     )
 
@@ -348,15 +333,15 @@ def test_sudo_when_the_login_user_is_not_the_oracle_owner() -> None:
     assert "whenever sqlerror exit failure" in command and "set markup" not in command
 
 
-def test_refused_query_lines_never_reach_the_host(bash: LocalBash) -> None:
+def test_refused_query_lines_never_reach_the_host(bash: FakeRunner) -> None:
     runner = SqlplusRunner(_database(), bash, login_user="oracle")
     for sql in ("select 1 from dual;\nselect 2 from dual", "select 1\n/\nfrom dual", "#host id"):
         with pytest.raises(SqlFailed):
             runner.query(sql, {}, 30, 10)
-    assert bash.commands == []
+    assert bash.sent == []
 
 
-def test_describe_route_and_factory(bash: LocalBash) -> None:
+def test_describe_route_and_factory(bash: FakeRunner) -> None:
     assert describe_route(_database(), login_user="otcops").startswith(
         "sqlplus on M1 as oracle with OS authentication (no password): sudo -n -u oracle -i "
     )
