@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from otcctl.domain.clock import parse_date
+from otcctl.cli.options import date_option
 from otcctl.domain.holiday_notice import RANGES_FORMAT, ranges_error, read_ranges
 from otcctl.errors import ExitCode, InputError, Problem
 from otcctl.i18n import _
@@ -104,7 +104,7 @@ def calendar_check(
     from otcctl.domain.calendar import WEEKEND_REASON, CalendarUnknownYear, TradingCalendar
 
     folder = _data_dir(ctx, data_dir)
-    when = _parse_day(day, "DATE")
+    when = date_option(day, "DATE")
     calendar = TradingCalendar(folder)
     try:
         reason = calendar.closure_reason(when)
@@ -205,7 +205,7 @@ def ofd_check(
     as_json: JsonOpt = False,
 ) -> None:
     """Check each file: header, field names, record count and length in bytes, every field; exit 1 if any is bad."""
-    expected = None if run_date is None else _parse_day(run_date, "--date")
+    expected = date_option(run_date)
     unusable = [Problem(str(path), None, None, _("is a directory, not an OFD data file") if path.is_dir()
                         else _("no such file")) for path in files if not path.is_file()]
     if unusable:
@@ -246,13 +246,6 @@ def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit
         "(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {year} trade."
     ).format(problem=exc, format=RANGES_FORMAT, year=exc.year, where=where))
     return typer.Exit(int(ExitCode.BAD_INPUT))
-
-
-def _parse_day(text: str, what: str) -> date:
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        raise InputError.at(what, str(exc)) from None
 
 
 def _json_wanted(ctx: typer.Context, flag: bool) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, overload
 
 import typer
 
@@ -46,7 +46,14 @@ FormatOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON for machines")]
 
 
-def parse_run_date(text: str | None) -> date | None:
+@overload
+def date_option(text: str, option: str = ...) -> date: ...
+@overload
+def date_option(text: None, option: str = ...) -> None: ...
+@overload
+def date_option(text: str | None, option: str = ...) -> date | None: ...
+def date_option(text: str | None, option: str = "--date") -> date | None:
+    """A date given on the command line (YYYYMMDD or YYYY-MM-DD); a bad one is bad input naming the option."""
     if text is None:
         return None
     from otcctl.domain.clock import parse_date
@@ -54,7 +61,7 @@ def parse_run_date(text: str | None) -> date | None:
     try:
         return parse_date(text)
     except ValueError as exc:
-        raise InputError.at("--date", str(exc)) from None
+        raise InputError.at(option, str(exc)) from None
 
 
 def plan_request(
@@ -63,7 +70,7 @@ def plan_request(
     from otcctl.plan.params import parse_overrides
     from otcctl.plan.prepare import PlanRequest
 
-    return PlanRequest(name, parse_overrides(params or []), parse_run_date(run_date), inventory, runbooks)
+    return PlanRequest(name, parse_overrides(params or []), date_option(run_date), inventory, runbooks)
 
 
 def write_printout(data: bytes, output: Path | None, fmt: str, note: str = "") -> None:

@@ -20,6 +20,7 @@ from otcctl.cli.options import (
     NameArg,
     ParamOpt,
     RunbooksOpt,
+    date_option,
     json_out,
     plan_request,
 )
@@ -171,7 +172,7 @@ def list_runs(
     from otcctl.run.history import RunFilter, run_summaries
     from otcctl.run.journal import state_dir
 
-    wanted = RunFilter(runbook, _day("--since", since), _day("--until", until), outcome, env, operator)
+    wanted = RunFilter(runbook, date_option(since, "--since"), date_option(until, "--until"), outcome, env, operator)
     rows = run_summaries(state_dir(), wanted)
     if as_json:
         json_out([row.to_json() for row in rows])
@@ -180,16 +181,6 @@ def list_runs(
 
     print_runs(make_console(), rows)
 
-
-def _day(option: str, text: str | None) -> Any:
-    if text is None:
-        return None
-    from otcctl.domain.clock import parse_date
-
-    try:
-        return parse_date(text)
-    except (ValueError, InputError):
-        raise InputError.at(option, f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 @app.command(epilog="otcctl log 20261130-071554-market-open  # the whole record of one run\n"
