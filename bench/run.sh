@@ -18,7 +18,7 @@ if [ ! -x "$PEERS/bin/ansible-playbook" ] || [ ! -x "$PEERS/bin/pyinfra" ] || [ 
   echo "bench: installing ansible-core, pyinfra and fabric into $PEERS" >&2
   { "${PYTHON:-python3}" -m venv "$PEERS" &&
     "$PEERS/bin/python" -m pip install -q --disable-pip-version-check ansible-core pyinfra fabric 2>&1 |
-      grep -v '^WARNING: Location' >&2; } || echo "bench: could not install the peers; their columns stay empty" >&2
+      { grep -v '^WARNING: Location' >&2 || true; }; } || echo "bench: could not install the peers; their columns stay empty" >&2
 fi
 # As a wheel install would have it: compiled modules. (An editable install under PYTHONDONTWRITEBYTECODE=1
 # would otherwise compile otcctl's sources on every start, a cost no installed otcctl pays.)
