@@ -1,5 +1,5 @@
 """``python -m otcctl`` runs the CLI."""
 
-from otcctl.cli.main import main
+from otcctl.cli.launch import main
 
 main()

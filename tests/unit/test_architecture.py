@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 # Lowest first. A module may import its own layer and any layer before it, never one after it.
 LAYERS: list[tuple[str, ...]] = [
-    ("otcctl", "otcctl.errors", "otcctl.i18n"),
+    ("otcctl", "otcctl.errors", "otcctl.i18n", "otcctl.process"),
     ("otcctl.domain",),
     ("otcctl.model",),
     ("otcctl.plan",),

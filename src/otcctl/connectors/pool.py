@@ -34,10 +34,13 @@ class Connections:
         """Look up every credential the run will need before its first record is written.
 
         A missing password is then found before anything is done, and every secret is known to
-        the masker before a command that might print it reaches the journal.
+        the masker before a command that might print it reaches the journal. The client library
+        of each transport is loaded here too: a build without one refuses before the first
+        record, and its import is paid during start-up rather than inside the first step.
         """
         for host_id in sorted(host_ids):
             self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
+        _load_transports({self.inventory.hosts[host_id].transport for host_id in host_ids})
         for database_id in sorted(database_ids):
             self._secret(("db", database_id), self.inventory.databases[database_id].credential)
 
@@ -142,3 +145,16 @@ class Connections:
                 runner.close()
             except Exception:
                 continue
+
+
+def _load_transports(transports: set[str]) -> None:
+    """Import the connectors (and their client libraries) these transports need."""
+    if "ssh" in transports:
+        from otcctl.connectors.ssh import load_client
+
+        load_client()
+    if "winrm" in transports:
+        try:
+            from otcctl.connectors import winrm  # noqa: F401 - loaded now, used by _open
+        except ImportError:
+            raise UnsupportedStep("WinRM steps are not available in this build of otcctl") from None

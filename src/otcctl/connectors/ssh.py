@@ -292,6 +292,11 @@ class SshConnector:
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
 
 
+def load_client() -> None:
+    """Load paramiko now (a run does it while preparing, before its first record)."""
+    _import_paramiko_without_invoke()
+
+
 def _import_paramiko_without_invoke() -> None:
     """Import paramiko without the invoke package that its ``config`` module imports when it can.
 

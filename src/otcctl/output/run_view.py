@@ -13,7 +13,7 @@ from typing import IO
 
 from rich.console import Console, RenderableType
 from rich.live import Live
-from rich.markup import escape
+from rich.markup import escape, render
 from rich.spinner import Spinner
 from rich.text import Text
 
@@ -128,7 +128,15 @@ class ConsoleRenderer:
             self._line(escape(translate(str(data.get("message", "")))))
 
     def _line(self, text: str) -> None:
-        self.console.print(visible(text), highlight=False, soft_wrap=True)
+        if self.live:
+            self.console.print(visible(text), highlight=False, soft_wrap=True)
+            return
+        # Piped or redirected: the same words without styles, one whole line per event. Written
+        # straight to the stream: rich's print (terminal size, environment, segments) would cost
+        # more than the step's own bookkeeping, a hundred times over in a long runbook.
+        stream = self.console.file
+        stream.write(render(visible(text)).plain + "\n")
+        stream.flush()  # a log being tailed (otcctl run ... | tee) shows each line as it happens
 
     def _stop_status(self) -> None:
         if self._status is not None:

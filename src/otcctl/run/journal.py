@@ -97,10 +97,13 @@ class Journal:
     def append(self, record: Record, *, mask: MaskFn | None = None, now: datetime | None = None) -> Entry:
         """Write one record, chained to the one before, and fsync it; returns it as written."""
         body = record.to_json()
+        as_written = record
         if mask is not None:
             masked = mask(body)
             assert isinstance(masked, dict)
-            body = masked
+            if masked != body:  # a secret was masked: the entry holds what was written, not the record
+                body = masked
+                as_written = type(record).model_validate(body)
         stamp = Stamp(
             v=VERSION, type=record.type, seq=self.seq + 1, prev=self.head, run_id=self.run_id, **timestamps(now)
         )
@@ -122,7 +125,7 @@ class Journal:
                 "act without a record. Free space in the state directory, then `otcctl resume` the run."
             ) from None
         self.seq, self.head, self.size = self.seq + 1, line_hash(text), self.size + len(line)
-        entry = Entry(self.seq, stamp, type(record).model_validate(body), self.head)
+        entry = Entry(self.seq, stamp, as_written, self.head)
         self.entries.append(entry)
         if self.ledger and record.anchor:
             summary = replay(self.run_id, self.entries).summary()

@@ -20,6 +20,7 @@ from otcctl.errors import InputError, OtcctlError
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.plan.steps import PlannedNotify, PlannedSql
+from otcctl.process import start_up_over
 from otcctl.run.confirm import Confirmer, FixedInFlightConfirmer, who_answers
 from otcctl.run.engine import Engine, RunOptions
 from otcctl.run.events import Event, Listener, RunResult
@@ -225,6 +226,7 @@ def _execute(
         options=RunOptions(request.operator, request.no_wait, request.max_parallel),
         reviewer=ApprovalBoard(journal.state, run_id, request.operator, request.review_timeout),
     )
+    start_up_over()  # from here on the process may run for hours: it collects garbage as usual
     note = Event(
         "note",
         {
