@@ -112,7 +112,6 @@ class Engine:
         self._sleep = sleep or self._cancellable_sleep
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otcctl-step")
         self._results: list[StepResult] = []
-        self._journal_lock = threading.Lock()
 
     # -- public -----------------------------------------------------------------------------
     def run(
@@ -395,8 +394,7 @@ class Engine:
 
     # -- plumbing ---------------------------------------------------------------------------
     def _record(self, record: Record) -> None:
-        with self._journal_lock:  # hosts of a parallel step report from worker threads
-            self.journal.append(record, mask=self.masker.mask_data)
+        self.journal.append(record, mask=self.masker.mask_data)  # thread-safe: parallel hosts record too
 
     def _emit(self, kind: str, data: Mapping[str, object]) -> None:
         event = Event(kind, self.masker.mask_data(data))  # type: ignore[arg-type]

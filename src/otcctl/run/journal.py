@@ -14,7 +14,8 @@ import hashlib
 import json
 import os
 import secrets as pyrandom
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,9 @@ class Journal:
         self.seq, self.head = _chain_end(path) if existed else (0, GENESIS)
         self._fd = open_shared(path, os.O_WRONLY | os.O_APPEND, JOURNAL_MODE)
         self.size = os.fstat(self._fd).st_size
+        self._flushed = self.size
+        self._write_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
         if not existed:
             _fsync_dir(path.parent)
 
@@ -95,7 +99,14 @@ class Journal:
         return cls(directory / "runs" / f"{run_id}.jsonl")
 
     def append(self, record: Record, *, mask: MaskFn | None = None, now: datetime | None = None) -> Entry:
-        """Write one record, chained to the one before, and fsync it; returns it as written."""
+        """Write one record, chained to the one before, and fsync it; returns it as written.
+
+        Thread-safe: the hosts of a parallel step record from their worker threads. Lines are
+        chained and written one at a time; the fsync is shared (group commit): an append returns
+        only after an fsync that began once its line was written, and one fsync covers every line
+        written before it began, so six hosts reporting together wait for one or two disk
+        flushes, not six in a row. A record the ledger notes is flushed before it is noted.
+        """
         body = record.to_json()
         as_written = record
         if mask is not None:
@@ -104,9 +115,19 @@ class Journal:
             if masked != body:  # a secret was masked: the entry holds what was written, not the record
                 body = masked
                 as_written = type(record).model_validate(body)
-        stamp = Stamp(
-            v=VERSION, type=record.type, seq=self.seq + 1, prev=self.head, run_id=self.run_id, **timestamps(now)
-        )
+        with self._write_lock:
+            entry, end = self._write(record.type, body, as_written, now)
+            if self.ledger and record.anchor:
+                self._flush_through(end)
+                summary = replay(self.run_id, self.entries).summary()
+                note(self.state, entry, self.size, summary, now or datetime.now(tz=UTC))
+                return entry
+        self._flush_through(end)
+        return entry
+
+    def _write(self, kind: str, body: Mapping[str, object], record: Record, now: datetime | None) -> tuple[Entry, int]:
+        """Chain and write one whole line (under the write lock); its entry and where the file ends."""
+        stamp = Stamp(v=VERSION, type=kind, seq=self.seq + 1, prev=self.head, run_id=self.run_id, **timestamps(now))
         data = {**stamp.model_dump(), **body}
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         line = text + b"\n"
@@ -115,22 +136,33 @@ class Journal:
             written = os.write(self._fd, line)
             while written < len(line):  # a short write: finish the line, or fail and cut it below
                 written += os.write(self._fd, line[written:])
-            os.fsync(self._fd)
         except OSError as exc:
             with contextlib.suppress(OSError):  # never leave a torn line to be glued to the next record
                 os.ftruncate(self._fd, start)
                 os.fsync(self._fd)
-            raise JournalUnwritable(
-                f"the journal {self.path} cannot be written ({exc.strerror or exc}); otcctl stops rather than "
-                "act without a record. Free space in the state directory, then `otcctl resume` the run."
-            ) from None
+            raise self._unwritable(exc) from None
         self.seq, self.head, self.size = self.seq + 1, line_hash(text), self.size + len(line)
-        entry = Entry(self.seq, stamp, as_written, self.head)
+        entry = Entry(self.seq, stamp, record, self.head)
         self.entries.append(entry)
-        if self.ledger and record.anchor:
-            summary = replay(self.run_id, self.entries).summary()
-            note(self.state, entry, self.size, summary, now or datetime.now(tz=UTC))
-        return entry
+        return entry, self.size
+
+    def _flush_through(self, end: int) -> None:
+        """Return once the file is on disk at least up to ``end`` (one fsync may serve many appends)."""
+        with self._flush_lock:
+            if self._flushed >= end:
+                return  # an fsync that began after our line was written has finished
+            target = self.size
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise self._unwritable(exc) from None
+            self._flushed = max(self._flushed, target)
+
+    def _unwritable(self, exc: OSError) -> JournalUnwritable:
+        return JournalUnwritable(
+            f"the journal {self.path} cannot be written ({exc.strerror or exc}); otcctl stops rather than "
+            "act without a record. Free space in the state directory, then `otcctl resume` the run."
+        )
 
     def close(self) -> None:
         """Close the file (records are already durable)."""

@@ -35,7 +35,7 @@ Purpose = Literal["confirm", "failure", "rollback", "in-flight", "disruptive"]
 
 
 class FrozenModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     def to_json(self) -> dict[str, JsonValue]:
         """The fields as written (the stated name under ``operator``, empty fields left out)."""

@@ -257,3 +257,38 @@ def test_an_edited_size_in_the_ledger_is_caught(tmp_path: Path) -> None:
     _put(ledger_path(state), lines)
     (check,) = [j for j in verify(state).journals if j.problem]
     assert check.run_id == OTHER and "not as long as the ledger says" in str(check.problem)
+
+
+def test_hosts_recording_at_once_leave_one_unbroken_chain(tmp_path: Path) -> None:
+    """A parallel step's hosts append from their threads: no line torn or interleaved, every one chained."""
+    import threading
+
+    from otcctl.run.journal import read_journal
+    from otcctl.run.records import CommandSent, RunFinished
+
+    journal = Journal.create(tmp_path, RUN)
+    journal.append(header(1))
+    journal.append(started(1))
+    hosts = [f"H{n:02d}" for n in range(12)]
+    go = threading.Barrier(len(hosts))
+
+    def report(host: str) -> None:
+        go.wait()
+        for _ in range(15):
+            journal.append(CommandSent(step="s1", no="1", host=host))
+
+    threads = [threading.Thread(target=report, args=(host,)) for host in hosts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    journal.append(finished(1))
+    journal.append(RunFinished(outcome="passed", steps=1))
+    journal.close()
+
+    read = read_journal(journal.path)
+    assert not read.problems
+    sent = [e.record for e in read.entries if isinstance(e.record, CommandSent)]
+    assert sorted(r.host for r in sent) == sorted(hosts * 15)
+    assert [e.stamp.seq for e in read.entries] == list(range(1, len(read.entries) + 1))
+    assert verify(tmp_path).ok
