@@ -187,32 +187,53 @@ MAX_NODES = 200_000
 
 
 def _refuse_blowups(name: str, root: yaml.Node | None) -> None:
-    """Refuse alias bombs (billion laughs) and deep nesting before anything walks the data.
+    """Refuse alias bombs (billion laughs), self-referring aliases and deep nesting before anything walks the data.
 
     Aliases share nodes in the composed graph; the size they would expand to is counted once
-    per node (memoised), so a 420-byte bomb is measured in microseconds, not expanded.
+    per node (memoised), so a 420-byte bomb is measured in microseconds, not expanded. An alias
+    inside its own anchor (``&a [*a]``) makes a cycle, which would never end expanding: refused.
+    Scalars are leaves (size 1, depth 1) and never enter the walk.
     """
-    if root is None:
+    if root is None or not isinstance(root.value, list):
         return
-    expanded: dict[int, int] = {}
-    depth_of: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
-        node, children_done = stack.pop()
+        node, kids = stack[-1]
         key = id(node)
-        if key in expanded:
+        if kids is None:
+            if key in size:
+                stack.pop()
+                continue
+            kids = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+            stack[-1] = (node, kids)
+            open_nodes.add(key)
+            for kid in kids:
+                if isinstance(kid.value, list) and id(kid) not in size:
+                    if id(kid) in open_nodes:
+                        raise InputError.at(name, "an alias refers to the anchor it is inside (a recursive alias)",
+                                            line=kid.start_mark.line + 1)
+                    stack.append((kid, None))
             continue
-        kids = _children(node)
-        if not children_done:
-            stack.append((node, True))
-            stack.extend((kid, False) for kid in kids if id(kid) not in expanded)
+        stack.pop()
+        open_nodes.discard(key)
+        if key in size:
             continue
-        expanded[key] = 1 + sum(expanded.get(id(kid), 1) for kid in kids)
-        depth_of[key] = 1 + max((depth_of.get(id(kid), 1) for kid in kids), default=0)
-        if expanded[key] > MAX_NODES:
+        total, deepest = 1, 0
+        for kid in kids:
+            if isinstance(kid.value, list):
+                total += size[id(kid)]
+                deepest = max(deepest, depth[id(kid)])
+            else:
+                total += 1
+                deepest = max(deepest, 1)
+        size[key], depth[key] = total, deepest + 1
+        if total > MAX_NODES:
             line = node.start_mark.line + 1
             raise InputError.at(name, f"expands to more than {MAX_NODES} values (aliases inside aliases?)", line=line)
-        if depth_of[key] > MAX_DEPTH:
+        if deepest + 1 > MAX_DEPTH:
             raise InputError.at(name, f"nested deeper than {MAX_DEPTH} levels", line=node.start_mark.line + 1)
 
 
@@ -235,14 +256,6 @@ def _refuse_deep_flow(name: str, text: str) -> None:
             depth = max(0, depth - 1)
         elif char == "\n":
             quote = ""
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
 
 
 def _parse(name: str, text: str) -> tuple[yaml.Node | None, Any]:
