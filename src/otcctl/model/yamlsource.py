@@ -126,12 +126,13 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if not isinstance(key, str | int | float | bool) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                "a value starting with '{{' must be quoted: write \"{{name}}\", not {{name}}",
-                key_node.start_mark,
+            flow_mapping = isinstance(key_node, yaml.MappingNode) and key_node.flow_style
+            problem = (
+                "a value starting with '{{' must be quoted: write \"{{name}}\", not {{name}}"
+                if flow_mapping
+                else "a key must be a single word or number, not a list or mapping"
             )
+            raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}' (first given on line {seen[key] + 1})", key_node.start_mark
