@@ -94,3 +94,31 @@ def test_lang_option_works_anywhere_before_the_command(capsys: pytest.CaptureFix
     assert "用法: otcctl run [选项] NAME" in capsys.readouterr().out
     assert run_cli(["--lang=en", "run", "-h"]) == 0
     assert "Usage: otcctl run [OPTIONS] NAME" in capsys.readouterr().out
+
+
+def _said(capsys: pytest.CaptureFixture[str], command: object, args: list[str]) -> str:
+    try:
+        command.main(args=args, prog_name="otcctl", standalone_mode=False)  # type: ignore[attr-defined]
+    except Exception as exc:  # a usage error: its message is what the operator reads
+        return f"{type(exc).__name__}: {exc.format_message()}"  # type: ignore[attr-defined]
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", [p for p in COMMANDS if p and p[0] != "lab"], ids=" ".join)
+def test_a_command_reads_the_same_whether_the_whole_app_is_built_or_only_its_part(
+    capsys: pytest.CaptureFixture[str], path: list[str]
+) -> None:
+    """otcctl builds only the command its arguments name; its help and usage errors must not change."""
+    from otcctl.cli.main import _needed_part
+
+    whole = typer.main.get_command(app)
+    part = typer.main.get_command(_needed_part(app, list(path)))
+    assert list(getattr(part, "commands", {})) == [path[0]]
+    for args in ([*path, "--help"], [*path, "--no-such-option"]):
+        assert _said(capsys, part, args) == _said(capsys, whole, args)
+
+
+def test_an_unknown_command_still_gets_every_command_to_suggest_from(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(["dry-rn", "market-open"]) == 2
+    err = capsys.readouterr().err
+    assert "dry-rn" in err and "dry-run" in err
