@@ -4,10 +4,11 @@ Proportional to what is shown. The run ids come from one directory listing, sort
 first; the ledger (read once) gives each run's latest anchor, whose summary is what ``runs``
 lists. Only the rows that are built are checked against their journal: a journal whose size
 is the size the ledger noted and whose last line is the very record the ledger noted (same
-SHA-256) is listed from the ledger after one short read of its tail; any other (a run in
-progress, one killed, one cut or changed, one the ledger never saw) is read whole and
-replayed, and flagged when that is not how a run leaves it. Without filters only the page
-shown is built; with filters every run is.
+SHA-256) is listed from the ledger after one short read of its tail, provided the ledger line
+after that entry holds the entry's hash; any other (a run in progress, one killed, one cut or
+changed, one the ledger never saw, an entry changed in the ledger, the ledger's last entry) is
+read whole and replayed, and flagged when that is not how a run leaves it. Without filters
+only the page shown is built; with filters every run is.
 
 What this does not check: the records before the last one. An edit inside a journal that
 keeps its size is found by ``otcctl verify``, which reads every byte and walks every chain.
@@ -85,8 +86,22 @@ class HistoryPage:
 
 RUNS_PAGE = 50
 """Runs ``otcctl runs`` shows on screen unless told otherwise."""
-_ENTRY_HEAD = re.compile(rb'^\{"v":\d+,"seq":\d+,"prev":"[0-9a-f]*","time_utc":"[^"\n]*","run_id":"([^"\n]*)"', re.M)
+_ENTRY_HEAD = re.compile(
+    rb'^\{"v":\d+,"seq":\d+,"prev":"([0-9a-f]*)","time_utc":"[^"\n]*","run_id":"([^"\n]*)"', re.M
+)
 _TAIL_CHUNK = 1024  # a run-finished line is about 250 bytes; longer last lines take another read
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A run's latest ledger entry, and whether the ledger line after it holds its hash.
+
+    ``sealed`` is True when it does, False when it holds another (the entry was changed), None
+    when no entry follows (the ledger's last line, which only the journal itself can confirm).
+    """
+
+    entry: LedgerEntry
+    sealed: bool | None = True
 
 
 @dataclass
@@ -95,15 +110,21 @@ class _Ledger:
     latest: dict[str, int]  # run id -> where its latest line starts
     exists: bool
 
-    def anchor(self, run_id: str) -> LedgerEntry | None:
+    def anchor(self, run_id: str) -> Noted | None:
         start = self.latest.get(run_id)
         if start is None:
             return None
         end = self.raw.find(b"\n", start)
+        end = len(self.raw) if end < 0 else end
+        line = self.raw[start:end]
         try:
-            return LedgerEntry.model_validate_json(self.raw[start:end if end >= 0 else len(self.raw)])
+            entry = LedgerEntry.model_validate_json(line)
         except ValidationError:
             return None  # a damaged ledger line: the journal is read whole; verify names the line
+        follower = _ENTRY_HEAD.match(self.raw, end + 1)
+        if follower is None:
+            return Noted(entry, None)
+        return Noted(entry, hashlib.sha256(line).hexdigest() == follower.group(1).decode("ascii"))
 
 
 def _read_ledger(state: Path) -> _Ledger:
@@ -112,7 +133,7 @@ def _read_ledger(state: Path) -> _Ledger:
         raw = ledger_path(state).read_bytes()
     except FileNotFoundError:
         return _Ledger(b"", {}, exists=False)
-    latest = {m.group(1).decode("utf-8", "replace"): m.start() for m in _ENTRY_HEAD.finditer(raw)}
+    latest = {m.group(2).decode("utf-8", "replace"): m.start() for m in _ENTRY_HEAD.finditer(raw)}
     return _Ledger(raw, latest, exists=True)
 
 
@@ -124,32 +145,42 @@ def _run_ids(state: Path) -> list[str]:
     return [n[:-6] for n in names if n.endswith(".jsonl")]
 
 
-def run_summary(journal: Path | str, anchor: LedgerEntry | None = None, ledger_exists: bool = False) -> HistoryRow:
-    """One journal's row: from the ledger when its size and last record are the ones noted there, else read whole."""
+def run_summary(journal: Path | str, noted: Noted | None = None, ledger_exists: bool = False) -> HistoryRow:
+    """One journal's row: from the ledger when its size and last record are the ones noted there, else read whole.
+
+    The ledger's summary is believed only when the ledger line after it holds its hash; the
+    ledger's last line is held against the journal read whole.
+    """
+    anchor = noted.entry if noted is not None else None
     try:
         fd = os.open(journal, os.O_RDONLY)
     except OSError as exc:
         return _unreadable(Path(journal), f"cannot read this journal: {exc.strerror}")
     try:
         size = os.fstat(fd).st_size
-        if anchor is not None and anchor.summary is not None and anchor.journal_bytes == size:
-            if _last_line_hash(fd, size) == anchor.record_sha256:
-                return HistoryRow(anchor.summary, str(journal))
-            tail_differs = True
-        else:
-            tail_differs = False
+        same_size = anchor is not None and anchor.summary is not None and anchor.journal_bytes == size
+        tail_fits = same_size and anchor is not None and _last_line_hash(fd, size) == anchor.record_sha256
     except OSError as exc:
         return _unreadable(Path(journal), f"cannot read this journal: {exc.strerror}")
     finally:
         os.close(fd)
+    if tail_fits and noted is not None and noted.sealed and noted.entry.summary is not None:
+        return HistoryRow(noted.entry.summary, str(journal))
     path = Path(journal)
     try:
         reading = read_journal(path)
     except OtcctlError as exc:
         return _unreadable(path, str(exc))
+    summary = replay(reading.run_id, reading.entries).summary()
     problems = [reading.describe(p) for p in reading.problems]
-    problems += _misfits(path, size, anchor, ledger_exists, tail_differs)
-    return HistoryRow(replay(reading.run_id, reading.entries).summary(), str(path), tuple(problems))
+    problems += _misfits(path, size, anchor, ledger_exists, same_size and not tail_fits)
+    if noted is not None and noted.sealed is False:
+        problems.append(f"{path}: the ledger's entry for this run was changed after it was written "
+                        "(the next entry holds another hash; see `otcctl verify`)")
+    elif tail_fits and anchor is not None and summary != anchor.summary:
+        problems.append(f"{path}: does not match the summary the ledger keeps for it (the ledger was edited; "
+                        "see `otcctl verify`)")
+    return HistoryRow(summary, str(path), tuple(problems))
 
 
 def _misfits(path: Path, size: int, anchor: LedgerEntry | None, ledger_exists: bool, tail_differs: bool) -> list[str]:
@@ -198,8 +229,8 @@ def history(state: Path, wanted: RunFilter | None = None, limit: int | None = No
         if every and limit is not None and len(rows) >= limit:
             return HistoryPage(rows, len(order))
         journal = f"{runs}{run_id}.jsonl"
-        anchor = ledger.anchor(run_id)
-        row = _gone(Path(journal), anchor) if run_id in gone else run_summary(journal, anchor, ledger.exists)
+        noted = ledger.anchor(run_id)
+        row = _gone(Path(journal), noted) if run_id in gone else run_summary(journal, noted, ledger.exists)
         if every or (wanted is not None and wanted.matches(row.summary)):
             matched += 1
             if limit is None or len(rows) < limit:
@@ -220,8 +251,8 @@ def _unreadable(path: Path, message: str) -> HistoryRow:
     return HistoryRow(_empty(path), str(path), (message,))
 
 
-def _gone(path: Path, anchor: LedgerEntry | None) -> HistoryRow:
-    summary = (anchor.summary if anchor is not None else None) or _empty(path)
-    noted = anchor.record_type if anchor is not None else "anchor"
-    message = f"{path}: the journal is gone; the ledger noted its {noted} (see `otcctl verify`)"
+def _gone(path: Path, noted: Noted | None) -> HistoryRow:
+    summary = (noted.entry.summary if noted is not None else None) or _empty(path)
+    kind = noted.entry.record_type if noted is not None else "anchor"
+    message = f"{path}: the journal is gone; the ledger noted its {kind} (see `otcctl verify`)"
     return HistoryRow(summary.model_copy(update={"outcome": "journal missing"}), str(path), (message,))

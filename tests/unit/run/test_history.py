@@ -143,3 +143,26 @@ def test_a_page_builds_only_the_newest_rows_and_counts_the_rest(tmp_path: Path) 
     assert page.rows[0].summary.outcome == "journal missing"
     failed = history(tmp_path, RunFilter(outcome="passed"), 2)
     assert [r.summary.run_id[-4:] for r in failed.rows] == ["0004", "0003"] and failed.matched == 4
+
+
+def test_an_edited_ledger_summary_is_not_believed(tmp_path: Path) -> None:
+    """The summary comes from the ledger only when the ledger line after it holds its hash, or the journal agrees."""
+    failed = write(tmp_path, [header(1), RunFinished(outcome="failed", steps=0)], "20261127-090000-a-0001")
+    newest = write(tmp_path, passed_run(1), "20261127-100000-b-0002")
+    ledger = tmp_path / "ledger.jsonl"
+    lines = ledger.read_bytes().splitlines(keepends=True)
+    assert b'"outcome":"failed"' in lines[1] and b'"outcome":"passed"' in lines[-1]
+    lines[1] = lines[1].replace(b'"outcome":"failed"', b'"outcome":"passed"')  # a later line holds its hash
+    lines[-1] = lines[-1].replace(b'"outcome":"passed"', b'"outcome":"failed"')  # the ledger's last line
+    ledger.write_bytes(b"".join(lines))
+    rows = {r.summary.run_id: r for r in run_summaries(tmp_path)}
+    assert rows[failed.stem].summary.outcome == "failed"
+    assert "the ledger's entry for this run was changed" in rows[failed.stem].problems[0]
+    assert rows[newest.stem].summary.outcome == "passed"
+    assert "does not match the summary the ledger keeps" in rows[newest.stem].problems[0]
+
+
+def test_an_untouched_history_lists_without_problems(tmp_path: Path) -> None:
+    for n in range(3):
+        write(tmp_path, passed_run(2), f"20261127-09000{n}-a-000{n}")
+    assert [r.problems for r in run_summaries(tmp_path)] == [(), (), ()]
