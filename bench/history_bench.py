@@ -50,8 +50,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command (the median is printed)")
     parser.add_argument("--keep", type=Path, help="build (or reuse) the history here instead of a temp dir")
     args = parser.parse_args()
-    base = args.keep or Path(tempfile.mkdtemp(prefix="otcctl-history-"))
-    state = base / "state"
+    if args.keep:
+        measure(args.keep / "state", args)
+        return
+    with tempfile.TemporaryDirectory(prefix="otcctl-history-") as temp:
+        measure(Path(temp) / "state", args)
+
+
+def measure(state: Path, args: argparse.Namespace) -> None:
     if not (state / "ledger.jsonl").exists():
         print(f"building {args.runs} journals in {state} ... {build_history(state, args.runs):.1f} s")
     journals = len(os.listdir(state / "runs"))

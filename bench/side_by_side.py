@@ -209,7 +209,7 @@ def print_table(ssh: dict[str, dict[str, Sample]], starts: dict[str, dict[str, S
                      cell(samples["otcctl"], samples["floor"]), *(["-"] * (len(tools) - 2))])
     rows.append([f"WinRM 1 host x {plan.winrm_commands} commands (floor: bare pywinrm)",
                  cell(win["floor"], win["floor"]), cell(win["otcctl"], win["floor"]), *(["-"] * (len(tools) - 2))])
-    rows.append([f"`otcctl runs` (first page) over {plan.journals:,} journals (floor: typer+rich+pydantic+yaml)",
+    rows.append([f"`otcctl runs` over {plan.journals:,} journals, first page (floor: typer+rich+pydantic+yaml)",
                  cell(runs.get("floor"), runs["floor"]) if "floor" in runs else "-",
                  cell(runs["otcctl"], runs.get("floor", runs["otcctl"])), *(["-"] * (len(tools) - 2))])
     print("\n| " + " | ".join(head) + " |")

@@ -91,7 +91,10 @@ class WinrmConnector:
                 protocol.close_shell(shell_id, close_session=False)
             except Exception:
                 reusable = False
-            self._keep(protocol) if reusable else protocol.transport.close_session()
+            if reusable:
+                self._keep(protocol)
+            else:
+                protocol.transport.close_session()
 
     def close(self) -> None:
         """Close the kept connection, if any."""
