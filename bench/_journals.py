@@ -63,17 +63,17 @@ def _step(n: int, outcome: str) -> list[Record]:
     records += [CommandSent(step=step, no=no, host=h) for h, _ in HOSTS]
     records += [HostFinished(step=step, no=no, host=h, passed=passed, reason=reason) for h, _ in HOSTS]
     records.append(StepFinished(
-        step=step, no=no, outcome=outcome, reason=reason, attempts=1, duration=0.21,  # type: ignore[arg-type]
+        step=step, no=no, outcome=outcome, reason=reason, attempts=1, duration=0.21,
         targets=[TargetOutcome(host=h, passed=passed, reason=reason, exit_code=0 if passed else 1, stdout=OUTPUT,
                                duration=0.2) for h, _ in HOSTS]))
     return records
 
 
-def run_records(index: int) -> tuple[str, list[Record]]:
-    """The runbook and records of run number ``index`` (deterministic)."""
+def run_records(index: int, day: str) -> tuple[str, list[Record]]:
+    """The runbook and records of run number ``index``, for trading date ``day`` (deterministic)."""
     runbook = RUNBOOKS[index % len(RUNBOOKS)]
     operator = OPERATORS[index % 2]
-    records: list[Record] = [_header(runbook, "2026-01-05", operator)]
+    records: list[Record] = [_header(runbook, day, operator)]
     failed_at = STEPS if index % 20 == 7 else 0
     killed = index % 50 == 3
     for n in range(1, STEPS + 1):
@@ -97,7 +97,7 @@ def build_history(state: Path, count: int) -> float:
         for index in range(count):
             day, slot = divmod(index, 36)  # 36 runs a day, 10 minutes apart
             moment = start + timedelta(days=day, minutes=10 * slot)
-            runbook, records = run_records(index)
+            runbook, records = run_records(index, f"{moment + timedelta(hours=8):%Y-%m-%d}")
             journal = Journal.create(state, f"{moment + timedelta(hours=8):%Y%m%d-%H%M%S}-{runbook}-{index:04x}")
             for offset, record in enumerate(records):
                 journal.append(record, now=moment + timedelta(seconds=offset))
