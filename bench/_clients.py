@@ -82,9 +82,11 @@ def fabric(spec: dict[str, Any]) -> int:
 
 
 def winrm(spec: dict[str, Any]) -> int:
-    """pywinrm's documented way: a Session, one run_cmd per command (each opens and closes a shell).
+    """Bare pywinrm: a Session's Protocol, one shell per command, one connection (one TLS session, one NTLM login).
 
-    Over HTTPS it validates the certificate against ``ca_bundle`` and ``server_name``, as otcctl does.
+    ``Session.run_cmd`` would log in again for every command (its ``close_shell`` closes the
+    connection); otcctl keeps its connection for a run, so the floor does too. Over HTTPS it
+    validates the certificate against ``ca_bundle`` and ``server_name``, as otcctl does.
     """
     import winrm as pywinrm
     from winrm.transport import Transport
@@ -104,10 +106,15 @@ def winrm(spec: dict[str, Any]) -> int:
 
         Transport.build_session = build_for_name  # type: ignore[method-assign,assignment]
     session = pywinrm.Session(spec["endpoint"], auth=(spec["user"], spec["password"]), transport="ntlm", **tls)
+    protocol = session.protocol
     for _ in range(spec["commands"]):
-        result = session.run_cmd(spec["command"])
-        if result.status_code != 0:
-            print(result.std_err, file=sys.stderr)
+        shell = protocol.open_shell()
+        command = protocol.run_command(shell, spec["command"])
+        _out, err, code = protocol.get_command_output(shell, command)
+        protocol.cleanup_command(shell, command)
+        protocol.close_shell(shell, close_session=False)
+        if code != 0:
+            print(err.decode(errors="replace"), file=sys.stderr)
             return 1
     return 0
 

@@ -32,9 +32,9 @@ def start_lab(directory: Path) -> Lab:
     """
     first = os.environ.get("OTCBENCH_NETWORK", "127.0.40")
     networks = [first, *(f"127.0.{n}" for n in range(41, 60)), DEFAULT_NETWORK]
-    # WinRM over HTTP with NTLM sealing, as the bench's bare-pywinrm floor speaks it (the lab's default,
-    # HTTPS with certificates named after the hosts, needs otcctl's server_name, which pywinrm lacks)
-    return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks, winrm_scheme="http")
+    # WinRM as production speaks it (the lab's default): HTTPS, certificates from the lab CA named after
+    # the hosts; the bare-pywinrm floor checks the same name (bench/_clients.py)
+    return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks)
 
 
 @dataclass(frozen=True)

@@ -432,3 +432,69 @@ def test_powershell_line_is_encoded_and_bounded() -> None:
     assert base64.b64decode(encoded).decode("utf-16-le") == "Get-Service '消息中心'"
     with pytest.raises(UnsupportedStep, match="split it"):
         powershell_line("Write-Output 1\n" * 400)
+
+
+def _counting_logins(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every new connection (TLS handshake, certificate check, NTLM login) the connectors build."""
+    built: list[str] = []
+    original = WinrmConnector._protocol
+
+    def counted(self: WinrmConnector, read_timeout: int) -> Any:
+        built.append(self.label)
+        return original(self, read_timeout)
+
+    monkeypatch.setattr(WinrmConnector, "_protocol", counted)
+    return built
+
+
+@pytest.mark.parametrize("scheme", ["https", "http"])
+def test_one_connection_serves_every_command_of_a_run(
+    estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    """Over HTTPS (certificate checked by name) and over HTTP with NTLM sealing alike."""
+    address = f"{NETWORK}.19"
+    options: dict[str, Any] = {}
+    if scheme == "https":
+        from otcctl_lab.pki import issue_host_certificate, write_ca
+
+        ca = write_ca(tmp_path / "pki")
+        issued = issue_host_certificate(tmp_path / "pki", "OTC-M9", "m9")
+        options = {"port": 5986, "tls_cert": issued.cert, "tls_key": issued.key}
+    peer = start_peer(PeerOptions(address, tmp_path / "m9", estate.users_file, (), hostname="OTC-M9",
+                                  service_ports=False, **options))
+    built = _counting_logins(monkeypatch)
+    tls = {"cert_validation": True, "ca_bundle": str(ca), "server_name": "OTC-M9"} if scheme == "https" else {}
+    connector = estate.connector(address, scheme=scheme, **tls)
+    try:
+        outputs = [connector.run(f"echo {n}", 10) for n in range(5)]
+        assert [o.stdout for o in outputs] == [f"{n}\n" for n in range(5)]
+        assert len(built) == 1, "one login for five commands"
+        wrong_name = estate.connector(address, scheme=scheme, **{**tls, "server_name": "OTC-M5"})
+        if scheme == "https":  # every new connection is checked: a name the certificate does not carry fails
+            with pytest.raises(ConnectionFailed, match="TLS"):
+                wrong_name.run("hostname", 10)
+    finally:
+        connector.close()
+        peer.stop()
+
+
+def test_a_kept_connection_the_host_dropped_is_replaced_before_anything_runs(
+    estate: Estate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host restarted between two commands (a reboot): the next command opens a new connection, runs once."""
+    address = f"{NETWORK}.20"
+    peer = start_peer(PeerOptions(address, tmp_path / "m9", estate.users_file, (), service_ports=False))
+    built = _counting_logins(monkeypatch)
+    connector = estate.connector(address)
+    try:
+        assert connector.run("echo before", 10).stdout == "before\n"
+        peer.stop()
+        peer = start_peer(PeerOptions(address, tmp_path / "m9", estate.users_file, (), service_ports=False))
+        assert connector.run("echo after", 10).stdout == "after\n"
+        assert len(built) == 2
+        peer.stop()
+        with pytest.raises(ConnectionFailed, match="cannot connect"):  # down: reported, not hidden by the retry
+            connector.run("echo down", 10)
+    finally:
+        connector.close()
+        peer.stop()

@@ -165,21 +165,25 @@ def list_runs(
     ] = None,
     env: Annotated[str | None, typer.Option("--env", help="production, lab or test")] = None,
     operator: Annotated[str | None, typer.Option("--operator", help="a login, sudo user or stated name")] = None,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="at most this many runs, newest first (default 50 on screen, all with --json)")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="every run that matches, however many")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List recorded runs, newest first: environment, trading date, start, operators, outcome, exceptions."""
-    from otcctl.output.log_view import print_runs
-    from otcctl.run.history import RunFilter, run_summaries
+    from otcctl.output.history_view import print_runs
+    from otcctl.run.history import RUNS_PAGE, RunFilter, history
     from otcctl.run.journal import state_dir
 
     wanted = RunFilter(runbook, date_option(since, "--since"), date_option(until, "--until"), outcome, env, operator)
-    rows = run_summaries(state_dir(), wanted)
+    page_size = None if show_all or (as_json and limit is None) else (limit or RUNS_PAGE)
+    page = history(state_dir(), wanted, page_size)
     if as_json:
-        json_out([row.to_json() for row in rows])
+        json_out([row.to_json() for row in page.rows])
         return
     from otcctl.output.console import make_console
 
-    print_runs(make_console(), rows)
+    print_runs(make_console(), page.rows, page.matched)
 
 
 

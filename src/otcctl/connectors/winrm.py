@@ -2,9 +2,12 @@
 
 The Protocol is used directly, not ``winrm.Session``, because a deadline must really end the
 remote command: output is received in slices no longer than the time left, and past the
-deadline the command gets a Signal terminate before the shell is deleted. Each run opens its
-own connection, shell and NTLM context, so a host that rebooted or dropped an idle connection
-costs one handshake instead of a sealed message the server can no longer read.
+deadline the command gets a Signal terminate before the shell is deleted. Each run opens and
+deletes its own shell; the connection (TLS session, NTLM context) is kept between runs, as an
+SSH connection is, so a command does not pay a TLS handshake, a certificate check and three NTLM
+round trips. A kept connection that no longer works (the host rebooted, dropped it, or forgot
+the NTLM context behind a sealed message) fails at the shell's opening, before anything runs:
+then it is dropped and the shell is opened once on a new connection, checked like the first.
 
 Transport comes from the host's ``winrm`` settings: HTTPS with certificate validation by
 default, or plain HTTP where NTLM seals every message. The shell is opened with the code page
@@ -63,6 +66,8 @@ class WinrmConnector:
         self.endpoint = _endpoint(host, self.settings)
         self.codepage = codepage_for(host.encoding)
         self._password = password
+        self._idle: Protocol | None = None  # the kept connection, between runs
+        self._idle_lock = threading.Lock()
 
     def run(self, command: str, timeout: float, *, cancel: threading.Event | None = None,
             shell: Shell | None = None, observe: Observe | None = None,
@@ -75,21 +80,56 @@ class WinrmConnector:
         kind = shell or self.shell
         line = powershell_line(command) if kind == "powershell" else command
         started = time.monotonic()
-        protocol = self._protocol(READ_TIMEOUT_SECONDS)
+        protocol, shell_id = self._open_shell()
+        reusable = False
         try:
-            shell_id = protocol.open_shell(codepage=self.codepage)
-        except Exception as exc:
-            raise self._failure(exc, "opening a remote shell") from None
-        try:
-            return self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe, on_sent)
+            output = self._execute(protocol, shell_id, line, started + timeout, started, cancel, observe, on_sent)
+            reusable = True
+            return output
         finally:
             try:
-                protocol.close_shell(shell_id)
+                protocol.close_shell(shell_id, close_session=False)
             except Exception:
+                reusable = False
+            if reusable:
+                self._keep(protocol)
+            else:
                 protocol.transport.close_session()
 
     def close(self) -> None:
-        """Nothing stays open between runs; present for the CommandRunner protocol."""
+        """Close the kept connection, if any."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, None
+        if idle is not None:
+            idle.transport.close_session()
+
+    def _open_shell(self) -> tuple[Protocol, str]:
+        """A shell on the kept connection, or on a new one when there is none or it no longer works."""
+        import requests
+
+        with self._idle_lock:
+            kept, self._idle = self._idle, None
+        if kept is not None:
+            kept.operation_timeout_sec = min(MAX_OPERATION_SECONDS, READ_TIMEOUT_SECONDS - 1)
+            try:
+                return kept, kept.open_shell(codepage=self.codepage)
+            except requests.exceptions.Timeout as exc:  # a host that does not answer: no second wait
+                kept.transport.close_session()
+                raise self._failure(exc, "opening a remote shell") from None
+            except Exception:
+                kept.transport.close_session()  # stale: nothing ran; open on a new connection below
+        protocol = self._protocol(READ_TIMEOUT_SECONDS)
+        try:
+            return protocol, protocol.open_shell(codepage=self.codepage)
+        except Exception as exc:
+            protocol.transport.close_session()
+            raise self._failure(exc, "opening a remote shell") from None
+
+    def _keep(self, protocol: Protocol) -> None:
+        with self._idle_lock:
+            spare, self._idle = self._idle, protocol
+        if spare is not None:  # two runs at once on this host: keep one connection
+            spare.transport.close_session()
 
     def _execute(self, protocol: Protocol, shell_id: str, line: str, deadline: float, started: float,
                  cancel: threading.Event | None, observe: Observe | None,

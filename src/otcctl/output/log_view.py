@@ -6,9 +6,8 @@ operator's language. Everything remote or typed by a person is printed without m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from rich.cells import cell_len
 from rich.console import Console
 
 from otcctl.i18n import _
@@ -18,7 +17,6 @@ from otcctl.output.labels import ANSWERS, HOW, PURPOSES, RECORDS, REVIEW_VERDICT
 from otcctl.output.messages import translate, translate_reason
 from otcctl.output.run_view import MARK
 from otcctl.run.audit import AuditReport, JournalCheck
-from otcctl.run.history import HistoryRow
 from otcctl.run.journal import JournalReading
 from otcctl.run.records import (
     CommandSent,
@@ -37,44 +35,6 @@ from otcctl.run.records import (
     StepStarted,
 )
 from otcctl.run.replay import replay
-
-
-def print_runs(console: Console, rows: Sequence[HistoryRow]) -> None:
-    """The history as aligned columns (ids never cut); a journal with problems is flagged and explained below.
-
-    Laid out by hand rather than as a rich table: the shared history holds thousands of runs.
-    """
-    heads = (_("run"), _("env"), _("trading date"), _("started (Asia/Shanghai)"), _("operators"), _("outcome"),
-             _("steps"), _("exceptions"))
-    notes: list[str] = []
-    lines: list[tuple[str, ...]] = [heads]
-    for row in rows:
-        s = row.summary
-        outcome = word(RUN_OUTCOMES, s.outcome)
-        if s.in_flight:
-            outcome += " " + _("(in flight: {step})").format(step=s.in_flight)
-        if row.problems:
-            outcome += " (!)"
-            notes.extend(row.problems)
-        lines.append(
-            (
-                s.run_id,
-                s.environment or "?",
-                s.trading_date or "",
-                (s.started_shanghai or "")[:19].replace("T", " "),
-                "; ".join(s.operators),
-                outcome,
-                f"{s.steps_finished}/{s.steps_total if s.steps_total is not None else '?'}",
-                str(len(s.exceptions)) if s.exceptions else "",
-            )
-        )
-    widths = [max(cell_len(line[i]) for line in lines) for i in range(len(heads))]
-    out = "\n".join(
-        "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
-    )
-    console.file.write(out + "\n")
-    for note in notes:
-        console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
 
 
 def print_verify(report: AuditReport, console: Console | None = None) -> None:

@@ -1,6 +1,6 @@
 """``otcctl verify``: check every journal's hash chain against itself and against the ledger.
 
-Reads everything (unlike ``runs``, which trusts sizes) and names the first line that does not
+Reads everything (unlike ``runs``, which checks sizes and last records) and names the first line that does not
 fit: edited, inserted, deleted, reordered, cut short, added after the end, a journal replaced,
 deleted or unknown to the ledger, or a ledger entry changed. What this can and cannot prove
 is written in docs/audit.md.

@@ -1,24 +1,33 @@
 """The run history: every journal in the state directory, summarised through the one replay.
 
-Fast: the ledger's latest entry per run carries the run's summary and the journal's size at
-that moment, so a journal whose size still matches is listed without being opened; any other
-(a run in progress, one killed, one changed) is read whole and replayed. A size that differs
-after a run's end, a journal the ledger never saw, or one the ledger saw and that is gone is
-flagged on its row; ``otcctl verify`` reads everything. One journal that cannot be read never
-hides the others: it is listed with what is wrong.
+Proportional to what is shown. The run ids come from one directory listing, sorted newest
+first; the ledger (read once) gives each run's latest anchor, whose summary is what ``runs``
+lists. Only the rows that are built are checked against their journal: a journal whose size
+is the size the ledger noted and whose last line is the very record the ledger noted (same
+SHA-256) is listed from the ledger after one short read of its tail, provided the ledger line
+after that entry holds the entry's hash; any other (a run in progress, one killed, one cut or
+changed, one the ledger never saw, an entry changed in the ledger, the ledger's last entry) is
+read whole and replayed, and flagged when that is not how a run leaves it. Without filters
+only the page shown is built; with filters every run is.
+
+What this does not check: the records before the last one. An edit inside a journal that
+keeps its size is found by ``otcctl verify``, which reads every byte and walks every chain.
+One journal that cannot be read never hides the others: it is listed with what is wrong.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+import hashlib
+import os
+import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from otcctl.errors import OtcctlError
-from otcctl.run.journal import list_runs, read_journal
+from otcctl.run.journal import read_journal
 from otcctl.run.ledger import END_TYPES, LedgerEntry, ledger_path
 from otcctl.run.replay import RunSummary, replay
 
@@ -47,6 +56,12 @@ class RunFilter:
     environment: str | None = None
     operator: str | None = None
 
+    @property
+    def empty(self) -> bool:
+        """True when no filter is given (every run matches)."""
+        return all(v is None for v in (self.runbook, self.since, self.until, self.outcome, self.environment,
+                                       self.operator))
+
     def matches(self, s: RunSummary) -> bool:
         """True when the run passes every filter given."""
         day = (s.started_shanghai or "")[:10]
@@ -61,80 +76,171 @@ class RunFilter:
         return all(checks)
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    """The rows built (newest first, at most the limit) and how many runs matched in all."""
+
+    rows: list[HistoryRow]
+    matched: int
+
+
+RUNS_PAGE = 50
+"""Runs ``otcctl runs`` shows on screen unless told otherwise."""
+_ENTRY_HEAD = re.compile(
+    rb'^\{"v":\d+,"seq":\d+,"prev":"([0-9a-f]*)","time_utc":"[^"\n]*","run_id":"([^"\n]*)"', re.M
+)
+_TAIL_CHUNK = 1024  # a run-finished line is about 250 bytes; longer last lines take another read
+
+
+@dataclass(frozen=True)
+class Noted:
+    """A run's latest ledger entry, and whether the ledger line after it holds its hash.
+
+    ``sealed`` is True when it does, False when it holds another (the entry was changed), None
+    when no entry follows (the ledger's last line, which only the journal itself can confirm).
+    """
+
+    entry: LedgerEntry
+    sealed: bool | None = True
+
+
 @dataclass
-class _Latest:
-    by_run: dict[str, bytes] = field(default_factory=dict)
-    exists: bool = False
+class _Ledger:
+    raw: bytes
+    latest: dict[str, int]  # run id -> where its latest line starts
+    exists: bool
+
+    def anchor(self, run_id: str) -> Noted | None:
+        start = self.latest.get(run_id)
+        if start is None:
+            return None
+        end = self.raw.find(b"\n", start)
+        end = len(self.raw) if end < 0 else end
+        line = self.raw[start:end]
+        try:
+            entry = LedgerEntry.model_validate_json(line)
+        except ValidationError:
+            return None  # a damaged ledger line: the journal is read whole; verify names the line
+        follower = _ENTRY_HEAD.match(self.raw, end + 1)
+        if follower is None:
+            return Noted(entry, None)
+        return Noted(entry, hashlib.sha256(line).hexdigest() == follower.group(1).decode("ascii"))
 
 
-_RUN_ID = b'"run_id":"'
-
-
-def _latest_anchors(state: Path) -> _Latest:
-    """The ledger's last line per run, found without parsing the others (verify checks the chain)."""
-    latest = _Latest()
+def _read_ledger(state: Path) -> _Ledger:
+    """Where each run's latest ledger line is, found without parsing the others (verify checks the chain)."""
     try:
         raw = ledger_path(state).read_bytes()
     except FileNotFoundError:
-        return latest
-    latest.exists = True
-    for line in raw.split(b"\n"):
-        at = line.find(_RUN_ID)
-        if at < 0:
-            continue
-        start = at + len(_RUN_ID)
-        end = line.find(b'"', start)
-        if end > start:
-            latest.by_run[line[start:end].decode("utf-8", "replace")] = line
-    return latest
+        return _Ledger(b"", {}, exists=False)
+    latest = {m.group(2).decode("utf-8", "replace"): m.start() for m in _ENTRY_HEAD.finditer(raw)}
+    return _Ledger(raw, latest, exists=True)
 
 
-def _anchor(line: bytes | None) -> dict[str, object] | None:
-    if line is None:
-        return None
+def _run_ids(state: Path) -> list[str]:
     try:
-        item = json.loads(line)
-    except ValueError:
-        return None
-    return item if isinstance(item, dict) else None
+        names = os.listdir(state / "runs")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [n[:-6] for n in names if n.endswith(".jsonl")]
 
 
-def run_summary(path: Path, anchor: dict[str, object] | None = None, ledger_exists: bool = False) -> HistoryRow:
-    """One journal's row: from the ledger when the journal still has the size noted there, else read whole."""
+def run_summary(journal: Path | str, noted: Noted | None = None, ledger_exists: bool = False) -> HistoryRow:
+    """One journal's row: from the ledger when its size and last record are the ones noted there, else read whole.
+
+    The ledger's summary is believed only when the ledger line after it holds its hash; the
+    ledger's last line is held against the journal read whole.
+    """
+    anchor = noted.entry if noted is not None else None
     try:
-        size = path.stat().st_size
+        fd = os.open(journal, os.O_RDONLY)
     except OSError as exc:
-        return _unreadable(path, f"cannot read this journal: {exc.strerror}")
-    if anchor is not None and anchor.get("journal_bytes") == size and isinstance(anchor.get("summary"), dict):
-        try:
-            return HistoryRow(RunSummary.model_validate(anchor["summary"]), str(path))
-        except ValidationError:
-            pass
+        return _unreadable(Path(journal), f"cannot read this journal: {exc.strerror}")
+    try:
+        size = os.fstat(fd).st_size
+        same_size = anchor is not None and anchor.summary is not None and anchor.journal_bytes == size
+        tail_fits = same_size and anchor is not None and _last_line_hash(fd, size) == anchor.record_sha256
+    except OSError as exc:
+        return _unreadable(Path(journal), f"cannot read this journal: {exc.strerror}")
+    finally:
+        os.close(fd)
+    if tail_fits and noted is not None and noted.sealed and noted.entry.summary is not None:
+        return HistoryRow(noted.entry.summary, str(journal))
+    path = Path(journal)
     try:
         reading = read_journal(path)
     except OtcctlError as exc:
         return _unreadable(path, str(exc))
+    summary = replay(reading.run_id, reading.entries).summary()
     problems = [reading.describe(p) for p in reading.problems]
-    if anchor is None and ledger_exists:
-        problems.append(f"{path}: not in the ledger (see `otcctl verify`)")
-    elif anchor is not None and anchor.get("record_type") in END_TYPES and anchor.get("journal_bytes") != size:
-        problems.append(f"{path}: changed after the run ended (size differs from the ledger's; see `otcctl verify`)")
-    return HistoryRow(replay(reading.run_id, reading.entries).summary(), str(path), tuple(problems))
+    problems += _misfits(path, size, anchor, ledger_exists, same_size and not tail_fits)
+    if noted is not None and noted.sealed is False:
+        problems.append(f"{path}: the ledger's entry for this run was changed after it was written "
+                        "(the next entry holds another hash; see `otcctl verify`)")
+    elif tail_fits and anchor is not None and summary != anchor.summary:
+        problems.append(f"{path}: does not match the summary the ledger keeps for it (the ledger was edited; "
+                        "see `otcctl verify`)")
+    return HistoryRow(summary, str(path), tuple(problems))
+
+
+def _misfits(path: Path, size: int, anchor: LedgerEntry | None, ledger_exists: bool, tail_differs: bool) -> list[str]:
+    """What about a journal read whole does not fit what the ledger noted (verify says exactly where)."""
+    if anchor is None:
+        return [f"{path}: not in the ledger (see `otcctl verify`)"] if ledger_exists else []
+    if tail_differs:
+        return [f"{path}: its last record is not the {anchor.record_type} record the ledger noted "
+                "(changed or replaced; see `otcctl verify`)"]
+    if size < anchor.journal_bytes:
+        return [f"{path}: shorter than when the ledger noted its {anchor.record_type} "
+                "(records were cut; see `otcctl verify`)"]
+    if anchor.record_type in END_TYPES and anchor.journal_bytes != size:
+        return [f"{path}: changed after the run ended (size differs from the ledger's; see `otcctl verify`)"]
+    return []
+
+
+def _last_line_hash(fd: int, size: int) -> str | None:
+    """SHA-256 of the last complete line (without its newline), read from the end; None if it has no newline."""
+    chunk = _TAIL_CHUNK
+    while True:
+        start = max(0, size - chunk)
+        data = os.pread(fd, size - start, start)
+        if not data.endswith(b"\n"):
+            return None
+        cut = data.rfind(b"\n", 0, len(data) - 1)
+        if cut >= 0 or start == 0:
+            return hashlib.sha256(data[cut + 1 : -1]).hexdigest()
+        chunk *= 16
+
+
+def history(state: Path, wanted: RunFilter | None = None, limit: int | None = None) -> HistoryPage:
+    """The newest ``limit`` runs that pass ``wanted`` (all with ``None``), and how many passed in all.
+
+    Journals the ledger knows and that are gone are listed too.
+    """
+    ledger = _read_ledger(state)
+    present = _run_ids(state)
+    gone = set(ledger.latest).difference(present)
+    order = sorted([*present, *gone], reverse=True)
+    runs = os.path.join(state, "runs", "")  # strings: a Path per run costs more than the rest of a row
+    every = wanted is None or wanted.empty
+    rows: list[HistoryRow] = []
+    matched = 0
+    for run_id in order:
+        if every and limit is not None and len(rows) >= limit:
+            return HistoryPage(rows, len(order))
+        journal = f"{runs}{run_id}.jsonl"
+        noted = ledger.anchor(run_id)
+        row = _gone(Path(journal), noted) if run_id in gone else run_summary(journal, noted, ledger.exists)
+        if every or (wanted is not None and wanted.matches(row.summary)):
+            matched += 1
+            if limit is None or len(rows) < limit:
+                rows.append(row)
+    return HistoryPage(rows, matched)
 
 
 def run_summaries(state: Path, wanted: RunFilter | None = None) -> list[HistoryRow]:
-    """Every run, newest first (journals the ledger knows and that are gone are listed too)."""
-    latest = _latest_anchors(state)
-    paths = list_runs(state)
-    rows = [run_summary(p, _anchor(latest.by_run.get(p.stem)), latest.exists) for p in paths]
-    present = {p.stem for p in paths}
-    for run_id, line in latest.by_run.items():
-        anchor = _anchor(line) if run_id not in present else None
-        if anchor is not None:
-            where = state / "runs" / f"{run_id}.jsonl"
-            rows.append(_gone(where, anchor))
-    rows.sort(key=lambda r: r.summary.run_id, reverse=True)
-    return [r for r in rows if wanted is None or wanted.matches(r.summary)]
+    """Every run that passes ``wanted``, newest first."""
+    return history(state, wanted).rows
 
 
 def _empty(path: Path, outcome: str = "unreadable") -> RunSummary:
@@ -145,10 +251,8 @@ def _unreadable(path: Path, message: str) -> HistoryRow:
     return HistoryRow(_empty(path), str(path), (message,))
 
 
-def _gone(path: Path, anchor: dict[str, object]) -> HistoryRow:
-    try:
-        summary = LedgerEntry.model_validate(anchor).summary or _empty(path)
-    except ValidationError:
-        summary = _empty(path)
-    message = f"{path}: the journal is gone; the ledger noted its {anchor.get('record_type')} (see `otcctl verify`)"
+def _gone(path: Path, noted: Noted | None) -> HistoryRow:
+    summary = (noted.entry.summary if noted is not None else None) or _empty(path)
+    kind = noted.entry.record_type if noted is not None else "anchor"
+    message = f"{path}: the journal is gone; the ledger noted its {kind} (see `otcctl verify`)"
     return HistoryRow(summary.model_copy(update={"outcome": "journal missing"}), str(path), (message,))

@@ -33,6 +33,18 @@ def test_runs_lists_every_run_with_its_columns_and_never_cuts_ids(tmp_path: Path
     assert [r["run_id"] for r in rows] == [OTHER] and rows[0]["outcome"] == "incomplete"
 
 
+def test_runs_shows_a_page_says_what_it_left_out_and_what_it_did_not_check(tmp_path: Path) -> None:
+    state = _history(tmp_path)
+    page = _cli(state, "runs", "--limit", "1")
+    assert page.returncode == 0 and OTHER in page.stdout and RUN not in page.stdout
+    assert "1 of 2 runs shown" in page.stdout
+    assert "Not checked: the records before it (run `otcctl verify`" in page.stdout.replace("\n", " ")
+    every = _cli(state, "runs", "--all")
+    assert RUN in every.stdout and "runs shown" not in every.stdout
+    assert len(json.loads(_cli(state, "runs", "--json").stdout)) == 2, "--json lists every run unless limited"
+    assert len(json.loads(_cli(state, "runs", "--json", "--limit", "1").stdout)) == 1
+
+
 def test_bad_filters_are_bad_input(tmp_path: Path) -> None:
     bad = _cli(_history(tmp_path), "runs", "--since", "yesterday")
     assert bad.returncode == 2 and "--since" in bad.stderr and "Traceback" not in bad.stderr
