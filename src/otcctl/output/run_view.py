@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rich.console import Console, RenderableType
-from rich.live import Live
 from rich.markup import escape, render
-from rich.spinner import Spinner
 from rich.text import Text
 
 from otcctl.i18n import N_, _
@@ -32,6 +30,9 @@ from otcctl.output.messages import translate, translate_reason
 from otcctl.output.sanitize import shown as visible
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 MARK = OUTCOMES  # codes -> words; word(MARK, code) in the chosen language
 STYLE = {
@@ -52,6 +53,8 @@ class _LiveStep:
         self.label = label
         self.started = time.monotonic()
         self.message = ""
+        from rich.spinner import Spinner  # terminal only: a piped run never loads it
+
         self.spinner = Spinner("dots", style="green")
 
     def __rich__(self) -> RenderableType:
@@ -89,6 +92,8 @@ class ConsoleRenderer:
             self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
             if self.live:
                 self._live_step = _LiveStep(self._current)
+                from rich.live import Live
+
                 self._status = Live(self._live_step, console=self.console, refresh_per_second=8, transient=True)
                 self._status.start()
         elif event.kind == "step-progress":
@@ -134,9 +139,14 @@ class ConsoleRenderer:
         # Piped or redirected: the same words without styles, one whole line per event. Written
         # straight to the stream: rich's print (terminal size, environment, segments) would cost
         # more than the step's own bookkeeping, a hundred times over in a long runbook.
+        if self.console.quiet:
+            return
         stream = self.console.file
-        stream.write(render(visible(text)).plain + "\n")
-        stream.flush()  # a log being tailed (otcctl run ... | tee) shows each line as it happens
+        try:
+            stream.write(render(visible(text)).plain + "\n")
+            stream.flush()  # a log being tailed (otcctl run ... | tee) shows each line as it happens
+        except BrokenPipeError:  # `otcctl run ... | head`: the view goes quiet, the run goes on
+            self.console.on_broken_pipe()
 
     def _stop_status(self) -> None:
         if self._status is not None:
