@@ -44,6 +44,7 @@ VERDICTS: dict[str, Verdict] = {
     "slow-stop": Verdict(waits=True),
     "stuck-stop-pending": Verdict(waits=False, names=("stop_pending",), exhausts="settle"),
     "dependents-running": Verdict(waits=False, names=("1051",), at_once=True),
+    "lingers-after-stop": Verdict(waits=False, names=("running",), exhausts="settle"),
     "dies-after-start": Verdict(waits=False, names=("dies right after starting",)),
     "standby-mounted": Verdict(waits=False, names=("ORA-01219", "MOUNTED")),
     "sudo-requiretty": Verdict(waits=False, names=("requiretty",), at_once=True),

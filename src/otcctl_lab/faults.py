@@ -45,6 +45,10 @@ FAULTS = {f.name: f for f in (
               "service-stop"),
     FaultKind("dependents-running", "windows", True, None,
               "stopping SERVICE fails with error 1051 (other running services depend on it)", "service-stop"),
+    FaultKind("lingers-after-stop", "linux", True, None,
+              "stopping SERVICE says it did (exit 0) but its process keeps running and its port open, as an init "
+              "script whose process does not exit (Tomcat's shutdown.sh and a JVM with a live thread)",
+              "service-stop"),
     FaultKind("dies-after-start", "windows", True, 2.0, "SERVICE starts, runs SECONDS (default 2), then stops",
               "service-start"),
     FaultKind("standby-mounted", "database", False, None,
@@ -113,6 +117,12 @@ def current(layout: LabLayout, host_id: str) -> dict[str, dict[str, Any]]:
     except (OSError, ValueError):
         return {}
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+
+
+def lingers(layout: LabLayout, host_id: str, service: str) -> bool:
+    """Whether stopping ``service`` on ``host_id`` leaves its process running (``lingers-after-stop``)."""
+    fault = current(layout, host_id).get("lingers-after-stop")
+    return fault is not None and fault.get("service") in (service, "*")
 
 
 def reboot_down_seconds(layout: LabLayout, host_id: str, default: float) -> float:
