@@ -175,7 +175,8 @@ def fault(
 ) -> None:
     """Make a lab host misbehave as real ones do: reboot-slow, reboot-held, winrm-503-while-starting,
     slow-stop, stuck-stop-pending, dependents-running, dies-after-start (Windows hosts; reboot-slow on
-    Linux too), standby-mounted, sudo-requiretty, sudo-1.6 (database hosts); 'clear' ends them."""
+    Linux too), lingers-after-stop (Linux hosts), standby-mounted, sudo-requiretty, sudo-1.6 (database
+    hosts); 'clear' ends them."""
     from otcctl_lab import faults, open_lab
 
     try:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from otcctl_lab.errors import LabError
 from otcctl_lab.layout import LabLayout, LabSpec
+
+Meets = Literal["reboot", "service-stop", "service-start", "sql", "sudo-sql"]
 
 
 @dataclass(frozen=True)
@@ -26,25 +28,37 @@ class FaultKind:
     service: bool
     seconds: float | None
     what: str
+    meets: Meets
+    """The planned steps it can meet (``fault_matrix`` derives each runbook's cases from this)."""
 
 
 FAULTS = {f.name: f for f in (
-    FaultKind("reboot-slow", "any", False, 150.0, "the next reboots keep the host down SECONDS (default 150)"),
+    FaultKind("reboot-slow", "any", False, 150.0, "the next reboots keep the host down SECONDS (default 150)",
+              "reboot"),
     FaultKind("reboot-held", "windows", False, None,
-              "a program holds 'shutdown /r /t 0' (no /f): it succeeds and the host stays up"),
+              "a program holds 'shutdown /r /t 0' (no /f): it succeeds and the host stays up", "reboot"),
     FaultKind("winrm-503-while-starting", "windows", False, 20.0,
-              "after a reboot WinRM answers HTTP 503 for SECONDS while it starts"),
-    FaultKind("slow-stop", "windows", True, 40.0, "SERVICE stays STOP_PENDING for SECONDS when stopped"),
-    FaultKind("stuck-stop-pending", "windows", True, None, "SERVICE never leaves STOP_PENDING when stopped"),
+              "after a reboot WinRM answers HTTP 503 for SECONDS while it starts", "reboot"),
+    FaultKind("slow-stop", "windows", True, 40.0, "SERVICE stays STOP_PENDING for SECONDS when stopped",
+              "service-stop"),
+    FaultKind("stuck-stop-pending", "windows", True, None, "SERVICE never leaves STOP_PENDING when stopped",
+              "service-stop"),
     FaultKind("dependents-running", "windows", True, None,
-              "stopping SERVICE fails with error 1051 (other running services depend on it)"),
-    FaultKind("dies-after-start", "windows", True, 2.0, "SERVICE starts, runs SECONDS (default 2), then stops"),
+              "stopping SERVICE fails with error 1051 (other running services depend on it)", "service-stop"),
+    FaultKind("lingers-after-stop", "linux", True, None,
+              "stopping SERVICE says it did (exit 0) but its process keeps running and its port open, as an init "
+              "script whose process does not exit (Tomcat's shutdown.sh and a JVM with a live thread)",
+              "service-stop"),
+    FaultKind("dies-after-start", "windows", True, 2.0, "SERVICE starts, runs SECONDS (default 2), then stops",
+              "service-start"),
     FaultKind("standby-mounted", "database", False, None,
               "the host's OTCDB is a MOUNTED physical standby: fixed views answer, application tables give "
-              "ORA-01219"),
+              "ORA-01219", "sql"),
     FaultKind("sudo-requiretty", "database", False, None,
-              "the host's sudoers says 'Defaults requiretty' (Red Hat 5/6's default): sudo refuses without a tty"),
-    FaultKind("sudo-1.6", "database", False, None, "the host's sudo is older than 1.7 and has no -n option"),
+              "the host's sudoers says 'Defaults requiretty' (Red Hat 5/6's default): sudo refuses without a tty",
+              "sudo-sql"),
+    FaultKind("sudo-1.6", "database", False, None, "the host's sudo is older than 1.7 and has no -n option",
+              "sudo-sql"),
 )}
 
 
@@ -103,6 +117,12 @@ def current(layout: LabLayout, host_id: str) -> dict[str, dict[str, Any]]:
     except (OSError, ValueError):
         return {}
     return {k: v for k, v in raw.items() if isinstance(v, dict)} if isinstance(raw, dict) else {}
+
+
+def lingers(layout: LabLayout, host_id: str, service: str) -> bool:
+    """Whether stopping ``service`` on ``host_id`` leaves its process running (``lingers-after-stop``)."""
+    fault = current(layout, host_id).get("lingers-after-stop")
+    return fault is not None and fault.get("service") in (service, "*")
 
 
 def reboot_down_seconds(layout: LabLayout, host_id: str, default: float) -> float:

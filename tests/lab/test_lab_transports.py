@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import yaml
 from winrm.exceptions import WSManFaultError
 from winrm.protocol import Protocol
 
 from otcctl.connectors.base import ConnectionFailed, SqlFailed
 from otcctl.connectors.winrm import WinrmConnector, winrm_answers
 from otcctl.model.inventory import Host, Inventory, load_inventory
+from otcctl.model.yamlsource import load_yaml
 from otcctl.secrets import Secret
 from otcctl_lab import Lab, faults, lab_down
-from tests.lab.test_lab_faults import start_private_lab
+from tests.helpers import RUNBOOKS
+from tests.lab.test_lab_faults import reasons, run, start_private_lab, step
 
 
 def lab_inventory(lab: Lab) -> Inventory:
@@ -132,3 +136,30 @@ def test_http_with_sealing_and_winrm_2_quotas(http_winrm2: Lab) -> None:
             protocol.close_shell(shell)
     listing = WinrmConnector(m5, Secret(password), label="M5").run("winrm get winrm/config/winrs", 15).stdout
     assert "MaxShellsPerUser = 5" in listing and "MaxMemoryPerShellMB = 150" in listing
+
+
+def test_a_step_past_winrm_2_max_memory_per_shell_is_told_as_such(http_winrm2: Lab, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """clearing's backup-log-ok holds the whole exp log; a big one passes WinRM 2.0's 150 MB per shell."""
+    monkeypatch.setenv("OTCLAB_WINRM_PASSWORD", http_winrm2.winrm_password())
+    stamp = http_winrm2.spec.date
+    log = next((http_winrm2.layout.state_dir / "M5" / "drives").glob(f"*/backup/OTCDB_{stamp}.log"))
+    seeded = log.read_bytes()
+    partitions = "".join(f". . 正在导出分区                 P{n:07d}导出了        {n % 9000:>4} 行\r\n"
+                         for n in range(200_000))  # a partitioned schema: one line per partition
+    log.write_bytes(seeded + partitions.encode("gbk"))
+    try:
+        book = load_yaml(RUNBOOKS / "clearing.yaml").data
+        book["steps"] = [s for s in book["steps"] if s["id"] == "backup-log-ok"]
+        folder = tmp_path / "runbooks"
+        folder.mkdir()
+        (folder / "clearing.yaml").write_text(yaml.safe_dump(book, allow_unicode=True), encoding="utf-8")
+        result, _ = run(http_winrm2, "clearing", runbooks=folder)
+    finally:
+        log.write_bytes(seeded)
+    check = step(result, "backup-log-ok")
+    assert result.outcome == "failed" and check.outcome == "failed"
+    assert "ran out of memory on M5" in reasons(check) and "MaxMemoryPerShellMB" in reasons(check)
+    assert "150 MB by default on WinRM 2.0" in reasons(check)
+    assert check.attempts == 1  # the same log hits the same quota again: no retry
+    assert "System.OutOfMemoryException" in check.targets[0].stderr

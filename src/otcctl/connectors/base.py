@@ -138,7 +138,15 @@ class SqlRunner(Protocol):
 
 
 class SqlFailed(OtcctlError):
-    """The database refused the query or could not be reached; the message is one paragraph."""
+    """The database refused the query or could not be reached; the message is one paragraph.
+
+    ``final``: the site must change something first (sudoers, the inventory), so retrying the
+    query cannot help.
+    """
+
+    def __init__(self, message: str, *, final: bool = False) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 def tail(data: bytes, encoding: str, limit: int = OUTPUT_LIMIT) -> tuple[str, bool]:

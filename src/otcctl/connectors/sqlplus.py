@@ -29,6 +29,7 @@ from otcctl.connectors.sqlplus_output import (
 from otcctl.model.inventory import Database
 from otcctl.plan.sql_route import HEREDOC_TAG, SqlplusCommand
 
+NOT_OPEN = "ORA-01219"  # database not open: queries allowed on fixed tables/views only (a mounted standby)
 MAX_LINE = 2499  # SQL*Plus 10g rejects longer input lines (SP2-0027)
 MAX_BIND_LENGTH = 4000  # VARIABLE ... VARCHAR2(4000) is the 10g maximum
 DATE_FORMAT = "YYYY-MM-DD HH24:MI:SS"
@@ -177,12 +178,12 @@ class SqlplusRunner:
                 "select fewer rows or columns (max_rows cannot shorten what sqlplus prints)"
             )
         errors = error_lines(output.stdout + "\n" + output.stderr)
-        if errors:
-            raise SqlFailed(f"{where}: {'; '.join(errors)}")
+        if errors:  # a database that is only mounted stays so until a DBA opens it: retrying cannot help
+            raise SqlFailed(f"{where}: {'; '.join(errors)}", final=any(NOT_OPEN in e for e in errors))
         stderr = " ".join(output.stderr.split())
         refused = sudo_refusal(stderr, login=self.login_user, target=self.command.become_user, host=self.host_id)
         if self.command.become_user and refused:
-            raise SqlFailed(f"{where}: {refused}")
+            raise SqlFailed(f"{where}: {refused}", final=True)
         if self.command.become_user and re.search(r"(^|\s)sudo:", stderr):
             raise SqlFailed(
                 f"{where}: sudo failed ({stderr[:200]}); the SSH user needs sudo and a NOPASSWD sudoers rule "

@@ -37,6 +37,10 @@ SC_REFUSALS: dict[int, str] = {
           "before starting it",
     1060: "no service named {service} is installed on {host} (error 1060); check windows_service in the inventory",
 }
+# What a program says when an allocation fails: PowerShell/.NET, Win32 errors 8, 14 and 1455 (en and zh-CN).
+_OUT_OF_MEMORY = re.compile(
+    r"OutOfMemoryException|paging file is too small|页面文件太小|Not enough (?:storage|memory resources) is "
+    r"available|存储空间不足|内存资源不足|insufficient memory", re.IGNORECASE)
 _SC_FAILED = re.compile(r"\[SC\]\s+\w+\s+(?:失败|FAILED)\s+(\d+)", re.IGNORECASE)
 _NET_ERROR = re.compile(r"(?:发生系统错误|System error)\s+(\d+)", re.IGNORECASE)
 
@@ -55,6 +59,23 @@ def sc_refusal(exit_code: int | None, output: str, *, service: str, host: str, u
     if code is None or code not in SC_REFUSALS:
         return None
     return SC_REFUSALS[code].format(service=service, host=host, user=user)
+
+
+def out_of_shell_memory(output: str, host: str) -> str | None:
+    """Why a WinRM command failed for want of memory, or None.
+
+    WinRM runs a remote shell's processes in a job limited to MaxMemoryPerShellMB; past it an
+    allocation fails and the program reports running out of memory (PowerShell:
+    System.OutOfMemoryException). Nothing names the quota, so otcctl does.
+    """
+    if not _OUT_OF_MEMORY.search(output):
+        return None
+    return (f"the command ran out of memory on {host}: WinRM caps the memory of everything one remote shell runs "
+            "(MaxMemoryPerShellMB: 150 MB by default on WinRM 2.0, 1024 MB on 3.0) and the program failed past it; "
+            f"'winrm get winrm/config/winrs' on {host} shows the limit. An administrator raises it with "
+            "winrm set winrm/config/winrs @{MaxMemoryPerShellMB=\"1024\"} (with WMF 3.0 the Microsoft.PowerShell "
+            "plugin's own quota too), or the step must keep less in memory (read files with Select-String "
+            "instead of holding them in a variable)")
 
 
 def is_local_account(user: str, computer_name: str | None = None) -> bool:

@@ -203,7 +203,8 @@ class Engine:
                     break
                 attempts += 1
                 targets, passed, reason = self._execute(planned, keep)
-                while not passed and attempts < planned.retry_attempts and not self.cancel.is_set():
+                while (not passed and attempts < planned.retry_attempts and not self.cancel.is_set()
+                       and not any(t.final for t in targets)):  # a refusal the site must fix: retrying cannot help
                     self._emit(
                         "step-progress",
                         {

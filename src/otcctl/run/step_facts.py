@@ -59,6 +59,7 @@ def masked_target(t: TargetResult, masker: Masker) -> TargetResult:
         masker.mask(t.stderr),
         t.duration,
         masker.mask_data(t.details),
+        t.final,
     )
 
 

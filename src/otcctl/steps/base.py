@@ -29,6 +29,8 @@ class TargetResult:
     stderr: str = ""
     duration: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
+    final: bool = False
+    """The failure cannot change by waiting or retrying (a refusal the site must fix): no retry."""
 
     def to_json(self) -> dict[str, Any]:
         """For the journal and --json."""

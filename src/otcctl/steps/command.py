@@ -7,6 +7,8 @@ not known, and whether the stop reached the host.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from otcctl.connectors.base import CommandOutput
 from otcctl.model.conditions_schema import Condition
 from otcctl.plan.steps import PlannedShell, PlannedTarget, PlannedWinrm
@@ -27,7 +29,14 @@ def run_command(
     output = runner.run(
         target.command, budget.left(), cancel=ctx.cancel, shell=shell, observe=scan.feed, on_sent=lambda: ctx.sent(host)
     )
-    return command_result(target.host_id, output, expect, planned.timeout, scan)
+    result = command_result(target.host_id, output, expect, planned.timeout, scan)
+    if shell is not None and not result.passed and result.exit_code not in (0, None):
+        from otcctl.connectors.winrm_failures import out_of_shell_memory
+
+        why = out_of_shell_memory(result.stdout + result.stderr, host)
+        if why is not None:  # the same script hits the same quota again: no retry
+            return replace(result, reason=f"{why} ({result.reason})", final=True)
+    return result
 
 
 def command_result(

@@ -43,7 +43,7 @@ def control_services(
             refusal = _refusal(out, service, target, ctx) if windows else None
             if refusal is not None:  # waiting cannot help: say why now instead of polling until settle
                 return TargetResult(target.host_id, False, refusal, out.exit_code, "\n".join(log),
-                                    out.stdout + out.stderr, time.monotonic() - started)
+                                    out.stdout + out.stderr, time.monotonic() - started, final=True)
         settle_until = time.monotonic() + (planned.settle if service.control_command else 0)
         while True:
             state = service_state(runner, service, windows, ctx, budget)

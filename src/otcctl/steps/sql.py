@@ -22,7 +22,7 @@ def run_query(planned: PlannedSql, ctx: StepContext, budget: Budget) -> TargetRe
             on_sent=lambda: ctx.sent(target.host_id),
         )
     except SqlFailed as exc:
-        return TargetResult(target.host_id, False, str(exc))
+        return TargetResult(target.host_id, False, str(exc), final=exc.final)
     verdict = judge(planned.step.expect, Observation(columns=result.columns, rows=result.rows))
     shown = "\n".join(" | ".join("" if v is None else str(v) for v in row) for row in result.rows[:20])
     header = " | ".join(result.columns)

@@ -66,8 +66,9 @@ def main(argv: list[str], db_path: Path | str, *, stdin: TextIO | None = None, s
         )
         if session.mounted:
             _mount_as_physical_standby(connection)
-        if service_state_dir is not None:
-            _hide_stopped_sessions(connection, Path(service_state_dir))
+        if service_state_dir is not None or session.mounted:
+            _hide_absent_sessions(connection, None if service_state_dir is None else Path(service_state_dir),
+                                  mounted=session.mounted)
         charset = env.get("NLS_LANG", "").rpartition(".")[2].upper()
         session.settings.ascii_only = charset not in ("AL32UTF8", "UTF8")
         return session.run(lines)
@@ -86,14 +87,18 @@ def _open(db_path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _hide_stopped_sessions(connection: sqlite3.Connection, state_dir: Path) -> None:
-    """A temporary view over ``v$session`` without the sessions of stopped services or hosts."""
+def _hide_absent_sessions(connection: sqlite3.Connection, state_dir: Path | None, *, mounted: bool) -> None:
+    """A temporary view over ``v$session`` without the sessions of stopped services or hosts.
+
+    A MOUNTED database admits no application session at all (only SYSDBA), whatever runs.
+    """
     from otcctl_lab.layout import POWER_OFF, RUNNING, read_state
 
     hidden = [
         int(sid)
         for sid, host, service in connection.execute(f'select sid, host, service from "{SESSION_SERVICE_TABLE}"')
-        if read_state(state_dir / host / ".power", "on") == POWER_OFF
+        if mounted or state_dir is None
+        or read_state(state_dir / host / ".power", "on") == POWER_OFF
         or read_state(state_dir / host / service, RUNNING) != RUNNING
     ]
     listed = ", ".join(str(sid) for sid in hidden) or "-1"

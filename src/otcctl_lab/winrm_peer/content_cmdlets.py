@@ -91,6 +91,7 @@ def get_content(session: Session, args: Args, piped: list[Any] | None) -> list[A
         if args.get("tail") is not None:
             count = to_int(args.get("tail"))
             lines = lines[-count:] if count else []
+        session.keep("Get-Content", lines)
         out.extend(lines)
     return out
 
@@ -134,6 +135,7 @@ def select_string(session: Session, args: Args, piped: list[Any] | None) -> list
                 out.append(MatchInfo(line, number, path, name, patterns[0], not case))
                 if args.flag("list"):
                     break
+    session.keep("Select-String", [m.line for m in out])  # it streams the files; the matches it returns stay
     return [False] if args.flag("quiet") and not out else out
 
 

@@ -15,6 +15,11 @@ from otcctl_lab.winrm_peer.process import Invocation
 from otcctl_lab.winrm_peer.psvalues import NotEmulated, PSRuntimeError, ScriptBlock
 
 ACTIONS = {"continue", "stop", "silentlycontinue"}
+# MaxMemoryPerShellMB is a job-object limit on everything the shell runs: past it an allocation fails,
+# and PowerShell ends the script with System.OutOfMemoryException (nothing says "quota"). The emulation
+# cannot measure memory; it counts what a script keeps: powershell.exe itself, then each line read.
+POWERSHELL_BYTES = 40 * 2**20  # powershell.exe 2.0 in a remote shell before the script reads anything
+LINE_OVERHEAD = {"Get-Content": 600, "Select-String": 300}  # a .NET string + PSObject + note properties
 # Automatic variables PowerShell fills in; the emulation does not, so reading one is refused.
 AUTOMATIC = {
     "psversiontable", "host", "pwd", "home", "pid", "error", "pshome", "profile", "executioncontext", "myinvocation",
@@ -47,6 +52,20 @@ class Session:
         self.position: tuple[int, int] = (0, len(source))
         self.run_block: Callable[[ScriptBlock, Any], list[Any]] | None = None
         self.flush: Callable[[], None] = lambda: None
+        self.memory = POWERSHELL_BYTES
+
+    def keep(self, cmdlet: str, lines: list[str]) -> None:
+        """Account for ``lines`` the script now holds; past MaxMemoryPerShellMB the script dies of it."""
+        from otcctl_lab.winrm_peer.wsman import quotas_for
+
+        self.memory += sum(2 * len(line) + LINE_OVERHEAD[cmdlet] for line in lines)
+        if self.memory > quotas_for(self.inv.machine.winrm_version).max_memory_per_shell_mb * 2**20:
+            raise PSFailure(
+                f"{cmdlet} : 引发类型为“System.OutOfMemoryException”的异常。\n{self.location()}"
+                f"    + CategoryInfo          : NotSpecified: (:) [{cmdlet}], OutOfMemoryException\n"
+                f"    + FullyQualifiedErrorId : System.OutOfMemoryException,"
+                f"Microsoft.PowerShell.Commands.{cmdlet.replace('-', '')}Command\n \n"
+            )
 
     @property
     def stop_on_error(self) -> bool:

@@ -54,7 +54,7 @@ class Quotas:
     version: str
     max_shells_per_user: int
     max_concurrent_users: int
-    max_memory_per_shell_mb: int  # reported only: the emulation cannot measure a shell's memory
+    max_memory_per_shell_mb: int  # counted, not measured: what a PowerShell script keeps (pssession.keep)
 
 
 QUOTAS = {

@@ -8,6 +8,7 @@ from otcctl.connectors.sqlplus import sudo_refusal
 from otcctl.connectors.winrm_failures import (
     PresentedCertificate,
     is_local_account,
+    out_of_shell_memory,
     quota_message,
     rejected_message,
     sc_refusal,
@@ -75,3 +76,12 @@ def test_sudo_refusals_name_what_the_site_changes(stderr: str, expected: str) ->
     message = sudo_refusal(stderr, login="otcops", target="oracle", host="M1")
     assert message is not None and expected in message
     assert sudo_refusal("ORA-01034: ORACLE not available", login="otcops", target="oracle", host="M1") is None
+
+
+def test_running_out_of_shell_memory_names_max_memory_per_shell() -> None:
+    powershell = '<S S="Error">Get-Content : 引发类型为“System.OutOfMemoryException”的异常。_x000D__x000A_</S>'
+    for output in (powershell, "The paging file is too small for this operation to complete.\r\n",
+                   "存储空间不足，无法处理此命令。\r\n"):
+        why = out_of_shell_memory(output, "M5")
+        assert why is not None and "ran out of memory on M5" in why and "MaxMemoryPerShellMB" in why
+    assert out_of_shell_memory("[SC] OpenService 失败 1060:\r\n", "M5") is None

@@ -135,3 +135,23 @@ def test_manual_steps_refuse_a_timeout(tmp_path: Path) -> None:
     assumption: A01
 """)
     assert "takes no timeout" in str(caught.value)
+
+
+def test_a_refusal_waiting_cannot_cure_is_not_retried(tmp_path: Path) -> None:
+    """A mounted database (ORA-01219) stays mounted: no 20 x 30 s of polling; a transient error is retried."""
+    plan = make_plan(tmp_path, """\
+  - id: orders-drained
+    kind: sql
+    database: OTCDB
+    sql: select count(*) as pending from aboss.tdrwt
+    expect: {row_count: {op: "==", value: 0}}
+    timeout: 10s
+    retry: {attempts: 3, delay: 0s}
+    action: 查询
+    assumption: A01
+""")
+    for error, attempts in (("ORA-01219: database not open: queries allowed on fixed tables/views only", 1),
+                            ("ORA-12560: TNS:protocol adapter error", 3)):
+        ran = run_engine(tmp_path, plan, lambda c, t, x, e=error: CommandOutput(0, f"\n{e}\n", "", 0.01))
+        (step,) = ran.result.steps
+        assert step.outcome == "failed" and error[:9] in step.reason and step.attempts == attempts, step
