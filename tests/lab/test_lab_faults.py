@@ -32,12 +32,12 @@ from otcctl_lab.layout import RUNNING, STOPPED, read_state, write_state
 from otcctl_lab.power import set_service
 from tests.conftest import PRODUCTION_INVENTORY
 from tests.helpers import RUNBOOKS, run_cli
+from tests.networks import FAULT_LABS, candidates
 
 
 def start_private_lab(directory: Path, **options: Any) -> Lab:
-    """A lab of this module's own, on the first free loopback network."""
-    first = os.environ.get("OTCLAB_NETWORK", "127.0.0")
-    for network in dict.fromkeys([first, *(f"127.0.{n}" for n in range(60, 80))]):  # clear of the bench's 40-59
+    """A lab of this module's own, on the first free network of this worker's block of 127.0.60-79."""
+    for network in candidates(FAULT_LABS):
         try:
             return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network, **options))
         except PortsInUse:
@@ -165,6 +165,7 @@ def test_slow_stop_is_waited_for_within_the_settle_time(lab_state: Lab) -> None:
     assert result.outcome == "failed" and stop.outcome == "failed" and "1051" in reasons(stop)  # M6's fault
 
 
+@pytest.mark.slow(60)
 def test_stuck_stop_pending_fails_after_the_settle_time_naming_the_state(lab_state: Lab) -> None:
     faults.inject(lab_state.layout, lab_state.spec, "M5", "stuck-stop-pending", service="OTCTranSZT")
     result, _ = run(lab_state, "failover-drill")
@@ -175,6 +176,7 @@ def test_stuck_stop_pending_fails_after_the_settle_time_naming_the_state(lab_sta
     assert result.outcome == "failed"
 
 
+@pytest.mark.slow(20)
 def test_a_service_that_dies_after_start_fails_and_the_rollback_is_offered(lab_state: Lab) -> None:
     for service in ("FOS", "BLS", "RS", "OTCTranSZT"):  # the standby's middleware is stopped before a drill
         write_state(lab_state.layout.service_state("M6", service), STOPPED)
@@ -186,6 +188,7 @@ def test_a_service_that_dies_after_start_fails_and_the_rollback_is_offered(lab_s
     assert operator.offered_rollback() == ["start-middleware-standby"]
 
 
+@pytest.mark.slow(25)
 def test_a_mounted_physical_standby_fails_the_open_check_and_the_rollback_is_offered(lab_state: Lab) -> None:
     faults.inject(lab_state.layout, lab_state.spec, "M2", "standby-mounted")
     result, operator = run(lab_state, "failover-drill")
@@ -201,6 +204,7 @@ def test_a_mounted_physical_standby_fails_the_open_check_and_the_rollback_is_off
     assert "MOUNTED" in done.stdout and "PHYSICAL STANDBY" in done.stdout
 
 
+@pytest.mark.slow(75)
 def test_slow_reboot_and_503_while_starting_are_waited_for(lab_state: Lab) -> None:
     faults.inject(lab_state.layout, lab_state.spec, "M5", "reboot-slow", seconds=7)
     faults.inject(lab_state.layout, lab_state.spec, "M5", "winrm-503-while-starting", seconds=4)
@@ -214,6 +218,7 @@ def test_slow_reboot_and_503_while_starting_are_waited_for(lab_state: Lab) -> No
     assert result.outcome == "passed", [(s.step_id, s.outcome) for s in result.steps]
 
 
+@pytest.mark.slow(10)
 def test_a_held_reboot_fails_the_reboot_step_when_the_host_never_goes_down(lab_state: Lab, tmp_path: Path) -> None:
     """monthly-restart's own reboot step, on M5 only and with 10 s instead of the default 5 min to go down."""
     book = load_yaml(RUNBOOKS / "monthly-restart.yaml").data  # otcctl's YAML: `no:` is a key, not False

@@ -280,8 +280,13 @@ def mail_subjects(lab: Lab) -> list[str]:
             for p in sorted((lab.layout.root / "mail").glob("*.eml"))]
 
 
+@pytest.mark.xdist_group("acceptance-runs")
 def test_acceptance_runs_start_for_every_shipped_runbook(background: Background) -> None:
-    """First in the file: the CLI runs start here and go on while the tests below run."""
+    """First in the file: the CLI runs start here and go on while the tests below run.
+
+    Under xdist every test that uses ``background`` is in one group, so one worker runs the
+    sequences once (the others take this file's other tests meanwhile).
+    """
     assert sorted((*SESSION_ORDER, *RESTART_ORDER)) == SHIPPED
     assert len(background.threads) == 2 and set(background.futures) == set(SHIPPED)
 
@@ -360,6 +365,7 @@ def test_quarterly_refuses_to_clean_without_a_recent_backup(rehearsal: Lab, tmp_
             os.utime(path, (mtime, mtime))
 
 
+@pytest.mark.slow(25)
 def test_trading_day_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) -> None:
     """Open, close, end of day and clearing; the first export log says the export failed."""
     day = run_date(rehearsal)
@@ -405,6 +411,7 @@ def test_trading_day_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) ->
         restore_services(rehearsal)
 
 
+@pytest.mark.slow(80)
 def test_weekend_drill_and_switchback_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) -> None:
     books = lab_runbooks(rehearsal, tmp_path / "runbooks")
     state = tmp_path / "state"
@@ -421,6 +428,7 @@ def test_weekend_drill_and_switchback_with_a_scripted_operator(rehearsal: Lab, t
         restore_services(rehearsal)
 
 
+@pytest.mark.slow(18)
 def test_drill_rolls_back_from_its_first_stop(rehearsal: Lab, tmp_path: Path) -> None:
     """A failure right after OTCTranSZT is stopped (a program cannot be closed) restarts what was stopped."""
     books = lab_runbooks(rehearsal, tmp_path / "runbooks")
@@ -471,6 +479,7 @@ def test_monthly_restart_refuses_before_stopping_anything_when_clearing_is_not_d
     assert read_state(rehearsal.layout.service_state("M5", "FOS"), RUNNING) == RUNNING
 
 
+@pytest.mark.slow(9)
 def test_end_of_day_leaves_the_report_program_running_unless_the_site_opts_in(rehearsal: Lab,
                                                                             tmp_path: Path) -> None:
     plain = prepare_plan(PlanRequest("end-of-day", {}, run_date(rehearsal), rehearsal.inventory_path, RUNBOOKS))
@@ -624,6 +633,7 @@ def test_monitoring_round_reports_todays_errors_and_a_full_disk(rehearsal: Lab, 
 
 # -- the acceptance runs' results ------------------------------------------------------------------
 
+@pytest.mark.xdist_group("acceptance-runs")  # with the test that starts them (see there)
 @pytest.mark.parametrize("name", [*SESSION_ORDER, *RESTART_ORDER])
 def test_cli_run_completes_in_the_lab(background: Background, name: str) -> None:
     run = background.futures[name].result(timeout=CLI_TIMEOUT * 3)
