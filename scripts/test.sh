@@ -14,6 +14,6 @@ mypy
 echo "== pytest"
 # In parallel, one lab per worker (docs/testing.md): lab tests mostly wait (sshd, reboots, settle
 # times), so one worker more than the CPUs pays. Tests go out to whichever worker is free, the slow
-# ones first; an xdist_group stays on one worker. Arguments come after these: `-n 0` runs serially.
+# ones first, a test class whole (tests/conftest.py). Arguments come after these: `-n 0` runs serially.
 workers="${OTCCTL_TEST_WORKERS:-$(( $(nproc) + 1 ))}"
-pytest -q -p no:cacheprovider -n "$workers" --dist loadgroup "$@"
+pytest -q -p no:cacheprovider -n "$workers" --dist load "$@"

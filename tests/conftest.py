@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,24 @@ def expected_seconds(item: pytest.Item) -> float:
     if len(marker.args) != 1 or not isinstance(marker.args[0], int | float):
         raise pytest.UsageError(f"{item.nodeid}: write @pytest.mark.slow(SECONDS), the seconds it takes")
     return float(marker.args[0])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``--dist load`` (scripts/test.sh): each test to whichever worker is free, a test class whole.
+
+    Tests that must share one worker (they wait on one costly module fixture, as
+    ``TestAcceptanceRuns`` does) go in a class. (pytest-xdist's own ``xdist_group`` does not
+    group under pytest 9.2: it renames items through an attribute pytest no longer reads.)
+    """
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ClassesWhole(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path, _, rest = nodeid.partition("::")
+            names = rest.split("[", 1)[0].split("::")
+            return f"{path}::{names[0]}" if len(names) > 1 else nodeid
+
+    return ClassesWhole(config, log)

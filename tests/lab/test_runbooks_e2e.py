@@ -1,6 +1,7 @@
 """Every shipped runbook, run for real in the lab; people's steps answered by a scripted operator.
 
-Two things are shown here, and they run side by side to keep the file fast:
+Two things are shown here, and they run side by side to keep the file fast (under xdist, on
+different workers: the acceptance runs are one class, which a worker takes whole):
 
 * **The acceptance runs** (background threads): ``otcctl run NAME -i LAB/inventory.yaml
   --assume-yes`` for every runbook in ``runbooks/``, as an operator would type it, against the
@@ -196,7 +197,7 @@ class Background:
 
 @pytest.fixture(scope="module")
 def background(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """Starts the acceptance runs in background threads; the tests after the first run alongside."""
+    """Starts the acceptance runs in background threads, for the tests of ``TestAcceptanceRuns`` to wait on."""
     env = dict(os.environ)  # a snapshot: the threads never read os.environ while tests change it
     restart_lab = start_lab(tmp_path_factory.mktemp("restart-lab"))
     futures: dict[str, Future[CliRun]] = {name: Future() for name in (*SESSION_ORDER, *RESTART_ORDER)}
@@ -279,16 +280,6 @@ def mail_subjects(lab: Lab) -> list[str]:
     return [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"])
             for p in sorted((lab.layout.root / "mail").glob("*.eml"))]
 
-
-@pytest.mark.xdist_group("acceptance-runs")
-def test_acceptance_runs_start_for_every_shipped_runbook(background: Background) -> None:
-    """First in the file: the CLI runs start here and go on while the tests below run.
-
-    Under xdist every test that uses ``background`` is in one group, so one worker runs the
-    sequences once (the others take this file's other tests meanwhile).
-    """
-    assert sorted((*SESSION_ORDER, *RESTART_ORDER)) == SHIPPED
-    assert len(background.threads) == 2 and set(background.futures) == set(SHIPPED)
 
 
 def test_quarterly_ada_step_is_asked_with_the_start_date_warning_and_checked_after(rehearsal: Lab,
@@ -633,15 +624,22 @@ def test_monitoring_round_reports_todays_errors_and_a_full_disk(rehearsal: Lab, 
 
 # -- the acceptance runs' results ------------------------------------------------------------------
 
-@pytest.mark.xdist_group("acceptance-runs")  # with the test that starts them (see there)
-@pytest.mark.parametrize("name", [*SESSION_ORDER, *RESTART_ORDER])
-def test_cli_run_completes_in_the_lab(background: Background, name: str) -> None:
-    run = background.futures[name].result(timeout=CLI_TIMEOUT * 3)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "run passed" in run.stdout
-    assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
-    plan_steps = next(r for r in run.records if r["type"] == "run-started")["steps"]
-    assert [s["id"] for s in plan_steps] == list(run.outcomes())
+class TestAcceptanceRuns:
+    """Every test that uses ``background``: a class, so parallel workers take it whole (tests/conftest.py)
+    and one worker runs the sequences once; the other workers take this file's other tests meanwhile."""
+
+    def test_runs_start_for_every_shipped_runbook(self, background: Background) -> None:
+        assert sorted((*SESSION_ORDER, *RESTART_ORDER)) == SHIPPED
+        assert len(background.threads) == 2 and set(background.futures) == set(SHIPPED)
+
+    @pytest.mark.parametrize("name", [*SESSION_ORDER, *RESTART_ORDER])
+    def test_cli_run_completes_in_the_lab(self, background: Background, name: str) -> None:
+        run = background.futures[name].result(timeout=CLI_TIMEOUT * 3)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert "run passed" in run.stdout
+        assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
+        plan_steps = next(r for r in run.records if r["type"] == "run-started")["steps"]
+        assert [s["id"] for s in plan_steps] == list(run.outcomes())
 
 
 # -- the PowerShell the runbooks need, pinned with data (no lab: an emulated host in this process) -
