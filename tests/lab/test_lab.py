@@ -168,7 +168,9 @@ def test_reboot_drops_the_host_and_brings_it_back_with_the_same_key(lab: Lab, m3
     assert reboot is not None
     started = time.monotonic()
     assert run(m3, reboot)[0] == 0
-    assert time.monotonic() - started < 2, "reboot returns at once, like shutdown -r now"
+    # the host stays off 3 s (ctl's default): a reboot command that waited for it would take longer; the
+    # margin below that is for a busy machine (parallel workers) starting ctl's Python over SSH
+    assert time.monotonic() - started < 2.8, "reboot returns at once, like shutdown -r now"
 
     deadline = started + 5
     while ssh_banner(host.address, port, timeout=0.3) is not None:
