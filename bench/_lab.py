@@ -28,10 +28,12 @@ ShellMode = Literal["no-bashrc", "sh"]
 def start_lab(directory: Path) -> Lab:
     """A lab on the first free 127.0.N network (like tests/conftest.py, but clear of the tests' range).
 
-    OTCBENCH_NETWORK pins the first choice; the tests use 127.0.0-9, so the bench starts at 127.0.40.
+    OTCBENCH_NETWORK pins the first choice; the tests keep clear of 127.0.40-59 (tests/networks.py), so the
+    bench starts at 127.0.40. The fleet's network (OTCBENCH_FLEET) is never tried for the lab.
     """
     first = os.environ.get("OTCBENCH_NETWORK", "127.0.40")
-    networks = [first, *(f"127.0.{n}" for n in range(41, 60)), DEFAULT_NETWORK]
+    fleet = os.environ.get("OTCBENCH_FLEET", "127.0.60")  # the fleet's sshds take port 2222 on its .1-.50
+    networks = [n for n in [first, *(f"127.0.{n}" for n in range(41, 60)), DEFAULT_NETWORK] if n != fleet]
     # WinRM as production speaks it (the lab's default): HTTPS, certificates from the lab CA named after
     # the hosts; the bare-pywinrm floor checks the same name (bench/_clients.py)
     return lab_up_on_free_network(directory, PRODUCTION_INVENTORY, networks)

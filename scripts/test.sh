@@ -12,4 +12,8 @@ ruff check src tests bench scripts
 echo "== mypy"
 mypy
 echo "== pytest"
-pytest -q -p no:cacheprovider "$@"
+# In parallel, one lab per worker (docs/testing.md): lab tests mostly wait (sshd, reboots, settle
+# times), so one worker more than the CPUs pays. Tests go out to whichever worker is free, the slow
+# ones first, a test class whole (tests/conftest.py). Arguments come after these: `-n 0` runs serially.
+workers="${OTCCTL_TEST_WORKERS:-$(( $(nproc) + 1 ))}"
+pytest -q -p no:cacheprovider -n "$workers" --dist load "$@"

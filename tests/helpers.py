@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -84,3 +85,13 @@ def copy_shipped(tmp: Path) -> tuple[Path, Path]:
     inventory = tmp / "inventory.yaml"
     shutil.copy(INVENTORY, inventory)
     return runbooks, inventory
+
+
+def sleep_marker(seconds: int) -> str:
+    """A remote ``sleep`` (about ``seconds`` long) whose command line nothing else runs at the same time.
+
+    Tests find what a run left behind with ``pgrep -fx MARKER`` (the whole command line, exactly),
+    and other xdist workers and other test sessions on this machine run the same tests at the
+    same moment: a random fraction keeps their sleep from passing for this one's.
+    """
+    return f"sleep {seconds}.{secrets.randbelow(10**9):09d}"

@@ -187,8 +187,10 @@ def lab_up(options: LabOptions) -> Lab:
     _build_files(layout, spec, keygen, production, options.inventory)
     try:
         _start(layout, spec)
-    except BaseException:
+    except BaseException as exc:
         lab_down(layout.root)
+        if isinstance(exc, Exception):
+            _check_ports_free(spec, layout)  # another lab took these addresses since the check: PortsInUse
         raise
     return Lab(layout, spec)
 

@@ -11,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from otcctl.run.audit import verify
 from otcctl_lab import Lab
+from tests.helpers import sleep_marker
 from tests.runs import journals, otcctl, records, write_runbook
 
 
@@ -43,6 +46,7 @@ def _wait_for_journal(state: Path, proc: subprocess.Popen[str], limit: float = 6
         time.sleep(0.02)
 
 
+@pytest.mark.slow(45)
 def test_kill_9_at_random_moments_leaves_a_journal_that_resume_finishes(lab: Lab, tmp_path: Path) -> None:
     rng = random.Random(20261127)
     books = tmp_path / "books"
@@ -129,7 +133,7 @@ def test_in_flight_step_is_never_silently_rerun(lab: Lab, tmp_path: Path) -> Non
 
 def test_ctrl_c_stops_the_step_cleanly_and_exits_130(lab: Lab, tmp_path: Path) -> None:
     books = tmp_path / "books"
-    marker = f"sleep 7{int(time.time()) % 100:02d}"
+    marker = sleep_marker(700)
     write_runbook(books, "interrupt-me", f"""\
   - id: long
     kind: shell
@@ -189,6 +193,7 @@ def test_second_run_of_the_same_runbook_is_refused_and_a_dead_holder_is_not(lab:
     assert third.returncode == 0, third.stdout + third.stderr
 
 
+@pytest.mark.slow(10)
 def test_reboot_in_kvm_order_waits_for_each_host(lab: Lab, tmp_path: Path) -> None:
     books = tmp_path / "books"
     write_runbook(books, "reboot-web", """\

@@ -34,12 +34,12 @@ from otcctl_lab.layout import RUNNING, STOPPED, read_state, write_state
 from otcctl_lab.power import set_service
 from tests.conftest import PRODUCTION_INVENTORY
 from tests.helpers import RUNBOOKS, run_cli
+from tests.networks import FAULT_LABS, candidates
 
 
 def start_private_lab(directory: Path, **options: Any) -> Lab:
-    """A lab of this module's own, on the first free loopback network."""
-    first = os.environ.get("OTCLAB_NETWORK", "127.0.0")
-    for network in dict.fromkeys([first, *(f"127.0.{n}" for n in range(60, 80))]):  # clear of the bench's 40-59
+    """A lab of this module's own, on the first free network of this worker's block of 127.0.60-79."""
+    for network in candidates(FAULT_LABS):
         try:
             return lab_up(LabOptions(directory=directory, inventory=PRODUCTION_INVENTORY, network=network, **options))
         except PortsInUse:
@@ -149,6 +149,7 @@ def test_access_denied_stops_at_once_and_names_the_missing_right(lab_state: Lab,
     assert time.monotonic() - started < 45
 
 
+@pytest.mark.slow(60)
 def test_stuck_stop_pending_fails_after_the_settle_time_naming_the_state(lab_state: Lab) -> None:
     faults.inject(lab_state.layout, lab_state.spec, "M5", "stuck-stop-pending", service="OTCTranSZT")
     result, _ = run(lab_state, "failover-drill")

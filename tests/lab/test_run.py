@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from otcctl_lab import Lab
+from tests.helpers import sleep_marker
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
 
 SSH_STEPS = """\
@@ -116,7 +117,7 @@ def test_failing_condition_fails_the_run_with_exit_1(lab: Lab, tmp_path: Path) -
 
 def test_hung_command_is_stopped_at_its_timeout_and_leaves_nothing_behind(lab: Lab, tmp_path: Path) -> None:
     books = tmp_path / "books"
-    marker = f"sleep 6{int(time.time()) % 100:02d}"
+    marker = sleep_marker(600)
     write_runbook(books, "hung", f"""\
   - id: hangs
     kind: shell
@@ -262,6 +263,7 @@ def test_known_secret_never_reaches_any_output(lab: Lab, tmp_path: Path) -> None
     assert bad.returncode == 1 and "LAB_PASS" in bad.stderr and "Traceback" not in bad.stdout + bad.stderr
 
 
+@pytest.mark.slow(15)
 @pytest.mark.parametrize("order", ["kvm"])
 def test_service_stop_and_start_on_linux(lab: Lab, tmp_path: Path, order: str) -> None:
     books = tmp_path / "books"

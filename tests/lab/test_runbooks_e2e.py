@@ -1,6 +1,7 @@
 """Every shipped runbook, run for real in the lab; people's steps answered by a scripted operator.
 
-Two things are shown here, and they run side by side to keep the file fast:
+Two things are shown here, and they run side by side to keep the file fast (under xdist, on
+different workers: the acceptance runs are one class, which a worker takes whole):
 
 * **The acceptance runs** (background threads): ``otcctl run NAME -i LAB/inventory.yaml
   --assume-yes`` for every runbook in ``runbooks/``, as an operator would type it, against the
@@ -196,7 +197,7 @@ class Background:
 
 @pytest.fixture(scope="module")
 def background(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background]:
-    """Starts the acceptance runs in background threads; the tests after the first run alongside."""
+    """Starts the acceptance runs in background threads, for the tests of ``TestAcceptanceRuns`` to wait on."""
     env = dict(os.environ)  # a snapshot: the threads never read os.environ while tests change it
     restart_lab = start_lab(tmp_path_factory.mktemp("restart-lab"))
     futures: dict[str, Future[CliRun]] = {name: Future() for name in (*SESSION_ORDER, *RESTART_ORDER)}
@@ -280,11 +281,6 @@ def mail_subjects(lab: Lab) -> list[str]:
             for p in sorted((lab.layout.root / "mail").glob("*.eml"))]
 
 
-def test_acceptance_runs_start_for_every_shipped_runbook(background: Background) -> None:
-    """First in the file: the CLI runs start here and go on while the tests below run."""
-    assert sorted((*SESSION_ORDER, *RESTART_ORDER)) == SHIPPED
-    assert len(background.threads) == 2 and set(background.futures) == set(SHIPPED)
-
 
 def test_quarterly_ada_step_is_asked_with_the_start_date_warning_and_checked_after(rehearsal: Lab,
                                                                                    tmp_path: Path) -> None:
@@ -360,6 +356,7 @@ def test_quarterly_refuses_to_clean_without_a_recent_backup(rehearsal: Lab, tmp_
             os.utime(path, (mtime, mtime))
 
 
+@pytest.mark.slow(25)
 def test_trading_day_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) -> None:
     """Open, close, end of day and clearing; the first export log says the export failed."""
     day = run_date(rehearsal)
@@ -405,6 +402,7 @@ def test_trading_day_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) ->
         restore_services(rehearsal)
 
 
+@pytest.mark.slow(80)
 def test_weekend_drill_and_switchback_with_a_scripted_operator(rehearsal: Lab, tmp_path: Path) -> None:
     books = lab_runbooks(rehearsal, tmp_path / "runbooks")
     state = tmp_path / "state"
@@ -421,6 +419,7 @@ def test_weekend_drill_and_switchback_with_a_scripted_operator(rehearsal: Lab, t
         restore_services(rehearsal)
 
 
+@pytest.mark.slow(18)
 def test_drill_rolls_back_from_its_first_stop(rehearsal: Lab, tmp_path: Path) -> None:
     """A failure right after OTCTranSZT is stopped (a program cannot be closed) restarts what was stopped."""
     books = lab_runbooks(rehearsal, tmp_path / "runbooks")
@@ -471,6 +470,7 @@ def test_monthly_restart_refuses_before_stopping_anything_when_clearing_is_not_d
     assert read_state(rehearsal.layout.service_state("M5", "FOS"), RUNNING) == RUNNING
 
 
+@pytest.mark.slow(9)
 def test_end_of_day_leaves_the_report_program_running_unless_the_site_opts_in(rehearsal: Lab,
                                                                             tmp_path: Path) -> None:
     plain = prepare_plan(PlanRequest("end-of-day", {}, run_date(rehearsal), rehearsal.inventory_path, RUNBOOKS))
@@ -624,14 +624,22 @@ def test_monitoring_round_reports_todays_errors_and_a_full_disk(rehearsal: Lab, 
 
 # -- the acceptance runs' results ------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", [*SESSION_ORDER, *RESTART_ORDER])
-def test_cli_run_completes_in_the_lab(background: Background, name: str) -> None:
-    run = background.futures[name].result(timeout=CLI_TIMEOUT * 3)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert "run passed" in run.stdout
-    assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
-    plan_steps = next(r for r in run.records if r["type"] == "run-started")["steps"]
-    assert [s["id"] for s in plan_steps] == list(run.outcomes())
+class TestAcceptanceRuns:
+    """Every test that uses ``background``: a class, so parallel workers take it whole (tests/conftest.py)
+    and one worker runs the sequences once; the other workers take this file's other tests meanwhile."""
+
+    def test_runs_start_for_every_shipped_runbook(self, background: Background) -> None:
+        assert sorted((*SESSION_ORDER, *RESTART_ORDER)) == SHIPPED
+        assert len(background.threads) == 2 and set(background.futures) == set(SHIPPED)
+
+    @pytest.mark.parametrize("name", [*SESSION_ORDER, *RESTART_ORDER])
+    def test_cli_run_completes_in_the_lab(self, background: Background, name: str) -> None:
+        run = background.futures[name].result(timeout=CLI_TIMEOUT * 3)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        assert "run passed" in run.stdout
+        assert run.outcomes() and set(run.outcomes().values()) == {"passed"}, run.outcomes()
+        plan_steps = next(r for r in run.records if r["type"] == "run-started")["steps"]
+        assert [s["id"] for s in plan_steps] == list(run.outcomes())
 
 
 # -- the PowerShell the runbooks need, pinned with data (no lab: an emulated host in this process) -

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from otcctl_lab import Lab
+from tests.helpers import sleep_marker
 from tests.runs import journals, otcctl, records, variant_inventory, write_runbook
 
 PARAM = """
@@ -168,7 +169,7 @@ def _wait_for_record(state: Path, kind: str, timeout: float = 60) -> None:
 def test_sigterm_and_sighup_stop_the_remote_command_and_write_the_record(
     lab: Lab, tmp_path: Path, sig: int, code: int
 ) -> None:
-    marker = f"sleep 7{int(time.time() * 1000) % 1000:03d}"
+    marker = sleep_marker(700)
     books = tmp_path / "books"
     write_runbook(books, "long", f"""\
   - id: hangs
@@ -217,6 +218,7 @@ def test_a_closed_stdout_pipe_never_ends_a_run(lab: Lab, tmp_path: Path) -> None
     assert recs[-1]["type"] == "run-finished" and recs[-1]["outcome"] == "passed"
 
 
+@pytest.mark.slow(12)
 def test_kill_during_a_rolling_step_and_resume_never_repeats_a_finished_host(lab: Lab, tmp_path: Path) -> None:
     counts = tmp_path / "counts"
     counts.mkdir()

@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from otcctl_lab import Lab
 from tests.runs import write_runbook
 
@@ -141,6 +143,7 @@ def test_a_run_a_failure_a_resume_and_the_records_in_chinese(lab: Lab, tmp_path:
     assert code == 0 and "用法: otcctl run [选项] NAME" in screen
 
 
+@pytest.mark.slow(10)
 def test_an_ascii_terminal_does_not_crash(lab: Lab, tmp_path: Path) -> None:
     state, marker = tmp_path / "state", tmp_path / "export.done"
     marker.write_text("ok\n")

@@ -1,8 +1,9 @@
 """The WinRM connector against the WinRM peer: real pywinrm, real NTLM, real message sealing.
 
-Two emulated middleware hosts (M5, M6) run in this process on 127.0.2.15/16 (set
-OTCTEST_WINRM_NETWORK to move them): not the lab's 127.0.0.x, whose session-wide listener
-daemon already holds 127.0.0.15:5001 and the other middleware ports. Pure parsing (sc output,
+Two emulated middleware hosts (M5, M6) run in this process on NET.15/16, NET the first free
+network of this worker's block of 127.0.80-99 (tests/networks.py; OTCTEST_WINRM_NETWORK pins it in
+a serial run): not a session lab's network, whose listener daemon already holds NET.15:5001 and the
+other middleware ports. Pure parsing (sc output,
 CLIXML, decoding) is pinned with data at the end.
 """
 
@@ -40,15 +41,15 @@ from otcctl.model.inventory import Host
 from otcctl.secrets import Secret
 from otcctl_lab.winrm_peer import Peer, PeerError, PeerOptions, ServiceSpec, seed_backups, start_peer
 from otcctl_lab.winrm_peer.tls import write_self_signed
+from tests.networks import WINRM_PEERS, candidates
 
 
 def _free_network() -> str:
     """The first loopback /24 whose .15/.16 WinRM and service ports are free (other test runs may hold some)."""
     import socket
 
-    spread = [f"127.0.{70 + (os.getpid() + n) % 20}" for n in range(20)]  # concurrent sessions start apart
-    candidates = [os.environ.get("OTCTEST_WINRM_NETWORK", "127.0.2"), *spread]
-    for network in candidates:
+    pinned = os.environ.get("OTCTEST_WINRM_NETWORK")
+    for network in candidates(WINRM_PEERS, serial_first=pinned):  # this worker's block of 127.0.80-99 first
         probes = []
         try:
             for last in (15, 16):
