@@ -21,8 +21,9 @@ NOW = 1_800_000_000.0
 class _Hosts:
     """Connections whose commands take a moment and count how many run at once; ``date`` tells NOW."""
 
-    def __init__(self, mtime: float = NOW - 600) -> None:
-        self.lock = threading.Lock()
+    def __init__(self, mtime: float = NOW - 600, together: int = 1) -> None:
+        self.lock = threading.Condition()
+        self.together = together  # a command waits (2 s at most) until this many run at once
         self.running = self.most = 0
         self.commands: list[str] = []
         self.mtime = mtime
@@ -39,6 +40,8 @@ class _Hosts:
             self.commands.append(command)
             self.running += 1
             self.most = max(self.most, self.running)
+            self.lock.notify_all()
+            self.lock.wait_for(lambda: self.most >= self.together, timeout=2)  # a busy machine starts threads late
         time.sleep(0.05)
         with self.lock:
             self.running -= 1
@@ -72,14 +75,14 @@ def _file_step(stable_for: str) -> PlannedFile:
 
 
 def test_a_parallel_step_acts_on_all_its_hosts_at_once_by_default() -> None:
-    hosts = _Hosts()
+    hosts = _Hosts(together=20)
     results = execute(_shell_step(20), _context(hosts, []))
     assert len(results) == 20 and all(r.passed for r in results)
     assert hosts.most == 20
 
 
 def test_max_parallel_narrows_the_fan_out() -> None:
-    hosts = _Hosts()
+    hosts = _Hosts(together=3)
     execute(_shell_step(12), _context(hosts, [], max_parallel=3))
     assert hosts.most == 3
 
