@@ -37,3 +37,24 @@ def test_a_record_cut_by_a_full_disk_is_removed_and_reported(tmp_path: Path, mon
     assert [json.loads(line)["reason"] for line in lines] == ["first", "third"]
     reading = read_journal(journal.path)
     reading.require_readable()
+
+
+def test_a_failed_flush_stops_the_writer_and_keeps_the_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line is written but cannot be made durable: the append refuses (the run stops), nothing is torn."""
+    journal = Journal.create(tmp_path, "bad-flush")
+    journal.append(RunStopped(reason="first"))
+    real_fsync = os.fsync
+
+    def eio(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(journal_module.os, "fsync", eio)
+    with pytest.raises(JournalUnwritable) as caught:
+        journal.append(RunInterrupted(reason="second"))
+    assert "Input/output error" in str(caught.value)
+    monkeypatch.setattr(journal_module.os, "fsync", real_fsync)
+    journal.append(RunStopped(reason="third"))
+    journal.close()
+    reading = read_journal(journal.path)
+    reading.require_readable()
+    assert [e.stamp.seq for e in reading.entries] == [1, 2, 3]
