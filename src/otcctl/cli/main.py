@@ -13,6 +13,7 @@ import typer
 from otcctl.cli import audit as _audit_commands  # noqa: F401 - registers verify, report, approve
 from otcctl.cli import run as _run_commands  # noqa: F401 - registers run, resume, runs, log, doctor
 from otcctl.cli.app import app
+from otcctl.cli.complete import completion_enabled
 from otcctl.cli.options import choose_language, error_paragraph, report_error
 from otcctl.errors import ExitCode, OtcctlError
 from otcctl.i18n import _, set_language
@@ -122,7 +123,7 @@ def _needed_part(whole: typer.Typer, args: list[str]) -> typer.Typer:
     else (no command, an unknown word, ``--help``, shell completion) gets the whole app, so help,
     suggestions and completion list every command as before.
     """
-    if any(name.endswith("_COMPLETE") for name in os.environ):
+    if completion_enabled():  # shell completion lists every command
         return whole
     word = _first_word(args)
     if word is None:

@@ -67,7 +67,7 @@ class SshConnector:
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> paramiko.SSHClient:
-        _import_paramiko_without_invoke()
+        load_client()
         import paramiko  # loaded only when a step needs SSH
 
         with self._lock:
@@ -293,12 +293,9 @@ class SshConnector:
 
 
 def load_client() -> None:
-    """Load paramiko now (a run does it while preparing, before its first record)."""
-    _import_paramiko_without_invoke()
+    """Import paramiko now (a run does it while preparing, before its first record), without invoke.
 
-
-def _import_paramiko_without_invoke() -> None:
-    """Import paramiko without the invoke package that its ``config`` module imports when it can.
+    invoke is the package paramiko's ``config`` module imports when it can.
 
     paramiko uses invoke (and with it asyncio and unittest.mock) only for ssh_config's
     ``Match exec``; otcctl never reads an ssh_config. Keeping invoke out saves about 7 MiB of
