@@ -60,15 +60,26 @@ MaxParallelOpt = Annotated[
 
 
 def _wiring(as_json: bool, assume_yes: bool) -> tuple[Any, list[Any]]:
-    from otcctl.output.console import make_console
     from otcctl.output.run_view import ConsoleRenderer, JsonRenderer
+    from otcctl.output.streams import is_plain
     from otcctl.run.confirm import AssumeYesConfirmer, RefusingConfirmer, TerminalConfirmer
+
+    def console(stderr: bool) -> Any:
+        from otcctl.output.console import make_console
+
+        return make_console(stderr=stderr)
+
+    def human_view(stderr: bool) -> ConsoleRenderer:
+        stream = sys.stderr if stderr else sys.stdout
+        if is_plain(stream):  # piped: plain lines, and rich only if the run must ask the operator
+            return ConsoleRenderer.plain(stream, lambda: console(stderr))
+        return ConsoleRenderer(console(stderr))
 
     if as_json:
         listeners: list[Any] = [JsonRenderer()]
-        renderer = ConsoleRenderer(make_console(stderr=True))
+        renderer = human_view(stderr=True)
     else:
-        renderer = ConsoleRenderer(make_console())
+        renderer = human_view(stderr=False)
         listeners = [renderer]
     if assume_yes:
         confirmer: Any = AssumeYesConfirmer(live=TerminalConfirmer(renderer.prompt) if sys.stdin.isatty() else None)

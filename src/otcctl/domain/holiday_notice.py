@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from otcctl.domain.clock import parse_date
 from otcctl.errors import InputError, Problem
 from otcctl.i18n import _
 
@@ -120,6 +119,8 @@ def _line_ranges(path: Path, text: str) -> list[HolidayRange]:
 
 def _range_from(path: Path, values: dict[str, tuple[str, int]], line: int,
                 problems: list[Problem]) -> HolidayRange | None:
+    from otcctl.domain.clock import parse_date  # here: `otcctl --help` imports this module, not the time zone
+
     days: list[date] = []
     for key in ("from", "to"):
         text, at = values[key]

@@ -240,6 +240,8 @@ def _refuse_blowups(name: str, root: yaml.Node | None) -> None:
 
 def _refuse_deep_flow(name: str, text: str) -> None:
     """``[[[[...`` a hundred thousand deep is refused from the text, before the parser recurses into it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:  # too few openers to nest that deep: no need to walk
+        return
     depth = 0
     quote = ""
     for index, char in enumerate(text):

@@ -7,7 +7,6 @@ printers handle. Widths are measured by rich's cell widths, so Chinese text line
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -16,6 +15,8 @@ from typing import IO, Any
 from rich import box
 from rich.console import Console
 from rich.table import Table
+
+from otcctl.output.streams import silence
 
 
 class _Console(Console):
@@ -27,9 +28,7 @@ class _Console(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, self.file.fileno())
+        silence(self.file)
 
 
 def make_console(file: IO[str] | None = None, *, width: int | None = None, stderr: bool = False) -> Console:

@@ -14,65 +14,63 @@ from otcctl.errors import Problem
 from otcctl.i18n import N_, _, is_chinese
 
 # (pattern of the English message, the template with the same named fields)
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.DOTALL), template)
-    for pattern, template in (
-        (r"No such option: (?P<option>\S+?)(?: Did you mean (?P<maybe>\S+?)\?)?(?: \(Possible options: .*\))?",
-         N_("no such option: {option}")),
-        (r"Missing argument '(?P<name>[^']+)'\.?.*", N_("missing argument {name}")),
-        (r"Missing option '(?P<name>[^']+)'\.?.*", N_("missing option {name}")),
-        (r"Missing parameter: (?P<name>\S+)", N_("missing argument {name}")),
-        (r"Option '(?P<name>[^']+)' requires an argument\.?", N_("option {name} needs a value")),
-        (r"Got unexpected extra arguments? \((?P<words>.*)\)", N_("unexpected extra arguments: {words}")),
-        (r"No such command '(?P<name>[^']+)'\.?", N_("no such command: {name}")),
-        (r"Missing command\.?", N_("a command is missing")),
-        (r"Invalid value for '?(?P<name>[^':]+)'?: (?P<detail>.*)", N_("invalid value for {name}: {detail}")),
-        (r"'(?P<text>.*)' is not a date; write YYYYMMDD or YYYY-MM-DD",
-         N_("'{text}' is not a date; write YYYYMMDD or YYYY-MM-DD")),
-        (r"no runbook named '(?P<name>.*)' \(known: (?P<known>.*)\)", N_("no runbook named '{name}' (known: {known})")),
-        (r"no such runbook folder \(given by (?P<where>\S+)\)", N_("no such runbook folder (given by {where})")),
-        (r"cannot write (?P<what>.*?): (?P<detail>.*)", N_("cannot write {what}: {detail}")),
-        (r"run (?P<run>\S+): (?P<what>.*) \((?P<env>\w+)\); journal (?P<journal>.*)",
-         N_("run {run}: {what} ({env}); journal {journal}")),
-        (r"run stopped: (?P<why>.*)", N_("run stopped: {why}")),
-        (r"no run '(?P<run>.*)' \(see `otcctl runs`\)", N_("no run '{run}' (see `otcctl runs`)")),
-        (r"'(?P<run>.*)' matches (?P<count>\d+) runs; give more of the id",
-         N_("'{run}' matches {count} runs; give more of the id")),
-        (r"'(?P<pair>.*)' is not NAME=VALUE", N_("'{pair}' is not NAME=VALUE")),
-        (r"(?P<runbook>\S+) has no parameter '(?P<name>.*)' \(it has: (?P<declared>.*)\)",
-         N_("{runbook} has no parameter '{name}' (it has: {declared})")),
-        (r"(?P<day>\S+) is not a trading day \((?P<reason>.*)\); (?P<runbook>\S+) runs on trading days only\. "
-         r"Use --date for another day, or --allow-non-trading-day \(recorded in the journal with your name\) to run "
-         r"it anyway\.",
-         N_("{day} is not a trading day ({reason}); {runbook} runs on trading days only. Use --date for another "
-            "day, or --allow-non-trading-day (recorded in the journal with your name) to run it anyway.")),
-        (r"(?P<runbook>\S+) is already running: run (?P<run>\S+) by (?P<who>.*) on (?P<machine>\S+) "
-         r"\(pid (?P<pid>\S+)\) since (?P<since>.*)\. Only one run of a procedure at a time; wait for it or ask "
-         r"that operator\.",
-         N_("{runbook} is already running: run {run} by {who} on {machine} (pid {pid}) since {since}. Only one run "
-            "of a procedure at a time; wait for it or ask that operator.")),
-        (r"run (?P<run>\S+) already finished successfully; nothing to resume",
-         N_("run {run} already finished successfully; nothing to resume")),
-        # verdict reasons from the steps (composed per host, joined with "; ")
-        (r"exit code (?P<code>-?\d+) \(expected (?P<wanted>.*)\)", N_("exit code {code} (expected {wanted})")),
-        (r"output contains (?P<text>'.*'|\".*\")", N_("output contains {text}")),
-        (r"output lacks (?P<text>'.*'|\".*\")", N_("output lacks {text}")),
-        (r"matches /(?P<pattern>.*)/ at (?P<text>.*)", N_("matches /{pattern}/ at {text}")),
-        (r"no match for /(?P<pattern>.*)/", N_("no match for /{pattern}/")),
-        (r"no number found by /(?P<pattern>.*)/", N_("no number found by /{pattern}/")),
-        (r"(?P<rule>.*) is true", N_("{rule}: holds")),
-        (r"(?P<rule>.*) is false", N_("{rule}: does not hold")),
-        (r"all open: (?P<ports>.*)", N_("all listening: {ports}")),
-        (r"all closed: (?P<ports>.*)", N_("all closed: {ports}")),
-        (r"all (?P<state>running|stopped): (?P<services>.*)", N_("all {state}: {services}")),
-        (r"expected (?P<state>\w+): (?P<listing>.*)", N_("expected {state}: {listing}")),
-        (r"not as expected: (?P<listing>.*)", N_("not as expected: {listing}")),
-        (r"back after (?P<seconds>\d+)s", N_("back after {seconds}s")),
-        (r"waited until (?P<time>\S+) Asia/Shanghai", N_("waited until {time} Asia/Shanghai")),
-        (r"it is (?P<now>\S+) Asia/Shanghai, not before (?P<time>\S+)",
-         N_("it is {now} Asia/Shanghai, not before {time}")),
-        (r"failed \((?P<why>.*)\), accepted by the operator", N_("failed ({why}), accepted by the operator")),
-    )
+# Compiled on first use (re keeps them): only a Chinese session ever matches them.
+_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"No such option: (?P<option>\S+?)(?: Did you mean (?P<maybe>\S+?)\?)?(?: \(Possible options: .*\))?",
+     N_("no such option: {option}")),
+    (r"Missing argument '(?P<name>[^']+)'\.?.*", N_("missing argument {name}")),
+    (r"Missing option '(?P<name>[^']+)'\.?.*", N_("missing option {name}")),
+    (r"Missing parameter: (?P<name>\S+)", N_("missing argument {name}")),
+    (r"Option '(?P<name>[^']+)' requires an argument\.?", N_("option {name} needs a value")),
+    (r"Got unexpected extra arguments? \((?P<words>.*)\)", N_("unexpected extra arguments: {words}")),
+    (r"No such command '(?P<name>[^']+)'\.?", N_("no such command: {name}")),
+    (r"Missing command\.?", N_("a command is missing")),
+    (r"Invalid value for '?(?P<name>[^':]+)'?: (?P<detail>.*)", N_("invalid value for {name}: {detail}")),
+    (r"'(?P<text>.*)' is not a date; write YYYYMMDD or YYYY-MM-DD",
+     N_("'{text}' is not a date; write YYYYMMDD or YYYY-MM-DD")),
+    (r"no runbook named '(?P<name>.*)' \(known: (?P<known>.*)\)", N_("no runbook named '{name}' (known: {known})")),
+    (r"no such runbook folder \(given by (?P<where>\S+)\)", N_("no such runbook folder (given by {where})")),
+    (r"cannot write (?P<what>.*?): (?P<detail>.*)", N_("cannot write {what}: {detail}")),
+    (r"run (?P<run>\S+): (?P<what>.*) \((?P<env>\w+)\); journal (?P<journal>.*)",
+     N_("run {run}: {what} ({env}); journal {journal}")),
+    (r"run stopped: (?P<why>.*)", N_("run stopped: {why}")),
+    (r"no run '(?P<run>.*)' \(see `otcctl runs`\)", N_("no run '{run}' (see `otcctl runs`)")),
+    (r"'(?P<run>.*)' matches (?P<count>\d+) runs; give more of the id",
+     N_("'{run}' matches {count} runs; give more of the id")),
+    (r"'(?P<pair>.*)' is not NAME=VALUE", N_("'{pair}' is not NAME=VALUE")),
+    (r"(?P<runbook>\S+) has no parameter '(?P<name>.*)' \(it has: (?P<declared>.*)\)",
+     N_("{runbook} has no parameter '{name}' (it has: {declared})")),
+    (r"(?P<day>\S+) is not a trading day \((?P<reason>.*)\); (?P<runbook>\S+) runs on trading days only\. "
+     r"Use --date for another day, or --allow-non-trading-day \(recorded in the journal with your name\) to run "
+     r"it anyway\.",
+     N_("{day} is not a trading day ({reason}); {runbook} runs on trading days only. Use --date for another "
+        "day, or --allow-non-trading-day (recorded in the journal with your name) to run it anyway.")),
+    (r"(?P<runbook>\S+) is already running: run (?P<run>\S+) by (?P<who>.*) on (?P<machine>\S+) "
+     r"\(pid (?P<pid>\S+)\) since (?P<since>.*)\. Only one run of a procedure at a time; wait for it or ask "
+     r"that operator\.",
+     N_("{runbook} is already running: run {run} by {who} on {machine} (pid {pid}) since {since}. Only one run "
+        "of a procedure at a time; wait for it or ask that operator.")),
+    (r"run (?P<run>\S+) already finished successfully; nothing to resume",
+     N_("run {run} already finished successfully; nothing to resume")),
+    # verdict reasons from the steps (composed per host, joined with "; ")
+    (r"exit code (?P<code>-?\d+) \(expected (?P<wanted>.*)\)", N_("exit code {code} (expected {wanted})")),
+    (r"output contains (?P<text>'.*'|\".*\")", N_("output contains {text}")),
+    (r"output lacks (?P<text>'.*'|\".*\")", N_("output lacks {text}")),
+    (r"matches /(?P<pattern>.*)/ at (?P<text>.*)", N_("matches /{pattern}/ at {text}")),
+    (r"no match for /(?P<pattern>.*)/", N_("no match for /{pattern}/")),
+    (r"no number found by /(?P<pattern>.*)/", N_("no number found by /{pattern}/")),
+    (r"(?P<rule>.*) is true", N_("{rule}: holds")),
+    (r"(?P<rule>.*) is false", N_("{rule}: does not hold")),
+    (r"all open: (?P<ports>.*)", N_("all listening: {ports}")),
+    (r"all closed: (?P<ports>.*)", N_("all closed: {ports}")),
+    (r"all (?P<state>running|stopped): (?P<services>.*)", N_("all {state}: {services}")),
+    (r"expected (?P<state>\w+): (?P<listing>.*)", N_("expected {state}: {listing}")),
+    (r"not as expected: (?P<listing>.*)", N_("not as expected: {listing}")),
+    (r"back after (?P<seconds>\d+)s", N_("back after {seconds}s")),
+    (r"waited until (?P<time>\S+) Asia/Shanghai", N_("waited until {time} Asia/Shanghai")),
+    (r"it is (?P<now>\S+) Asia/Shanghai, not before (?P<time>\S+)",
+     N_("it is {now} Asia/Shanghai, not before {time}")),
+    (r"failed \((?P<why>.*)\), accepted by the operator", N_("failed ({why}), accepted by the operator")),
 )
 _SENTENCES = (  # fixed sentences the core writes into events, errors and the journal
     N_("no runbook folder found (give --runbooks DIR or OTCCTL_RUNBOOKS)"),
@@ -118,7 +116,7 @@ def translate(message: str) -> str:
     if exact != message:
         return exact
     for pattern, template in _PATTERNS:
-        match = pattern.fullmatch(message.strip())
+        match = re.fullmatch(pattern, message.strip(), re.DOTALL)
         if match:
             values = {k: translate(v) if k in ("why", "detail") and v else (v or "")
                       for k, v in match.groupdict().items()}

@@ -1,7 +1,9 @@
 """What a run looks like while it happens: live on a terminal, plain lines when piped, JSON events.
 
 All three are listeners of the engine's events. The terminal prompt for confirmations lives
-here too, because it shares the screen with the live progress.
+here too, because it shares the screen with the live progress. A piped run never loads rich:
+its lines are written straight to the stream (:meth:`ConsoleRenderer.plain`), and a console
+is made only if the run has to ask the operator something.
 """
 
 from __future__ import annotations
@@ -9,11 +11,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import IO, TYPE_CHECKING
-
-from rich.console import Console, RenderableType
-from rich.markup import escape, render
-from rich.text import Text
 
 from otcctl.i18n import N_, _
 from otcctl.output.labels import (
@@ -28,11 +27,16 @@ from otcctl.output.labels import (
 )
 from otcctl.output.messages import translate, translate_reason
 from otcctl.output.sanitize import shown as visible
+from otcctl.output.streams import silence
 from otcctl.run.confirm import Answer, ConfirmRequest
 from otcctl.run.events import Event
 
 if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
     from rich.live import Live
+
+Part = str | tuple[str, str]
+"""A piece of a line: plain text, or ``(text, style)`` (the style shows on a terminal only)."""
 
 MARK = OUTCOMES  # codes -> words; word(MARK, code) in the chosen language
 STYLE = {
@@ -58,6 +62,8 @@ class _LiveStep:
         self.spinner = Spinner("dots", style="green")
 
     def __rich__(self) -> RenderableType:
+        from rich.text import Text
+
         elapsed = time.monotonic() - self.started
         text = Text(f" {self.label}  {elapsed:6.1f}s  {self.message}", overflow="ellipsis", no_wrap=True)
         from rich.table import Table
@@ -70,15 +76,33 @@ class _LiveStep:
 class ConsoleRenderer:
     """Human output: a spinner with step, host and elapsed time on a terminal; one line per event otherwise."""
 
-    def __init__(self, console: Console) -> None:
-        self.console = console
-        self.live = console.is_terminal
+    def __init__(self, console: Console | None = None, *, stream: IO[str] | None = None,
+                 make_console: Callable[[], Console] | None = None) -> None:
+        self._console = console
+        self._make_console = make_console
+        self.stream: IO[str] = stream if stream is not None else console.file if console is not None else sys.stdout
+        self.live = console is not None and console.is_terminal
+        self.quiet = False
         self._status: Live | None = None
         self._live_step: _LiveStep | None = None
         self._current = ""
         self._remarks: dict[str, str] = {}
         self._explained: set[tuple[str, str]] = set()
         self.run_id: str | None = None
+
+    @classmethod
+    def plain(cls, stream: IO[str], make_console: Callable[[], Console]) -> ConsoleRenderer:
+        """Lines for a pipe or a file, without rich; ``make_console`` is called only to ask the operator."""
+        return cls(stream=stream, make_console=make_console)
+
+    @property
+    def console(self) -> Console:
+        """The rich console: the one given, or one made now (a piped run that must ask the operator)."""
+        if self._console is None:
+            if self._make_console is None:
+                raise RuntimeError("this renderer writes plain lines and was given no way to make a console")
+            self._console = self._make_console()
+        return self._console
 
     def on_event(self, event: Event) -> None:
         """Render one event."""
@@ -89,7 +113,7 @@ class ConsoleRenderer:
             if data.get("remark"):
                 self._remarks[str(data["id"])] = str(data["remark"])
             self._current = f"{data['no']} {data['id']} [{data['kind']}] {data['host']}"
-            self._line(f"[bold]>>[/bold] {escape(self._current)}  {escape(data.get('action', ''))}")
+            self._line((">>", "bold"), f" {self._current}  {data.get('action', '')}")
             if self.live:
                 self._live_step = _LiveStep(self._current)
                 from rich.live import Live
@@ -100,53 +124,61 @@ class ConsoleRenderer:
             if self._live_step is not None:
                 self._live_step.message = visible(str(data["message"]))
             else:
-                self._line(f"   .. {escape(data['message'])}")
+                self._line(f"   .. {data['message']}")
         elif event.kind == "step-finished":
             self._stop_status()
             outcome = data["outcome"]
-            mark = escape(word(MARK, outcome))
+            mark = word(MARK, outcome)
             style = STYLE.get(outcome, "")
-            head = f"[{style}]{mark}[/{style}]" if style and self.live else mark
-            self._line(
-                f"{head} {escape(str(data['no']))} {escape(data['id'])}  {data['duration']:.1f}s  "
-                f"{escape(translate_reason(str(data['reason'])))}"
-            )
+            self._line((mark, style) if style else mark,
+                       f" {data['no']} {data['id']}  {data['duration']:.1f}s  {translate_reason(str(data['reason']))}")
             if outcome == "failed" and self._remarks.get(str(data["id"])):
-                self._line("   " + escape(f"备注: {self._remarks[str(data['id'])]}"))
+                self._line(f"   备注: {self._remarks[str(data['id'])]}")
         elif event.kind == "confirm-asked":
             self._stop_status()
         elif event.kind == "confirm-answered" and data["how"] != "terminal":
-            self._line("   " + escape(_("answer: {answer} ({how})").format(
-                answer=word(ANSWERS, data["answer"]), how=word(HOW, data["how"]))))
+            self._line("   " + _("answer: {answer} ({how})").format(
+                answer=word(ANSWERS, data["answer"]), how=word(HOW, data["how"])))
         elif event.kind == "run-finished":
             self._stop_status()
             outcome = data["outcome"]
             journal = _("; journal: {journal}").format(journal=data["journal"]) if "journal" in data else ""
-            self._line(escape(_("run {outcome}").format(outcome=word(RUN_OUTCOMES, outcome)) + journal))
+            self._line(_("run {outcome}").format(outcome=word(RUN_OUTCOMES, outcome)) + journal)
             if "head" in data:
                 head = _("chain head (write it on the sheet; otcctl verify shows it): {head}").format(head=data["head"])
-                self._line(escape(head))
+                self._line(head)
             if outcome != "passed" and self.run_id:
-                self._line(escape(_("next: find the cause (otcctl log {run_id}), fix it, then continue with: "
-                                    "otcctl resume {run_id}").format(run_id=self.run_id)))
+                self._line(_("next: find the cause (otcctl log {run_id}), fix it, then continue with: "
+                             "otcctl resume {run_id}").format(run_id=self.run_id))
         elif event.kind == "note":
-            self._line(escape(translate(str(data.get("message", "")))))
+            self._line(translate(str(data.get("message", ""))))
 
-    def _line(self, text: str) -> None:
+    def _line(self, *parts: Part) -> None:
+        """One event's line: styled on a terminal; plain, whole and flushed when piped.
+
+        Remote text reaches the screen through :func:`visible` (control characters shown, never
+        obeyed). Parts are text, not markup: a ``[KVM]`` in an action is printed as typed.
+        """
         if self.live:
-            self.console.print(visible(text), highlight=False, soft_wrap=True)
+            from rich.text import Text
+
+            pieces = [(visible(p), "") if isinstance(p, str) else (visible(p[0]), p[1]) for p in parts]
+            self.console.print(Text.assemble(*pieces), highlight=False, soft_wrap=True)
             return
-        # Piped or redirected: the same words without styles, one whole line per event. Written
+        # Piped or redirected: the same words without styles, one whole line per event, written
         # straight to the stream: rich's print (terminal size, environment, segments) would cost
         # more than the step's own bookkeeping, a hundred times over in a long runbook.
-        if self.console.quiet:
+        if self.quiet or (self._console is not None and self._console.quiet):
             return
-        stream = self.console.file
+        text = "".join(p if isinstance(p, str) else p[0] for p in parts)
         try:
-            stream.write(render(visible(text)).plain + "\n")
-            stream.flush()  # a log being tailed (otcctl run ... | tee) shows each line as it happens
+            self.stream.write(visible(text) + "\n")
+            self.stream.flush()  # a log being tailed (otcctl run ... | tee) shows each line as it happens
         except BrokenPipeError:  # `otcctl run ... | head`: the view goes quiet, the run goes on
-            self.console.on_broken_pipe()
+            self.quiet = True
+            if self._console is not None:
+                self._console.quiet = True
+            silence(self.stream)
 
     def _stop_status(self) -> None:
         if self._status is not None:
@@ -156,6 +188,8 @@ class ConsoleRenderer:
 
     def prompt(self, request: ConfirmRequest) -> tuple[Answer, str]:
         """Show the evidence, what each choice does (once per run), and ask; used by the terminal confirmer."""
+        from rich.markup import escape
+
         self._stop_status()
         c = self.console
         c.rule(escape(f"{request.no} {request.step_id}: ") + escape(_(_PURPOSE_TITLE.get(request.purpose, ""))),
@@ -197,6 +231,8 @@ class ConsoleRenderer:
             self._explained.add((request.purpose, ch))
             meaning = ANSWER_MEANING.get((request.purpose, ch))
             if meaning:
+                from rich.markup import escape
+
                 self.console.print(escape(f"  {word(ANSWERS, ch)} = {_(meaning)}"), style="dim")
 
 
