@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from otcctl.errors import InputError
-from otcctl.model.yamlsource import LoadedYaml, load_yaml, validation_problems
+from otcctl.model.yamlsource import load_yaml, validation_problems
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
 
@@ -271,14 +271,17 @@ class Inventory(_Strict):
 
 
 class LoadedInventory(BaseModel):
-    """An inventory with the file it came from, its content hash and its line map."""
+    """An inventory with the file it came from and its content hash.
+
+    The YAML node tree (the line map) is not kept: errors are located while the file is validated,
+    and a run's whole life is too long to hold a tree of thousands of nodes nobody reads again.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
 
     inventory: Inventory
     path: Path
     sha256: str
-    raw: LoadedYaml
 
 
 def load_inventory(path: Path) -> LoadedInventory:
@@ -291,7 +294,7 @@ def load_inventory(path: Path) -> LoadedInventory:
         inventory = Inventory.model_validate(loaded.data)
     except ValidationError as exc:
         raise InputError(validation_problems(loaded.source, exc)) from None
-    return LoadedInventory(inventory=inventory, path=path, sha256=hashlib.sha256(text_bytes).hexdigest(), raw=loaded)
+    return LoadedInventory(inventory=inventory, path=path, sha256=hashlib.sha256(text_bytes).hexdigest())
 
 
 def _read_bytes(path: Path) -> bytes:
