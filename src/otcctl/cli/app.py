@@ -86,7 +86,7 @@ def list_runbooks(runbooks: RunbooksOpt = None, as_json: JsonOpt = False) -> Non
     """List the runbooks: name, title, cadence, number of steps."""
     from otcctl.model import locate
     from otcctl.model.load import load_runbook
-    from otcctl.output.plan_view import print_list, runbook_summary
+    from otcctl.output.list_view import print_list, runbook_summary
 
     loaded, broken = [], []
     for path in locate.all_runbooks(runbooks):

@@ -11,16 +11,18 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from otcctl.errors import InputError, Problem
 from otcctl.model import schema as s
-from otcctl.model.inventory import Inventory
 from otcctl.model.quoting import ShellContext, unsafe_placeholders
 from otcctl.model.templates import placeholders
 from otcctl.model.yamlsource import SourceMap, load_yaml, validation_problems
+
+if TYPE_CHECKING:
+    from otcctl.model.inventory import Inventory
 
 BUILTIN_PARAMS = ("date", "date_iso", "year", "next_year")
 PER_HOST_PARAMS = ("host_id", "host_address")  # in the commands of shell and winrm steps

@@ -239,17 +239,22 @@ def _refuse_blowups(name: str, root: yaml.Node | None) -> None:
 
 
 def _refuse_deep_flow(name: str, text: str) -> None:
-    """``[[[[...`` a hundred thousand deep is refused from the text, before the parser recurses into it."""
+    """``[[[[...`` a hundred thousand deep is refused from the text, before the parser recurses into it.
+
+    Only brackets, braces and quotes matter; the scan jumps from one to the next.
+    """
     if text.count("[") + text.count("{") <= MAX_DEPTH:  # too few openers to nest that deep: no need to walk
         return
     depth = 0
     quote = ""
-    for index, char in enumerate(text):
+    for found in _FLOW_MARKS.finditer(text):
+        char, index = found.group(), found.start()
         if quote:
             if char == quote:
                 quote = ""
-        elif char in "\"'" and (index == 0 or text[index - 1] in " \t\n[{,:"):
-            quote = char
+        elif char in "\"'":
+            if index == 0 or text[index - 1] in " \t\n[{,:":
+                quote = char
         elif char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
@@ -257,8 +262,9 @@ def _refuse_deep_flow(name: str, text: str) -> None:
                 raise InputError.at(name, f"nested deeper than {MAX_DEPTH} levels", line=line)
         elif char in "]}":
             depth = max(0, depth - 1)
-        elif char == "\n":
-            quote = ""
+
+
+_FLOW_MARKS = re.compile(r"[\[\]{}\"']")
 
 
 def _parse(name: str, text: str) -> tuple[yaml.Node | None, Any]:

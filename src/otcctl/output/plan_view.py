@@ -1,4 +1,4 @@
-"""Show runbooks and plans: the list, one runbook, and the dry run step by step."""
+"""Show plans: the dry run step by step, and the same as JSON."""
 
 from __future__ import annotations
 
@@ -7,53 +7,12 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from otcctl.i18n import N_, _, is_chinese
+from otcctl.i18n import N_, _
 from otcctl.model.durations import format_duration
-from otcctl.model.load import LoadedRunbook
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PlannedNotify, PlannedSql, PlannedStep, PlannedTarget, PlannedTimeGate, enforced_timeout
 
 _POLICIES = (N_("stop"), N_("continue"), N_("ask"))
-CADENCE_ZH = {
-    "daily": "日操作",
-    "weekly": "周操作",
-    "monthly": "月操作",
-    "quarterly": "季操作",
-    "yearly": "年操作",
-    "on-demand": "非日常",
-}
-
-
-def runbook_summary(loaded: LoadedRunbook) -> dict[str, Any]:
-    """What ``otcctl list`` says of one runbook."""
-    rb = loaded.runbook
-    return {
-        "name": rb.name,
-        "title": rb.title,
-        "cadence": rb.cadence,
-        "cadence_zh": CADENCE_ZH[rb.cadence],
-        "version": rb.version,
-        "steps": len(rb.steps),
-        "trading_day_only": rb.trading_day_only,
-        "path": str(loaded.path),
-    }
-
-
-def print_list(console: Console, runbooks: list[LoadedRunbook]) -> None:
-    """The runbook table."""
-    from otcctl.output.console import keep_whole, make_table
-
-    table = make_table(console, _("name"), _("title"), _("cadence"), _("steps"), _("version"))
-    names = []
-    for loaded in runbooks:
-        row = runbook_summary(loaded)
-        names.append(row["name"])
-        cadence = row["cadence_zh"] if is_chinese() else f"{row['cadence_zh']} {row['cadence']}"
-        table.add_row(row["name"], row["title"], cadence, str(row["steps"]), row["version"])
-    keep_whole(table, 0, names)
-    console.print(table)
-
-
 def step_fields(step: Any) -> dict[str, Any]:
     """A step's settings as JSON-able data (durations as text, as written)."""
     return dict(step.model_dump(mode="json", by_alias=True, exclude_none=True))

@@ -9,7 +9,8 @@ from rich.console import Console
 from otcctl.i18n import _
 from otcctl.model.load import LoadedRunbook
 from otcctl.output.console import make_table
-from otcctl.output.plan_view import CADENCE_ZH, runbook_summary, step_fields
+from otcctl.output.list_view import CADENCE_ZH, runbook_summary
+from otcctl.output.plan_view import step_fields
 
 
 def runbook_to_json(loaded: LoadedRunbook) -> dict[str, Any]:

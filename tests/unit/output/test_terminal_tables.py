@@ -9,7 +9,7 @@ from rich.console import Console
 
 from otcctl.model import locate
 from otcctl.model.load import load_runbook
-from otcctl.output.plan_view import print_list
+from otcctl.output.list_view import print_list
 from otcctl.output.runbook_view import print_runbook
 
 
