@@ -1,6 +1,7 @@
 """The hand-written clients the side-by-side bench times as whole processes.
 
     python _clients.py floor  SPEC.json   # bare paramiko: a thread per host, TCP_NODELAY, host keys checked
+    python _clients.py stack  SPEC.json   # the floor inside the least program of otcctl's shape (see stack())
     python _clients.py fabric SPEC.json   # Fabric as a script would use it (ThreadingGroup, or Connection)
     python _clients.py winrm  SPEC.json   # bare pywinrm: winrm.Session(...).run_cmd per command
 
@@ -10,13 +11,13 @@ It imports nothing from otcctl: the floor must not pay for otcctl's imports. Exi
 command on every host exited 0.
 """
 
-from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 
 def floor(spec: dict[str, Any]) -> int:
@@ -56,6 +57,92 @@ def floor(spec: dict[str, Any]) -> int:
     for failure in failures:
         print(failure, file=sys.stderr)
     return 1 if failures else 0
+
+
+def stack(spec: dict[str, Any]) -> int:
+    """The floor's work inside the least program built the way the issue fixes otcctl's shape.
+
+    A one-command Typer app that reads its input with PyYAML and validates it with a pydantic model
+    before doing exactly what the floor does. Whatever this costs over the floor, every program
+    on the mandated stack (typer, pydantic, pyyaml, paramiko) pays before doing anything of its own;
+    the bench prints it as the "stack" column so otcctl's own cost can be read apart from it.
+    """
+    import tempfile
+
+    import typer
+    import yaml
+    from pydantic import BaseModel
+
+    class Spec(BaseModel):
+        hosts: list[tuple[str, int]]
+        user: str
+        key: str
+        known_hosts: str
+        commands: int
+        command: str
+
+    app = typer.Typer(add_completion=False)
+    outcome: list[int] = []
+
+    @app.command()
+    def main(spec_file: Path) -> None:
+        data = Spec.model_validate(yaml.load(spec_file.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+        outcome.append(floor(data.model_dump()))
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as handle:
+        json.dump(spec, handle)
+        handle.flush()
+        app(args=[handle.name], standalone_mode=False)
+    return outcome[0] if outcome else 1
+
+
+def typer_help(_spec: dict[str, Any]) -> int:
+    """``--help`` of a two-command Typer app: what Typer's own help (rendered by rich) costs."""
+    import typer
+
+    app = typer.Typer(add_completion=False)
+
+    @app.command()
+    def show(name: str, as_json: Annotated[bool, typer.Option("--json", help="as JSON")] = False) -> None:
+        """Show one thing."""
+
+    @app.command("list")
+    def list_things(folder: Annotated[Path | None, typer.Option(help="where to look")] = None) -> None:
+        """List the things."""
+
+    app(args=["--help"], standalone_mode=False)
+    return 0
+
+
+def typer_list(spec: dict[str, Any]) -> int:
+    """A Typer command that validates YAML files with pydantic and prints a rich table: the least ``list``."""
+    import typer
+    import yaml
+    from pydantic import BaseModel
+    from rich.console import Console
+    from rich.table import Table
+
+    class Entry(BaseModel):
+        name: str
+        title: str
+        steps: list[dict[Any, Any]]
+
+    app = typer.Typer(add_completion=False)
+
+    @app.command()
+    def show(name: str) -> None:
+        """Not run: a second command, so that ``list`` is one of several, as in otcctl."""
+
+    @app.command("list")
+    def list_files(folder: Path) -> None:
+        table = Table("name", "title", "steps")
+        for path in sorted(folder.glob("*.yaml")):
+            entry = Entry.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader))
+            table.add_row(entry.name, entry.title, str(len(entry.steps)))
+        Console().print(table)
+
+    app(args=["list", spec["folder"]], standalone_mode=False)
+    return 0
 
 
 def fabric(spec: dict[str, Any]) -> int:
@@ -119,7 +206,16 @@ def winrm(spec: dict[str, Any]) -> int:
     return 0
 
 
-CLIENTS = {"floor": floor, "fabric": fabric, "winrm": winrm}
+CLIENTS = {"floor": floor, "stack": stack, "fabric": fabric, "winrm": winrm, "typer-help": typer_help,
+           "typer-list": typer_list}
+
+LEAN = {"stack", "typer-help", "typer-list"}
+"""The lower bounds for otcctl's shape leave as otcctl does, without tearing the interpreter down."""
 
 if __name__ == "__main__":
-    sys.exit(CLIENTS[sys.argv[1]](json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))))
+    code = CLIENTS[sys.argv[1]](json.loads(Path(sys.argv[2]).read_text(encoding="utf-8")))
+    if sys.argv[1] in LEAN:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -4,6 +4,8 @@ A case is N hosts x M commands (`true`). Each tool gets what it needs written on
 temp dir, all pointing at the same fleet, user, key and known_hosts:
 
 - floor: ``_clients.py floor`` (bare paramiko, product venv);
+- stack: ``_clients.py stack``, the floor inside a one-command Typer app that reads its input with
+  PyYAML and validates it with pydantic: what any program on otcctl's mandated stack pays;
 - otcctl: ``otcctl run CASE`` on a generated runbook of M ``shell`` steps over the N hosts;
 - Fabric: ``_clients.py fabric`` (peers venv), a ThreadingGroup (one host: a Connection);
 - pyinfra: ``pyinfra -y INVENTORY exec -- true`` for one command, a deploy of M ``server.shell``
@@ -29,7 +31,7 @@ PYTHON = sys.executable
 OTCCTL_BIN = Path(PYTHON).parent / "otcctl"
 OTCCTL = [str(OTCCTL_BIN)] if OTCCTL_BIN.is_file() else [PYTHON, "-m", "otcctl"]
 PEERS = Path(os.environ.get("OTCBENCH_PEERS_VENV", BENCH / ".venv-peers"))
-TOOLS = ("floor", "otcctl", "Fabric", "pyinfra", "Ansible")
+TOOLS = ("floor", "stack", "otcctl", "Fabric", "pyinfra", "Ansible")
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class Invocations:
     def _floor(self, case: Case, hosts: list[FleetHost], folder: Path) -> Invocation:
         spec = self._spec(hosts, case.commands, folder)
         return Invocation([PYTHON, str(BENCH / "_clients.py"), "floor", str(spec)], self.base_env)
+
+    def _stack(self, case: Case, hosts: list[FleetHost], folder: Path) -> Invocation:
+        spec = self._spec(hosts, case.commands, folder)
+        return Invocation([PYTHON, str(BENCH / "_clients.py"), "stack", str(spec)], self.base_env)
 
     def _fabric(self, case: Case, hosts: list[FleetHost], folder: Path) -> Invocation:
         spec = self._spec(hosts, case.commands, folder)

@@ -122,19 +122,32 @@ def ssh_cases(fleet: Fleet, invocations: Invocations, plan: Plan, tools: list[st
     return results
 
 
-def startup(plan: Plan) -> dict[str, dict[str, Sample]]:
+def startup(plan: Plan, workdir: Path) -> dict[str, dict[str, Sample]]:
+    """Start-up rows: otcctl against the import floor, and against the least Typer program doing the same job."""
     def cmd(*args: str) -> Invocation:
         return Invocation([*OTCCTL, *args], {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"})
 
     def floor(code: str) -> Invocation:
         return Invocation([PYTHON, "-c", code], dict(os.environ))
 
+    def client(name: str, spec: dict[str, str]) -> Invocation:
+        path = workdir / f"{name}.json"
+        path.write_text(json.dumps(spec), encoding="utf-8")
+        return Invocation([PYTHON, str(Path(__file__).parent / "_clients.py"), name, str(path)],
+                          {**os.environ, "NO_COLOR": "1", "COLUMNS": "160"})
+
     light, heavy = floor("import typer, rich"), floor("import typer, rich, pydantic, yaml")
-    rows = {"otcctl --help": (light, cmd("--help")), "otcctl --version": (light, cmd("--version")),
-            "otcctl list": (heavy, cmd("list")),
-            "otcctl dry-run monthly-restart": (heavy, cmd("dry-run", "monthly-restart"))}
+    typer_help = client("typer-help", {})
+    typer_list = client("typer-list", {"folder": str(REPO / "runbooks")})
+    rows = {"otcctl --help": (light, typer_help, cmd("--help")), "otcctl --version": (light, None, cmd("--version")),
+            "otcctl list": (heavy, typer_list, cmd("list")),
+            "otcctl dry-run monthly-restart": (heavy, typer_list, cmd("dry-run", "monthly-restart"))}
     runs = max(plan.runs, 3) if plan.warm_up else 1
-    return {label: sample_all({"floor": f, "otcctl": o}, runs, plan.warm_up) for label, (f, o) in rows.items()}
+    measured = {}
+    for label, (f, stack, o) in rows.items():
+        runners = {"floor": f, "otcctl": o, **({"stack": stack} if stack is not None else {})}
+        measured[label] = sample_all(runners, runs, plan.warm_up)
+    return measured
 
 
 def winrm(fleet: Fleet, workdir: Path, plan: Plan) -> dict[str, Sample]:
@@ -188,6 +201,12 @@ def cell(sample: Sample | None, floor: Sample, value: Callable[[Sample], float] 
     return f"**{value(sample) / value(floor):.2f}x** {unit(sample)}"
 
 
+def after_floor(samples: dict[str, Sample], tools: list[str]) -> list[str]:
+    """A row's cells after the floor: stack and otcctl where measured, "-" for the peers."""
+    floor = samples["floor"]
+    return [cell(samples[t], floor) if t in samples else "-" for t in tools if t != "floor"]
+
+
 def mib(sample: Sample) -> str:
     return f"{statistics.median(sample.rss_kib) / 1024:.1f} MiB"
 
@@ -206,17 +225,20 @@ def print_table(ssh: dict[str, dict[str, Sample]], starts: dict[str, dict[str, S
     for label, samples in starts.items():
         floor_name = "import typer, rich" if "--" in label else "import typer, rich, pydantic, yaml"
         rows.append([f"start-up `{label}` (floor: `{floor_name}`)", cell(samples["floor"], samples["floor"]),
-                     cell(samples["otcctl"], samples["floor"]), *(["-"] * (len(tools) - 2))])
+                     *after_floor(samples, tools)])
     rows.append([f"WinRM 1 host x {plan.winrm_commands} commands (floor: bare pywinrm)",
-                 cell(win["floor"], win["floor"]), cell(win["otcctl"], win["floor"]), *(["-"] * (len(tools) - 2))])
+                 cell(win["floor"], win["floor"]), *after_floor(win, tools)])
     rows.append([f"`otcctl runs` over {plan.journals:,} journals, first page (floor: typer+rich+pydantic+yaml)",
-                 cell(runs.get("floor"), runs["floor"]) if "floor" in runs else "-",
-                 cell(runs["otcctl"], runs.get("floor", runs["otcctl"])), *(["-"] * (len(tools) - 2))])
+                 cell(runs["floor"], runs["floor"]), *after_floor(runs, tools)])
     print("\n| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print("\nfloor cells: median [min-max] of the runs; other cells: ratio to the floor's median, then their own.")
+    print("stack: the floor's work inside the least program of otcctl's shape (a one-command Typer app, input read "
+          "with PyYAML and validated with pydantic); in the start-up rows, a two-command Typer app's --help, and a "
+          "Typer command printing a rich table of the runbooks validated with pydantic. What otcctl costs beyond "
+          "the stack column is its own.")
     for group in (ssh, starts, {"winrm": win, "runs": runs}):
         for key, samples in group.items():
             for tool, sample in samples.items() if isinstance(samples, dict) else []:
@@ -281,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             invocations = Invocations(fleet, workdir)
             ssh = ssh_cases(fleet, invocations, plan, tools)
             print(f"  start-up, WinRM, runs ... ({time.strftime('%H:%M:%S')})", file=sys.stderr, flush=True)
-            starts = startup(plan)
+            starts = startup(plan, workdir)
             win = winrm(fleet, workdir, plan)
             runs = many_journals(workdir, plan.journals, plan)
         finally:
