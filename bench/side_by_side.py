@@ -236,9 +236,9 @@ def print_table(ssh: dict[str, dict[str, Sample]], starts: dict[str, dict[str, S
         print("| " + " | ".join(row) + " |")
     print("\nfloor cells: median [min-max] of the runs; other cells: ratio to the floor's median, then their own.")
     print("stack: the floor's work inside the least program of otcctl's shape (a one-command Typer app, input read "
-          "with PyYAML and validated with pydantic); in the start-up rows, a two-command Typer app's --help, and a "
-          "Typer command printing a rich table of the runbooks validated with pydantic. What otcctl costs beyond "
-          "the stack column is its own.")
+          "with PyYAML and validated with pydantic), ending as the floor ends; in the start-up rows, a two-command "
+          "Typer app's --help, and a Typer command printing a rich table of the runbooks validated with pydantic, "
+          "both ending as otcctl ends (without tearing the interpreter down).")
     for group in (ssh, starts, {"winrm": win, "runs": runs}):
         for key, samples in group.items():
             for tool, sample in samples.items() if isinstance(samples, dict) else []:

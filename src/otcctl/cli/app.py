@@ -5,7 +5,6 @@ into output. Heavy libraries (paramiko, pywinrm, oracledb, fpdf2) are imported b
 only when a command needs them, so ``--help``, ``list`` and ``dry-run`` start fast.
 """
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

@@ -4,7 +4,6 @@ Registered on the main Typer app; they parse, call :mod:`otcctl.run.audit` and f
 the verdict to an exit code.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -161,7 +160,7 @@ def report(
             problem=chain.problem)), err=True)
 
 
-def _plan_of(story: Replay) -> Plan | None:
+def _plan_of(story: "Replay") -> "Plan | None":
     """The plan the run executed, when its runbook and inventory still have the recorded digests."""
     from otcctl.domain.clock import parse_date
     from otcctl.errors import OtcctlError

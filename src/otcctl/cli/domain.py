@@ -6,7 +6,6 @@ answer a script reads: ``calendar check`` exits 0 on a trading day and 1 on a cl
 calendar file is input the operator must create, never a day guessed to trade.
 """
 
-from __future__ import annotations
 
 import re
 import sys
@@ -238,7 +237,7 @@ def _show_year(year: int | None, as_json: bool, data_dir: Path | None) -> None:
         calendar_view.print_year(_console(), calendar, wanted)
 
 
-def _unknown_year(exc: CalendarUnknownYear, data_dir: Path | None) -> typer.Exit:
+def _unknown_year(exc: "CalendarUnknownYear", data_dir: Path | None) -> typer.Exit:
     where = "" if data_dir is None else f" --data-dir {data_dir}"
     _error(_(
         "{problem}. To create it, write the year's closure ranges into a file ({format}), preview with "
@@ -260,7 +259,7 @@ def _data_dir(ctx: typer.Context, value: Path | None) -> Path | None:
     return value
 
 
-def _ofd_to_json(path: Path, report: OfdReport) -> dict[str, Any]:
+def _ofd_to_json(path: Path, report: "OfdReport") -> dict[str, Any]:
     return {
         "file": str(path),
         "ok": report.ok,
@@ -270,7 +269,7 @@ def _ofd_to_json(path: Path, report: OfdReport) -> dict[str, Any]:
     }
 
 
-def _print_ofd(reports: list[tuple[Path, OfdReport]]) -> None:
+def _print_ofd(reports: "list[tuple[Path, OfdReport]]") -> None:
     from rich.text import Text
 
     console = _console()
@@ -290,7 +289,7 @@ def _print_ofd(reports: list[tuple[Path, OfdReport]]) -> None:
                                                                        bad=bad), markup=False)
 
 
-def _console() -> Console:
+def _console() -> "Console":
     from otcctl.output.console import make_console
 
     return make_console()

@@ -4,7 +4,6 @@ Registered on the main Typer app; they parse, choose the confirmer and renderers
 :mod:`otcctl.run.session` and map the result to an exit code.
 """
 
-from __future__ import annotations
 
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -268,7 +267,7 @@ def doctor(
     raise typer.Exit(ExitCode.OK if all(f.ok for f in findings) else ExitCode.FAILED)
 
 
-def _font_finding() -> Finding:
+def _font_finding() -> "Finding":
     """The printouts' CJK font: a local prerequisite of ``checklist`` and ``report``."""
     from otcctl.errors import OtcctlError
     from otcctl.output.checklist_pdf import find_cjk_font
