@@ -4,10 +4,9 @@ Each node names exactly one test, so an operator reads a condition the way it is
 ``{all: [{exit_code: 0}, {contains: RUNNING}]}``.
 """
 
-from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -56,9 +55,9 @@ _TESTS = ("exit_code", "contains", "not_contains", "matches", "number", "row_cou
 class Condition(_Strict):
     """One test, or all/any/not of other conditions."""
 
-    all: list[Condition] | None = None
-    any: list[Condition] | None = None
-    not_: Condition | None = Field(default=None, alias="not")
+    all: "list[Condition] | None" = None
+    any: "list[Condition] | None" = None
+    not_: "Condition | None" = Field(default=None, alias="not")
     exit_code: int | list[int] | None = Field(default=None, description="the command's exit code is (one of) this")
     contains: str | None = Field(default=None, description="the output contains this text")
     not_contains: str | None = Field(default=None, description="the output does not contain this text")
@@ -77,7 +76,7 @@ class Condition(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _exactly_one_test(self) -> Condition:
+    def _exactly_one_test(self) -> Self:
         given = [name for name in ("all", "any", "not_", *_TESTS) if getattr(self, name) is not None]
         if len(given) != 1:
             names = ", ".join(n.rstrip("_") for n in given) or "nothing"

@@ -5,13 +5,12 @@ file) and never holds one. Hosts the manual names but otcctl cannot reach are ke
 ``manual_only`` so a runbook can mention them in a printout but never target them.
 """
 
-from __future__ import annotations
 
 import hashlib
 import ipaddress
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -129,7 +128,7 @@ class Host(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _transport_fits_os(self) -> Host:
+    def _transport_fits_os(self) -> Self:
         if self.transport == "winrm" and self.os != "windows":
             raise ValueError("transport winrm needs os: windows")
         if self.transport == "ssh" and self.credential.source == "os-auth":
@@ -226,7 +225,7 @@ class Inventory(_Strict):
     notification: Notification = Notification()
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Inventory:
+    def _references_resolve(self) -> Self:
         orders = [h.kvm_order for h in self.hosts.values()]
         if len(orders) != len(set(orders)):
             raise ValueError("two hosts share a kvm_order; each host needs its own place on the KVM")

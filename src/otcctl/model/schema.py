@@ -7,9 +7,8 @@ assumption documented in docs/assumptions.md (``assumption``), because the compl
 department asks why each step is there.
 """
 
-from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -77,7 +76,7 @@ class StepBase(_Strict):
     )
 
     @model_validator(mode="after")
-    def _has_provenance(self) -> StepBase:
+    def _has_provenance(self) -> Self:
         if (self.manual_ref is None) == (self.assumption is None):
             raise ValueError(
                 "a step names either the manual row it comes from (manual_ref) or the assumption "
@@ -185,7 +184,7 @@ class PortStep(TargetedStep):
     connect_timeout: Duration = 3.0
 
     @model_validator(mode="after")
-    def _something_to_check(self) -> PortStep:
+    def _something_to_check(self) -> Self:
         if not self.ports and not self.services:
             raise ValueError("a port step names ports: [...] or services: [...]")
         return self
@@ -206,7 +205,7 @@ class FileStep(StepBase, Timed):
     ofd: bool = Field(default=False, description="validate as an OFD data file (JR/T 0017)")
 
     @model_validator(mode="after")
-    def _path_or_data_file(self) -> FileStep:
+    def _path_or_data_file(self) -> Self:
         if (self.data_file is None) == (self.path is None):
             raise ValueError("a file step names either data_file (F1, F2) or path (with targets)")
         if self.path is not None and not self.targets:
@@ -336,7 +335,7 @@ class Param(_Strict):
     )
 
     @model_validator(mode="after")
-    def _has_value_or_required(self) -> Param:
+    def _has_value_or_required(self) -> Self:
         if self.default is None and not self.required:
             raise ValueError("a parameter needs a default, or required: true (then -p NAME=VALUE must give it)")
         return self

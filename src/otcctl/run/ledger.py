@@ -9,7 +9,6 @@ moment, chained line to line like a journal. Appends from concurrent runs are se
 list ten thousand runs from this one file and a ``stat`` per journal.
 """
 
-from __future__ import annotations
 
 import fcntl
 import hashlib

@@ -11,12 +11,11 @@ decorate it with :func:`record_kind`; set ``anchor = True`` when the ledger shou
 A new field that old journals lack needs a default; a change of meaning bumps ``VERSION``.
 """
 
-from __future__ import annotations
 
 import os
 import pwd
 import socket
-from typing import ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, Self, TypeVar
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, JsonValue
 
@@ -57,7 +56,7 @@ class Operator(FrozenModel):
     )
 
     @classmethod
-    def current(cls, stated: str | None = None) -> Operator:
+    def current(cls, stated: str | None = None) -> Self:
         """This process's operator: OS login, the user behind sudo, the machine, the stated name."""
         return cls(login=login_name(), machine=socket.gethostname(), sudo_user=_sudo_user(), stated=stated or None)
 
@@ -66,7 +65,7 @@ class Operator(FrozenModel):
         """The account the operating system vouches for: the sudo user if any, else the login."""
         return self.sudo_user or self.login
 
-    def same_person(self, other: Operator) -> bool:
+    def same_person(self, other: "Operator") -> bool:
         """True when both are the same OS account (the four-eyes rule compares these, never names)."""
         return self.person == other.person
 
