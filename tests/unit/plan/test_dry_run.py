@@ -136,3 +136,20 @@ def test_per_host_values_name_the_host_each_command_runs_on() -> None:
     check = next(s for s in plan["steps"] if s["id"] == "verify-tomcat-http")
     (target,) = check["targets"]
     assert target["host"] == "M4" and "http://192.168.18.133:8020/" in target["command"]
+
+
+def test_list_reads_the_runbooks_without_the_inventory_or_the_plan() -> None:
+    """``otcctl list`` needs the runbook schema only: no inventory model, no plan, no step machinery."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from otcctl.cli.main import run_cli\n"
+        "assert run_cli(['list']) == 0\n"
+        "print(sorted(m for m in sys.modules if m == 'otcctl.model.inventory' or m.startswith(('otcctl.plan', "
+        "'otcctl.steps', 'otcctl.run.'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "market-open" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "[]"
