@@ -31,7 +31,7 @@ from otcctl.cli.options import (
 )
 from otcctl.errors import ExitCode, InputError
 from otcctl.i18n import _
-from otcctl.output.messages import describe_problem, translate
+from otcctl.output.messages import describe_problem
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -149,7 +149,7 @@ def validate(
         for problem in report.problems:
             error_paragraph(describe_problem(problem))
         for warning in report.warnings:
-            sys.stderr.write(_("warning: {text}").format(text=translate(str(warning))) + "\n")
+            sys.stderr.write(_("warning: {text}").format(text=describe_problem(warning)) + "\n")
     if report.problems:
         raise typer.Exit(ExitCode.BAD_INPUT)
 

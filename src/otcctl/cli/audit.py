@@ -14,7 +14,7 @@ from otcctl.cli.app import app
 from otcctl.cli.complete import complete_run_id
 from otcctl.cli.options import JsonOpt, json_out, write_printout
 from otcctl.errors import ExitCode, InputError
-from otcctl.i18n import _
+from otcctl.i18n import N_, _
 
 if TYPE_CHECKING:
     from otcctl.plan.build import Plan
@@ -35,7 +35,7 @@ def verify(
     from otcctl.run.journal import state_dir
 
     if (run_id is None) == (not every):
-        raise InputError.at("verify", "give a RUN_ID or --all (not both)")
+        raise InputError.at("verify", N_("give a RUN_ID or --all (not both)"))
     state = state_dir()
     wanted = None if every else [_run_id(state, run_id or "")]
     report = check(state, wanted)
@@ -101,11 +101,11 @@ def approve(
     if not waiting:
         raise InputError.at(run, "this run is not waiting for a review" + (f" of step {step}" if step else ""))
     if len(waiting) > 1:
-        raise InputError.at(run, "the run waits on several steps; name one with --step")
+        raise InputError.at(run, N_("the run waits on several steps; name one with --step"))
     request = waiting[0]
     if os.geteuid() == 0:
         raise InputError.at(
-            "approve", "root cannot review: it hides who you are. Run `otcctl approve` from your own login."
+            "approve", N_("root cannot review: it hides who you are. Run `otcctl approve` from your own login.")
         )
     me = login_name()
     console = make_console()
@@ -147,7 +147,7 @@ def report(
     reading = read_journal(path)
     story = replay(reading.run_id, reading.entries)
     if story.header is None:
-        raise InputError.at(path, "this journal has no readable run-started record; there is nothing to report")
+        raise InputError.at(path, N_("this journal has no readable run-started record; there is nothing to report"))
     ledger = read_ledger(state)
     chain = check_journal(path, ledger.by_run.get(reading.run_id, []) if ledger.exists else None)
     sheet = build_report(story, chain, _plan_of(story))

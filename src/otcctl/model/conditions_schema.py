@@ -10,6 +10,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from otcctl.i18n import N_
+
 Operator = Literal["==", "!=", "<", "<=", ">", ">="]
 
 
@@ -36,7 +38,7 @@ class NumberCheck(_Strict):
     def _one_group(cls, value: str) -> str:
         compiled = _compile(value)
         if compiled.groups < 1:
-            raise ValueError("the regex needs one capture group around the number, e.g. '(\\d+)%'")
+            raise ValueError(N_("the regex needs one capture group around the number, e.g. '(\\d+)%'"))
         return value
 
 

@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
+from otcctl.i18n import N_
+
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
 _UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 MAX_DURATION = 7 * 24 * 3600.0
@@ -20,14 +22,14 @@ def parse_duration(value: object) -> float:
     Non-finite (``.nan``, ``.inf``), negative and absurd (over 7 days) durations are refused:
     a timeout nothing can enforce is no timeout.
     """
-    usage = "a duration is a number of seconds or a text like 30s, 5m, 1h30m"
+    usage = N_("a duration is a number of seconds or a text like 30s, 5m, 1h30m")
     if isinstance(value, bool):
         raise ValueError(usage)
     if isinstance(value, int | float):
         try:
             seconds = float(value)
         except OverflowError:
-            raise ValueError("a number far too large for a duration") from None
+            raise ValueError(N_("a number far too large for a duration")) from None
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         if len(text) > 40:
@@ -43,7 +45,7 @@ def parse_duration(value: object) -> float:
     if not math.isfinite(seconds):
         raise ValueError(f"{value!r} is not a duration otcctl can enforce (not a finite number of seconds)")
     if seconds < 0:
-        raise ValueError("a duration cannot be negative")
+        raise ValueError(N_("a duration cannot be negative"))
     if seconds > MAX_DURATION:
         raise ValueError(f"{format_duration(seconds)} is longer than any step may take (at most 7 days)")
     return seconds

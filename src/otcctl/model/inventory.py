@@ -15,6 +15,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from otcctl.errors import InputError
+from otcctl.i18n import N_
 from otcctl.model.yamlsource import load_yaml, validation_problems
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
@@ -124,15 +125,15 @@ class Host(_Strict):
             ipaddress.ip_address(value)
         except ValueError:
             if not value or " " in value:
-                raise ValueError("must be an IP address or a host name") from None
+                raise ValueError(N_("must be an IP address or a host name")) from None
         return value
 
     @model_validator(mode="after")
     def _transport_fits_os(self) -> Self:
         if self.transport == "winrm" and self.os != "windows":
-            raise ValueError("transport winrm needs os: windows")
+            raise ValueError(N_("transport winrm needs os: windows"))
         if self.transport == "ssh" and self.credential.source == "os-auth":
-            raise ValueError("os-auth is for database access, not for logging in over SSH")
+            raise ValueError(N_("os-auth is for database access, not for logging in over SSH"))
         return self
 
     def service(self, name: str) -> Service | None:
@@ -228,7 +229,7 @@ class Inventory(_Strict):
     def _references_resolve(self) -> Self:
         orders = [h.kvm_order for h in self.hosts.values()]
         if len(orders) != len(set(orders)):
-            raise ValueError("two hosts share a kvm_order; each host needs its own place on the KVM")
+            raise ValueError(N_("two hosts share a kvm_order; each host needs its own place on the KVM"))
         for name, db in self.databases.items():
             for ref in (db.primary_host, db.standby_host):
                 if ref is not None and ref not in self.hosts:
@@ -288,7 +289,7 @@ def load_inventory(path: Path) -> LoadedInventory:
     text_bytes = _read_bytes(path)
     loaded = load_yaml(path, text=text_bytes.decode("utf-8", errors="replace"))
     if not isinstance(loaded.data, dict):
-        raise InputError.at(path, "an inventory is a mapping with name, known_hosts and hosts", line=1)
+        raise InputError.at(path, N_("an inventory is a mapping with name, known_hosts and hosts"), line=1)
     try:
         inventory = Inventory.model_validate(loaded.data)
     except ValidationError as exc:
@@ -300,6 +301,6 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise InputError.at(path, "inventory file not found (give --inventory FILE)") from None
+        raise InputError.at(path, N_("inventory file not found (give --inventory FILE)")) from None
     except OSError as exc:
         raise InputError.at(path, f"cannot be read: {exc.strerror}") from None

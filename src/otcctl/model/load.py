@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from otcctl.errors import InputError, Problem
+from otcctl.i18n import N_
 from otcctl.model import schema as s
 from otcctl.model.quoting import ShellContext, unsafe_placeholders
 from otcctl.model.templates import placeholders
@@ -45,7 +46,7 @@ def load_runbook(path: Path) -> LoadedRunbook:
     try:
         data_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise InputError.at(path, "runbook file not found") from None
+        raise InputError.at(path, N_("runbook file not found")) from None
     except OSError as exc:
         raise InputError.at(path, f"cannot be read: {exc.strerror}") from None
     try:
@@ -54,7 +55,7 @@ def load_runbook(path: Path) -> LoadedRunbook:
         raise InputError.at(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
     loaded = load_yaml(path, text=text)
     if not isinstance(loaded.data, dict):
-        raise InputError.at(path, "a runbook is a mapping with name, title, cadence, version and steps", line=1)
+        raise InputError.at(path, N_("a runbook is a mapping with name, title, cadence, version and steps"), line=1)
     try:
         runbook = s.Runbook.model_validate(loaded.data)
     except ValidationError as exc:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from otcctl.i18n import N_
+
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
 ShellContext = Literal["sh", "powershell", "cmd"]
 
@@ -41,7 +43,7 @@ def _scan_sh(text: str) -> list[tuple[str, str]]:
         if match:
             where = stack[-1]
             if heredoc:
-                found.append((match.group(1), "inside a here-document, where quotes are literal"))
+                found.append((match.group(1), N_("inside a here-document, where quotes are literal")))
             elif where not in ("top", "cmdsub", "paren"):
                 found.append((match.group(1), _WHY_SH[where]))
             i, word_start = match.end(), False
@@ -51,7 +53,7 @@ def _scan_sh(text: str) -> list[tuple[str, str]]:
         if where in ("top", "cmdsub", "paren"):
             if c == "\\":
                 if _at_placeholder(text, i + 1):
-                    found.append((PLACEHOLDER.match(text, i + 1).group(1), "after a backslash"))  # type: ignore[union-attr]
+                    found.append((PLACEHOLDER.match(text, i + 1).group(1), N_("after a backslash")))  # type: ignore[union-attr]
                 i += 2
                 continue
             if c == "'":
@@ -64,7 +66,7 @@ def _scan_sh(text: str) -> list[tuple[str, str]]:
             if c == "#" and word_start:
                 end = text.find("\n", i)
                 inner = text[i : len(text) if end < 0 else end]
-                found.extend((m.group(1), "inside a comment") for m in PLACEHOLDER.finditer(inner))
+                found.extend((m.group(1), N_("inside a comment")) for m in PLACEHOLDER.finditer(inner))
                 i = n if end < 0 else end
                 continue
             if text.startswith("<<", i) and not text.startswith("<<<", i):
@@ -79,7 +81,7 @@ def _scan_sh(text: str) -> list[tuple[str, str]]:
         # inside "...", `...` or ${...}
         if c == "\\":
             if _at_placeholder(text, i + 1):
-                found.append((PLACEHOLDER.match(text, i + 1).group(1), "after a backslash"))  # type: ignore[union-attr]
+                found.append((PLACEHOLDER.match(text, i + 1).group(1), N_("after a backslash")))  # type: ignore[union-attr]
             i += 2
             continue
         if (where == "dq" and c == '"') or (where == "bq" and c == "`") or (where == "brace" and c == "}"):
@@ -105,11 +107,11 @@ def _open(text: str, i: int, stack: list[str], c: str) -> int:
     return i + 1
 
 
-_IN_SINGLE = "inside '...', where quotes are literal"
+_IN_SINGLE = N_("inside '...', where quotes are literal")
 _WHY_SH = {
-    "dq": 'inside "...", where the quotes otcctl adds are literal and $(...) in the value would run',
-    "bq": "inside backticks",
-    "brace": "inside ${...}",
+    "dq": N_('inside "...", where the quotes otcctl adds are literal and $(...) in the value would run'),
+    "bq": N_("inside backticks"),
+    "brace": N_("inside ${...}"),
 }
 
 
@@ -121,13 +123,13 @@ def _scan_powershell(text: str) -> list[tuple[str, str]]:
         match = _at_placeholder(text, i)
         if match:
             if stack[-1] == "dq":
-                found.append((match.group(1), 'inside "...", where $(...) in the value would run'))
+                found.append((match.group(1), N_('inside "...", where $(...) in the value would run')))
             i = match.end()
             continue
         c = text[i]
         if c == "`":
             if _at_placeholder(text, i + 1):
-                found.append((PLACEHOLDER.match(text, i + 1).group(1), "after a backtick"))  # type: ignore[union-attr]
+                found.append((PLACEHOLDER.match(text, i + 1).group(1), N_("after a backtick")))  # type: ignore[union-attr]
             i += 2
             continue
         if stack[-1] == "dq":
@@ -152,26 +154,26 @@ def _scan_powershell(text: str) -> list[tuple[str, str]]:
                     break
                 j += 1
             inner = text[i + 1 : j]
-            found.extend((m.group(1), "inside '...', where quotes are literal") for m in PLACEHOLDER.finditer(inner))
+            found.extend((m.group(1), _IN_SINGLE) for m in PLACEHOLDER.finditer(inner))
             i = j + 1
             continue
         if text.startswith("@'", i) or text.startswith('@"', i):
             close = "'@" if text[i + 1] == "'" else '"@'
             end = text.find(close, i + 2)
             inner = text[i : len(text) if end < 0 else end]
-            found.extend((m.group(1), "inside a here-string") for m in PLACEHOLDER.finditer(inner))
+            found.extend((m.group(1), N_("inside a here-string")) for m in PLACEHOLDER.finditer(inner))
             i = n if end < 0 else end + 2
             continue
         if text.startswith("<#", i):
             end = text.find("#>", i)
             inner = text[i : len(text) if end < 0 else end]
-            found.extend((m.group(1), "inside a comment") for m in PLACEHOLDER.finditer(inner))
+            found.extend((m.group(1), N_("inside a comment")) for m in PLACEHOLDER.finditer(inner))
             i = n if end < 0 else end + 2
             continue
         if c == "#" and (i == 0 or text[i - 1] in " \t\n;{}()|"):
             end = text.find("\n", i)
             inner = text[i : len(text) if end < 0 else end]
-            found.extend((m.group(1), "inside a comment") for m in PLACEHOLDER.finditer(inner))
+            found.extend((m.group(1), N_("inside a comment")) for m in PLACEHOLDER.finditer(inner))
             i = n if end < 0 else end
             continue
         if c in PS_DOUBLE:
@@ -196,13 +198,13 @@ def _scan_cmd(text: str) -> list[tuple[str, str]]:
         match = _at_placeholder(text, i)
         if match:
             if quoted:
-                found.append((match.group(1), 'inside "...": cmd.exe cannot quote a value there'))
+                found.append((match.group(1), N_('inside "...": cmd.exe cannot quote a value there')))
             i = match.end()
             continue
         c = text[i]
         if c == "^" and not quoted:
             if _at_placeholder(text, i + 1):
-                found.append((PLACEHOLDER.match(text, i + 1).group(1), "after ^"))  # type: ignore[union-attr]
+                found.append((PLACEHOLDER.match(text, i + 1).group(1), N_("after ^")))  # type: ignore[union-attr]
             i += 2
             continue
         if c == '"':

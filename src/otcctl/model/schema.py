@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from otcctl.i18n import N_
 from otcctl.model.conditions_schema import Condition
 from otcctl.model.durations import Duration, parse_clock
 from otcctl.model.templates import PLACEHOLDER
@@ -78,10 +79,10 @@ class StepBase(_Strict):
     @model_validator(mode="after")
     def _has_provenance(self) -> Self:
         if (self.manual_ref is None) == (self.assumption is None):
-            raise ValueError(
+            raise ValueError(N_(
                 "a step names either the manual row it comes from (manual_ref) or the assumption "
                 "behind it (assumption: Axx, explained in docs/assumptions.md), not both and not neither"
-            )
+            ))
         return self
 
     @property
@@ -105,10 +106,10 @@ class Untimed(_Strict):
     @classmethod
     def _refused(cls, value: object) -> None:
         if value is not None:
-            raise ValueError(
+            raise ValueError(N_(
                 "this kind of step takes no timeout: a manual or pause step ends when the operator answers, "
                 "a notify step bounds each channel by itself; remove the timeout"
-            )
+            ))
         return None
 
 
@@ -166,9 +167,9 @@ class SqlStep(StepBase, Timed):
     @classmethod
     def _no_pasted_values(cls, value: str) -> str:
         if "{{" in value:
-            raise ValueError("SQL takes values as bind variables (:name with binds:), never pasted in as {{...}}")
+            raise ValueError(N_("SQL takes values as bind variables (:name with binds:), never pasted in as {{...}}"))
         if value.strip().rstrip(";").count(";"):
-            raise ValueError("one SQL statement per step")
+            raise ValueError(N_("one SQL statement per step"))
         return value
 
 
@@ -186,7 +187,7 @@ class PortStep(TargetedStep):
     @model_validator(mode="after")
     def _something_to_check(self) -> Self:
         if not self.ports and not self.services:
-            raise ValueError("a port step names ports: [...] or services: [...]")
+            raise ValueError(N_("a port step names ports: [...] or services: [...]"))
         return self
 
 
@@ -207,9 +208,9 @@ class FileStep(StepBase, Timed):
     @model_validator(mode="after")
     def _path_or_data_file(self) -> Self:
         if (self.data_file is None) == (self.path is None):
-            raise ValueError("a file step names either data_file (F1, F2) or path (with targets)")
+            raise ValueError(N_("a file step names either data_file (F1, F2) or path (with targets)"))
         if self.path is not None and not self.targets:
-            raise ValueError("a file step with a path names its host in targets")
+            raise ValueError(N_("a file step with a path names its host in targets"))
         return self
 
 
@@ -250,7 +251,7 @@ class ManualStep(StepBase, Untimed):
     @classmethod
     def _always_confirmed(cls, value: bool) -> bool:
         if not value:
-            raise ValueError("a manual step is always confirmed by the operator")
+            raise ValueError(N_("a manual step is always confirmed by the operator"))
         return value
 
 
@@ -337,7 +338,7 @@ class Param(_Strict):
     @model_validator(mode="after")
     def _has_value_or_required(self) -> Self:
         if self.default is None and not self.required:
-            raise ValueError("a parameter needs a default, or required: true (then -p NAME=VALUE must give it)")
+            raise ValueError(N_("a parameter needs a default, or required: true (then -p NAME=VALUE must give it)"))
         return self
 
 

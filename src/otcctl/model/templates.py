@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Mapping
 from typing import Literal
 
+from otcctl.i18n import N_
 from otcctl.model.quoting import PLACEHOLDER, PS_SINGLE, unsafe_placeholders
 
 __all__ = ["PLACEHOLDER", "Context", "TemplateError", "placeholders", "quote", "render"]
@@ -37,7 +38,7 @@ def placeholders(text: str) -> list[str]:
 def quote(value: str, context: Context) -> str:
     """Quote one value for where it lands."""
     if "\x00" in value:
-        raise TemplateError("a value cannot contain a NUL character")
+        raise TemplateError(N_("a value cannot contain a NUL character"))
     if context == "sh":
         return shlex.quote(value)
     if context == "powershell":

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from otcctl.errors import InputError, Problem
+from otcctl.i18n import N_
 
 _SECRET_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "api_key", "apikey", "passphrase"})
 
@@ -128,9 +129,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
         if not isinstance(key, str | int | float | bool) and key is not None:
             flow_mapping = isinstance(key_node, yaml.MappingNode) and key_node.flow_style
             problem = (
-                "a value starting with '{{' must be quoted: write \"{{name}}\", not {{name}}"
+                N_("a value starting with '{{' must be quoted: write \"{{name}}\", not {{name}}")
                 if flow_mapping
-                else "a key must be a single word or number, not a list or mapping"
+                else N_("a key must be a single word or number, not a list or mapping")
             )
             raise yaml.constructor.ConstructorError(None, None, problem, key_node.start_mark)
         if key in seen:
@@ -159,7 +160,7 @@ def load_yaml(path: Path, *, text: str | None = None) -> LoadedYaml:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise InputError.at(name, "file not found") from None
+            raise InputError.at(name, N_("file not found")) from None
         except UnicodeDecodeError as exc:
             raise InputError.at(name, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8") from None
         except OSError as exc:
@@ -214,7 +215,7 @@ def _refuse_blowups(name: str, root: yaml.Node | None) -> None:
             for kid in kids:
                 if isinstance(kid.value, list) and id(kid) not in size:
                     if id(kid) in open_nodes:
-                        raise InputError.at(name, "an alias refers to the anchor it is inside (a recursive alias)",
+                        raise InputError.at(name, N_("an alias refers to the anchor it is inside (a recursive alias)"),
                                             line=kid.start_mark.line + 1)
                     stack.append((kid, None))
             continue
@@ -289,8 +290,8 @@ def _yaml_problem(name: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
         lines = text.splitlines()
         bad = lines[mark.line] if mark.line < len(lines) else ""
         if "\t" in bad[: len(bad) - len(bad.lstrip())] or "'\\t'" in str(exc.problem):
-            return Problem(name, line, None, "a tab is used for indentation; YAML indents with spaces only")
-    what = exc.problem or "syntax error"
+            return Problem(name, line, None, N_("a tab is used for indentation; YAML indents with spaces only"))
+    what = exc.problem or N_("syntax error")
     context = f" ({exc.context})" if exc.context else ""
     return Problem(name, line, None, f"YAML syntax error: {what}{context}")
 
@@ -304,9 +305,9 @@ def _refuse_literal_secrets(data: Any, loc: tuple[str | int, ...], source: Sourc
                 raise InputError(
                     source.problem(
                         here,
-                        "a literal secret is not allowed in a file; name where it comes from instead "
-                        "(credential: {source: env, variable: ...} or {source: keyring, ...}, the SSH agent "
-                        "or a key file)",
+                        N_("a literal secret is not allowed in a file; name where it comes from instead "
+                           "(credential: {source: env, variable: ...} or {source: keyring, ...}, the SSH agent "
+                           "or a key file)"),
                     )
                 )
             _refuse_literal_secrets(value, here, source)
@@ -336,16 +337,16 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 def _message(err: Any) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return "unknown field (check its spelling against `otcctl schema`)"
+        return N_("unknown field (check its spelling against `otcctl schema`)")
     if kind == "missing":
-        return "required field is missing"
+        return N_("required field is missing")
     if kind == "union_tag_invalid":
         expected = err.get("ctx", {}).get("expected_tags", "")
         return f"unknown step kind {err['input'].get('kind')!r}; known kinds: {expected}"
     if kind == "union_tag_not_found":
-        return "every step needs a 'kind' (shell, winrm, sql, port, file, service, reboot, manual, ...)"
+        return N_("every step needs a 'kind' (shell, winrm, sql, port, file, service, reboot, manual, ...)")
     if err.get("input", "") is None and kind in {"model_type", "dict_type", "model_attributes_type"}:
-        return "has no value: give it a mapping (for a parameter: description and default)"
+        return N_("has no value: give it a mapping (for a parameter: description and default)")
     message = str(err["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]

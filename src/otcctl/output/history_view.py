@@ -12,6 +12,7 @@ from rich.console import Console
 
 from otcctl.i18n import _
 from otcctl.output.labels import RUN_OUTCOMES, word
+from otcctl.output.messages import translate
 from otcctl.run.history import HistoryRow
 
 
@@ -51,7 +52,7 @@ def print_runs(console: Console, rows: Sequence[HistoryRow], matched: int | None
     )
     console.file.write(out + "\n")
     for note in notes:
-        console.print(_("warning: {note}").format(note=note), markup=False, soft_wrap=True)
+        console.print(_("warning: {note}").format(note=translate(note)), markup=False, soft_wrap=True)
     if matched is not None and matched > len(rows):
         console.print(_("{shown} of {matched} runs shown, newest first (--limit N or --all for more).").format(
             shown=len(rows), matched=matched), markup=False, soft_wrap=True)

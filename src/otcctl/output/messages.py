@@ -12,6 +12,13 @@ import re
 
 from otcctl.errors import Problem
 from otcctl.i18n import N_, _, is_chinese
+from otcctl.output.input_messages import (
+    HISTORY_PATTERNS,
+    INPUT_PATTERNS,
+    PYDANTIC_PATTERNS,
+    RUN_PATTERNS,
+    YAML_PATTERNS,
+)
 
 # (pattern of the English message, the template with the same named fields)
 # Compiled on first use (re keeps them): only a Chinese session ever matches them.
@@ -71,7 +78,14 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (r"it is (?P<now>\S+) Asia/Shanghai, not before (?P<time>\S+)",
      N_("it is {now} Asia/Shanghai, not before {time}")),
     (r"failed \((?P<why>.*)\), accepted by the operator", N_("failed ({why}), accepted by the operator")),
+    *YAML_PATTERNS,
+    *INPUT_PATTERNS,
+    *HISTORY_PATTERNS,
+    *RUN_PATTERNS,
+    *PYDANTIC_PATTERNS,  # last: its "(got ...)" and its frame would swallow the messages above
 )
+# groups holding a message of their own, translated in turn (a frame's inside, a reason's why)
+_NESTED = frozenset({"why", "detail", "problem", "context"})
 _SENTENCES = (  # fixed sentences the core writes into events, errors and the journal
     N_("no runbook folder found (give --runbooks DIR or OTCCTL_RUNBOOKS)"),
     N_("no inventory found (give --inventory FILE or OTCCTL_INVENTORY)"),
@@ -118,7 +132,7 @@ def translate(message: str) -> str:
     for pattern, template in _PATTERNS:
         match = re.fullmatch(pattern, message.strip(), re.DOTALL)
         if match:
-            values = {k: translate(v) if k in ("why", "detail") and v else (v or "")
+            values = {k: translate(v) if k in _NESTED and v else (v or "")
                       for k, v in match.groupdict().items()}
             return _(template).format(**values)
     return message

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError, OtcctlError
+from otcctl.i18n import N_
 from otcctl.run.ledger import note
 from otcctl.run.lines import Entry, MaskFn, RecordError, Stamp, parse_line
 from otcctl.run.records import VERSION, Record
@@ -277,7 +278,7 @@ def find_run(directory: Path, run_id: str) -> Path:
     if run_id == "last":
         newest = list_runs(directory)
         if not newest:
-            raise InputError.at(str(runs), "no runs recorded yet")
+            raise InputError.at(str(runs), N_("no runs recorded yet"))
         return newest[0]
     exact = runs / f"{run_id}.jsonl"
     if exact.is_file():

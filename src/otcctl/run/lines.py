@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue, ValidationError
 
+from otcctl.i18n import N_
 from otcctl.run.records import READABLE_VERSIONS, RECORD_KINDS, FrozenModel, Record
 
 
@@ -53,9 +54,9 @@ def parse_line(text: bytes, line: int, sha256: str) -> Entry:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise RecordError("not a JSON record (cut short or edited)") from None
+        raise RecordError(N_("not a JSON record (cut short or edited)")) from None
     if not isinstance(data, dict):
-        raise RecordError("not a JSON object")
+        raise RecordError(N_("not a JSON object"))
     kind = data.get("type")
     cls = RECORD_KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
@@ -73,7 +74,7 @@ def parse_line(text: bytes, line: int, sha256: str) -> Entry:
         where = ".".join(str(p) for p in first["loc"])
         raise RecordError(f"{kind} record: {where}: {first['msg']}", where or None) from None
     if version >= 2 and (stamp.seq is None or stamp.prev is None):
-        raise RecordError("version 2 record without its place in the hash chain (seq, prev)", "seq")
+        raise RecordError(N_("version 2 record without its place in the hash chain (seq, prev)"), "seq")
     return Entry(line, stamp, record, sha256)
 
 

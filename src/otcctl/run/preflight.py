@@ -21,6 +21,7 @@ from pathlib import Path
 
 from otcctl.domain.clock import SHANGHAI
 from otcctl.errors import InputError, OtcctlError, Problem
+from otcctl.i18n import N_
 from otcctl.plan.build import Plan
 from otcctl.plan.steps import PERSON_KINDS, PlannedNotify, PlannedStep, PlannedTimeGate
 from otcctl.run.records import VERSION, Operator, RunRefused
@@ -106,7 +107,7 @@ def _time_gates(plan: Plan, situation: Situation, now: datetime) -> list[Problem
             continue
         before = [q for q in plan.steps[:index] if _acts(q)]
         done_first = f"; steps before it ({', '.join(q.no for q in before)}) would already have acted" if before else ""
-        why = "--no-wait was given" if situation.no_wait else "the gate refuses rather than waits"
+        why = N_("--no-wait was given") if situation.no_wait else N_("the gate refuses rather than waits")
         problems.append(
             Problem(
                 "--no-wait" if situation.no_wait else plan.runbook_path,

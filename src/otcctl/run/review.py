@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from otcctl.errors import InputError, OtcctlError
+from otcctl.i18n import N_
 from otcctl.model.durations import format_duration
 from otcctl.run.records import Operator, Outcome, Record, Reviewed, ReviewRequested, login_name
 from otcctl.run.state import ensure_dir, open_shared
@@ -202,8 +203,9 @@ def answer(state: Path, run_id: str, step: str, verdict: str, comment: str, mach
     except PermissionError:
         raise InputError.at(
             folder,
-            "you cannot write here: the run's state directory is not shared with your login. Runs that need a "
-            "reviewer use the shared state directory (/var/lib/otcctl, group-owned by the operators' group, setgid)",
+            N_("you cannot write here: the run's state directory is not shared with your login. Runs that need a "
+               "reviewer use the shared state directory (/var/lib/otcctl, group-owned by the operators' group, "
+               "setgid)"),
         ) from None
     os.write(fd, body.encode("utf-8"))
     os.fsync(fd)
