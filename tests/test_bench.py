@@ -26,9 +26,12 @@ def test_quick_bench_prints_its_table() -> None:
                           timeout=170, check=False, stdin=subprocess.DEVNULL)
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
-    assert "| case | floor | otcctl" in table
+    assert "| case | floor | stack | otcctl" in table
     for row in ("A 6 hosts x 1 command", "C 50 hosts x 1 command", "1 host x 1 command", "peak RSS, 50 hosts",
                 "start-up `otcctl --help`", "start-up `otcctl dry-run monthly-restart`", "WinRM 1 host x",
                 "`otcctl runs` over", "per extra host"):
         assert row in table, f"{row!r} missing from:\n{table}"
     assert "| A 6 hosts x 1 command | failed" not in table
+    row_a = next(line for line in table.splitlines() if line.startswith("| A 6 hosts x 1 command |"))
+    floor, stack, otcctl = (cell.strip() for cell in row_a.split("|")[2:5])
+    assert "failed" not in (floor, stack, otcctl) and "x" in stack, row_a

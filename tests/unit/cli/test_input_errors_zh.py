@@ -164,9 +164,18 @@ def test_runs_explains_a_damaged_journal_in_chinese(
 def test_a_refused_run_is_explained_in_chinese(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Refused before anything connects: steps that need an answer, and no terminal to give it."""
+    """Refused before anything connects: steps that need an answer, and no terminal to give it.
+
+    On a copy of the estate moved to loopback and marked lab: the production inventory is refused
+    earlier still where OTCCTL_FORBID_PRODUCTION is set (scripts/test.sh sets it), and a test never
+    points a run at 192.168.x, refusal or not.
+    """
     monkeypatch.setenv("OTCCTL_STATE_DIR", str(tmp_path))
-    args = ["run", "market-open", "-i", str(INVENTORY), "--date", "2026-12-01"]
+    rehearsal = tmp_path / "inventory.yaml"
+    text = INVENTORY.read_text(encoding="utf-8").replace("environment: production", "environment: lab")
+    rehearsal.write_text(text.replace("192.168.", "127.0."), encoding="utf-8")
+    assert "192.168." not in rehearsal.read_text(encoding="utf-8")
+    args = ["run", "market-open", "-i", str(rehearsal), "--date", "2026-12-01"]
     assert run_cli(["--lang", "zh", *args]) == 2
     err = capsys.readouterr().err
     steps = "1 restart-md-gateway, 1.9 bsmr-fdep-login, 1.10 ready-to-open"
