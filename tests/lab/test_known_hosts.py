@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from otcctl.connectors.base import HostKeyRejected
-from otcctl.connectors.ssh import SshConnector, known_host_keys
+from otcctl.connectors.known_hosts import known_host_keys
+from otcctl.connectors.ssh import SshConnector
 from otcctl.model.inventory import load_inventory
 from otcctl_lab import Lab
 

@@ -217,7 +217,8 @@ def test_changed_host_key_stops_the_run(lab: Lab, tmp_path: Path) -> None:
     assert "differs" in result.stdout and "man-in-the-middle" in result.stdout
     known.write_text("\n".join(ln for ln in lines if ln != m3) + "\n")
     result = otcctl(tmp_path / "s2", "run", "trust", "--runbooks", str(books), "-i", str(inventory))
-    assert result.returncode == 1 and "is not in" in result.stdout
+    assert result.returncode == 2 and "has no key in this file" in result.stderr, "refused before anything is sent"
+    assert not journals(tmp_path / "s2")
 
 
 def _host_of(lab: Lab, entry: str) -> str:

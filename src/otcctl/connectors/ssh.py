@@ -31,6 +31,8 @@ from otcctl.connectors.base import (
     UnsupportedStep,
     tail,
 )
+from otcctl.connectors.known_hosts import known_host_keys, lookup_name
+from otcctl.errors import InputError
 from otcctl.model.inventory import Host, KeyFileCredential
 from otcctl.secrets import Secret
 
@@ -78,12 +80,6 @@ class SshConnector:
                 self._client.close()
                 self._client = None
             client = paramiko.SSHClient()
-            if not self.known_hosts.is_file():
-                raise HostKeyRejected(
-                    f"{self.host_id}: the known_hosts file {self.known_hosts} does not exist; otcctl checks every "
-                    "host key against it and never trusts a key on first sight. Add the hosts' keys (ssh-keyscan, "
-                    "checked against the console) to that file."
-                )
             self._trust_known_keys(client)
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
             kwargs: dict[str, Any] = {
@@ -136,8 +132,12 @@ class SshConnector:
         paramiko checks the server's key against the name ``address`` (port 22) or ``[address]:port``;
         exactly those entries (hashed ones too) are copied from the file parsed once per run.
         """
-        name = self.host.address if self.host.port == 22 else f"[{self.host.address}]:{self.host.port}"
-        entries = known_host_keys(self.known_hosts).lookup(name)
+        name = lookup_name(self.host.address, self.host.port)
+        try:
+            known = known_host_keys(self.known_hosts)
+        except InputError as exc:  # checked before the run; here only if the file changed since
+            raise HostKeyRejected(f"{self.host_id}: {exc}. The run stops.") from None
+        entries = known.lookup(name)
         own = client.get_host_keys()
         for key_type, key in (entries or {}).items():
             own.add(name, key_type, key)
@@ -302,29 +302,6 @@ class SshConnector:
         except Exception as exc:
             self.drop()
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
-
-
-_known_lock = threading.Lock()
-_known: dict[Path, tuple[tuple[int, int, int], paramiko.HostKeys]] = {}
-
-
-def known_host_keys(path: Path) -> paramiko.HostKeys:
-    """The known_hosts file, parsed once per version of it (inode, size, modification time).
-
-    Each host's client used to parse the whole file again: 50 hosts meant 50 parses of every key
-    in it (about 3 ms each for 58 lines, and a copy of every key per host in memory). An edited
-    file (a key fixed during a long run) is read afresh at the next connection.
-    """
-    import paramiko
-
-    info = path.stat()
-    version = (info.st_ino, info.st_size, info.st_mtime_ns)
-    with _known_lock:  # the hosts of a parallel step connect at once: one parses, the others wait
-        cached = _known.get(path)
-        if cached is None or cached[0] != version:
-            cached = (version, paramiko.HostKeys(str(path)))
-            _known[path] = cached
-        return cached[1]
 
 
 def load_client() -> None:

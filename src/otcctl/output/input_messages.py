@@ -210,6 +210,17 @@ INPUT_PATTERNS: tuple[tuple[str, str], ...] = (
      r"(?P<limit>\d+); Windows will refuse it \('The command line is too long'\): split it into several steps",
      N_("step {step}: the command line has about {length} characters, more than cmd.exe's {limit}; Windows will "
         "refuse it ('The command line is too long'): split it into several steps")),
+    # known_hosts (connectors/known_hosts.py, run/preflight.py)
+    (r"the key is not valid base64 \((?P<detail>.+)\)", N_("the key is not valid base64 ({detail})")),
+    (r"the key cannot be read \((?P<detail>.+)\)", N_("the key cannot be read ({detail})")),
+    (r"a second, different (?P<kind>\S+) key for (?P<host>\S+) \(the first is on line (?P<first>\d+)\); only one can "
+     r"be trusted: keep the right one",
+     N_("a second, different {kind} key for {host} (the first is on line {first}); only one can be trusted: keep "
+        "the right one")),
+    (r"(?P<host>\S+) \((?P<name>\S+)\) has no key in this file; otcctl never trusts an unknown host key\. Add its key "
+     r"after checking it on the console \(ssh-keyscan\)",
+     N_("{host} ({name}) has no key in this file; otcctl never trusts an unknown host key. Add its key after "
+        "checking it on the console (ssh-keyscan)")),
 )
 
 # what `otcctl runs` says about a journal that does not fit the ledger

@@ -34,14 +34,7 @@ def run_doctor(loaded: LoadedInventory, progress: Callable[[str], None] = lambda
     known = Path(os.path.expanduser(inventory.known_hosts))
     ssh_hosts = [h for h in inventory.kvm_ordered(inventory.hosts) if inventory.hosts[h].transport == "ssh"]
     if ssh_hosts:
-        findings.append(
-            Finding(
-                "known_hosts",
-                str(known),
-                known.is_file(),
-                "present" if known.is_file() else "missing: every SSH host key is checked against it",
-            )
-        )
+        findings.append(_known_hosts(known))
     try:
         for host_id in inventory.kvm_ordered(inventory.hosts):
             host = inventory.hosts[host_id]
@@ -81,3 +74,17 @@ def _database(connections: Connections, db_id: str, host_id: str) -> Finding:
         return Finding("database", f"{db_id} via {database.route}", False, f"{exc} (route: {route})")
     ok = bool(result.rows) and str(result.rows[0][0]).strip() == "ok"
     return Finding("database", f"{db_id} via {database.route}", ok, f"answered in {result.duration:.1f}s; {route}")
+
+
+def _known_hosts(path: Path) -> Finding:
+    """Present, and every line a key the SSH library uses (what a run's preflight will demand)."""
+    from otcctl.connectors.known_hosts import known_host_keys
+    from otcctl.errors import InputError
+
+    try:
+        keys = known_host_keys(path)
+    except InputError as exc:
+        problem = exc.problems[0]
+        where = f"line {problem.line}: " if problem.line is not None else ""
+        return Finding("known_hosts", str(path), False, where + problem.message)
+    return Finding("known_hosts", str(path), True, f"present, {len(keys)} host names")

@@ -4,9 +4,10 @@ Before any journal, mail or command, a run is checked for what would make it sto
 anyway: the trading day (and procedures that must not run on one), time gates that
 ``--no-wait`` or a refusing gate would stop at, confirmations that need a terminal when
 there is none, disruptive steps against production without a terminal to confirm them
-live, parameters that may only be overridden in the lab, and a state directory that can
-take the journal. A refused run starts no journal; the refusal is appended to
-``refusals.jsonl`` in the state directory, so compliance can see what was attempted.
+live, parameters that may only be overridden in the lab, a state directory that can
+take the journal, and a known_hosts file that holds a usable key for every SSH host.
+A refused run starts no journal; the refusal is appended to ``refusals.jsonl`` in the
+state directory, so compliance can see what was attempted.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def preflight(plan: Plan, situation: Situation, state: Path, now: Callable[[], d
         *_people(plan, situation),
         *_lab_only_parameters(plan, situation),
         *_state_directory(state),
+        *_known_hosts(plan),
     ]
     if problems:
         raise Refused(problems)
@@ -166,6 +168,32 @@ def _lab_only_parameters(plan: Plan, situation: Situation) -> list[Problem]:
         )
         for name, param in plan.runbook.params.items()
         if param.lab_only and name in situation.overrides
+    ]
+
+
+def _known_hosts(plan: Plan) -> list[Problem]:
+    """The file every SSH host key is checked against: present, and every line a key paramiko will use.
+
+    Found here, a missing file or a bad line refuses the run before anything is sent; found at the
+    first connection, it would stop the run after its first records and perhaps after other hosts
+    had acted. Read once: the run's connections use the keys parsed here.
+    """
+    hosts = {(t.host_id, t.address, t.port) for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
+             if t.transport == "ssh"}
+    if not hosts:
+        return []
+    from otcctl.connectors.known_hosts import known_host_keys, lookup_name
+
+    path = Path(os.path.expanduser(plan.inventory.inventory.known_hosts))
+    try:
+        keys = known_host_keys(path)
+    except InputError as exc:
+        return list(exc.problems)
+    return [
+        Problem(str(path), None, None, f"{host_id} ({lookup_name(address, port)}) has no key in this file; otcctl "
+                "never trusts an unknown host key. Add its key after checking it on the console (ssh-keyscan)")
+        for host_id, address, port in sorted(hosts)
+        if not keys.lookup(lookup_name(address, port))
     ]
 
 

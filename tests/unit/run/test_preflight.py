@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from otcctl.connectors.known_hosts import lookup_name
+from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.preflight import Refused, Situation, log_refusal, preflight
 
@@ -65,9 +67,45 @@ def test_a_state_directory_that_cannot_take_the_journal_refuses(tmp_path: Path) 
     assert "state directory" in said
 
 
-def test_a_clean_saturday_restart_at_a_terminal_passes(tmp_path: Path) -> None:
+def _ssh_hosts(plan: Plan) -> dict[str, str]:
+    """host id -> the name paramiko looks its key up by, for every SSH host the plan acts on."""
+    return {t.host_id: lookup_name(t.address, t.port) for p in (*plan.steps, *plan.rollback_steps)
+            for t in p.targets if t.transport == "ssh"}
+
+
+def _write_known_hosts(path: Path, names: list[str]) -> None:
+    """A known_hosts file with a fresh key for each name (only the file: nothing is connected to)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def key() -> str:
+        return Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{name} {key()}\n" for name in names), encoding="utf-8")
+
+
+def test_a_clean_saturday_restart_at_a_terminal_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the inventory names ~/.ssh/otcctl_known_hosts
     plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY))
-    preflight(plan, _situation(run_date=SATURDAY), tmp_path, now=lambda: TEN_AM_SHANGHAI)
+    _write_known_hosts(tmp_path / ".ssh" / "otcctl_known_hosts", sorted(_ssh_hosts(plan).values()))
+    preflight(plan, _situation(run_date=SATURDAY), tmp_path / "state", now=lambda: TEN_AM_SHANGHAI)
+
+
+def test_a_host_without_a_known_key_refuses_the_run_before_anything_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY))
+    known = tmp_path / ".ssh" / "otcctl_known_hosts"
+    with pytest.raises(Refused, match="known_hosts file does not exist"):
+        preflight(plan, _situation(run_date=SATURDAY), tmp_path / "state", now=lambda: TEN_AM_SHANGHAI)
+    hosts = _ssh_hosts(plan)
+    _write_known_hosts(known, [name for host, name in hosts.items() if host != "M3"])
+    with pytest.raises(Refused) as caught:
+        preflight(plan, _situation(run_date=SATURDAY), tmp_path / "state", now=lambda: TEN_AM_SHANGHAI)
+    assert f"M3 ({hosts['M3']}) has no key in this file" in str(caught.value)
+    assert not (tmp_path / "state" / "runs").exists(), "a refused run starts no journal"
 
 
 def test_refusals_are_logged(tmp_path: Path) -> None:
