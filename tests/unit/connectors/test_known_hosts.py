@@ -85,3 +85,15 @@ def test_parsed_once_per_version_of_the_file(tmp_path: Path) -> None:
     path.unlink()
     with pytest.raises(InputError, match="does not exist"):
         known_host_keys(path)
+
+
+def test_reading_it_loads_paramiko_as_a_run_does_without_invoke(tmp_path: Path) -> None:
+    """Preflight reads known_hosts before the run loads its transports: paramiko must come in the same lean way."""
+    import sys
+
+    path = tmp_path / "known_hosts"
+    path.write_text(f"10.0.0.3 {_key()}\n", encoding="utf-8")
+    code = ("import sys\nfrom pathlib import Path\nfrom otcctl.connectors.known_hosts import read_known_hosts\n"
+            f"read_known_hosts(Path({str(path)!r}))\nprint(sys.modules.get('invoke') is not None)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
