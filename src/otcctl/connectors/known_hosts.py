@@ -62,7 +62,7 @@ def known_host_keys(path: Path) -> paramiko.HostKeys:
 
 def read_known_hosts(path: Path) -> paramiko.HostKeys:
     """Parse every line of a known_hosts file, refusing any line paramiko would skip or misread."""
-    from otcctl.connectors.ssh import load_client
+    from otcctl.connectors.paramiko_import import load_client
 
     load_client()  # paramiko as a run loads it (without invoke), even when preflight is the first to need it
     import paramiko

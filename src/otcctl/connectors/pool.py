@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from otcctl.connectors.base import CommandRunner, FileReader, SqlRunner, UnsupportedStep
-from otcctl.model.inventory import Inventory
+from otcctl.model.inventory import Inventory, KeyFileCredential
 from otcctl.secrets import Masker, SecretMissing, lookup_password
 
 
@@ -29,6 +29,7 @@ class Connections:
         self._sql: dict[tuple[str, str], SqlRunner] = {}
         self._lock = threading.Lock()
         self._secrets: dict[tuple[str, str], Any] = {}
+        self._keys: dict[str, Any] = {}  # SSH key files, loaded in prepare()
 
     def prepare(self, host_ids: set[str], database_ids: set[str]) -> None:
         """Look up every credential the run will need before its first record is written.
@@ -41,6 +42,12 @@ class Connections:
         for host_id in sorted(host_ids):
             self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
         _load_transports({self.inventory.hosts[host_id].transport for host_id in host_ids})
+        for host_id in sorted(host_ids):
+            credential = self.inventory.hosts[host_id].credential
+            if self.inventory.hosts[host_id].transport == "ssh" and isinstance(credential, KeyFileCredential):
+                from otcctl.connectors.ssh import load_private_key
+
+                self._keys[host_id] = load_private_key(host_id, credential, self._secret(("host", host_id), credential))
         for database_id in sorted(database_ids):
             self._secret(("db", database_id), self.inventory.databases[database_id].credential)
 
@@ -93,7 +100,7 @@ class Connections:
         if host.transport == "ssh":
             from otcctl.connectors.ssh import SshConnector
 
-            return SshConnector(host_id, host, self.known_hosts(), passphrase=secret)
+            return SshConnector(host_id, host, self.known_hosts(), passphrase=secret, key=self._keys.get(host_id))
         try:
             from otcctl.connectors.winrm import WinrmConnector
         except ImportError:
@@ -150,7 +157,7 @@ class Connections:
 def _load_transports(transports: set[str]) -> None:
     """Import the connectors (and their client libraries) these transports need."""
     if "ssh" in transports:
-        from otcctl.connectors.ssh import load_client
+        from otcctl.connectors.paramiko_import import load_client
 
         load_client()
     if "winrm" in transports:

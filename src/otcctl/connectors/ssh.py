@@ -13,7 +13,6 @@ import os
 import re
 import select
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,9 +31,10 @@ from otcctl.connectors.base import (
     tail,
 )
 from otcctl.connectors.known_hosts import known_host_keys, lookup_name
+from otcctl.connectors.paramiko_import import load_client
 from otcctl.errors import InputError
 from otcctl.model.inventory import Host, KeyFileCredential
-from otcctl.secrets import Secret
+from otcctl.secrets import Secret, SecretMissing
 
 if TYPE_CHECKING:
     import paramiko
@@ -55,6 +55,7 @@ class SshConnector:
         known_hosts: Path,
         *,
         passphrase: Secret | None = None,
+        key: paramiko.PKey | None = None,
         connect_timeout: float = 10.0,
         keepalive: int = 15,
     ) -> None:
@@ -62,6 +63,7 @@ class SshConnector:
         self.host = host
         self.known_hosts = known_hosts
         self.passphrase = passphrase
+        self.key = key
         self.connect_timeout = connect_timeout
         self.keepalive = keepalive
         self._client: paramiko.SSHClient | None = None
@@ -92,7 +94,9 @@ class SshConnector:
                 "look_for_keys": False,
                 "allow_agent": self.host.credential.source == "ssh-agent",
             }
-            if isinstance(self.host.credential, KeyFileCredential):
+            if self.key is not None:  # loaded before the run began (load_private_key)
+                kwargs["pkey"] = self.key
+            elif isinstance(self.host.credential, KeyFileCredential):
                 kwargs["key_filename"] = os.path.expanduser(self.host.credential.path)
                 if self.passphrase is not None:
                     kwargs["passphrase"] = self.passphrase.reveal()
@@ -304,21 +308,33 @@ class SshConnector:
             raise ConnectionFailed(f"{self.host_id}: SFTP failed: {_clean(exc)}") from None
 
 
-def load_client() -> None:
-    """Import paramiko now (a run does it while preparing, before its first record), without invoke.
+def load_private_key(host_id: str, credential: KeyFileCredential, passphrase: Secret | None) -> paramiko.PKey:
+    """The host's key file, read and decrypted before the run's first record, or :class:`SecretMissing`.
 
-    invoke is the package paramiko's ``config`` module imports when it can.
-
-    paramiko uses invoke (and with it asyncio and unittest.mock) only for ssh_config's
-    ``Match exec``; otcctl never reads an ssh_config. Keeping invoke out saves about 7 MiB of
-    memory and 30 ms per run. Afterwards ``import invoke`` works as usual.
+    A key file that is missing, unreadable, not a key, or needs a passphrase that is not given
+    would otherwise fail the first step on that host, perhaps after steps on other hosts had acted.
+    The loaded key is what the connection then uses (an encrypted key is decrypted once).
     """
-    if "paramiko" not in sys.modules and "invoke" not in sys.modules:
-        sys.modules["invoke"] = None  # type: ignore[assignment]  # an absent module, to import
-        try:
-            import paramiko  # noqa: F401 - imported here, used by the caller
-        finally:
-            del sys.modules["invoke"]
+    load_client()
+    import paramiko
+
+    path = os.path.expanduser(credential.path)
+    try:
+        secret = passphrase.reveal().encode("utf-8") if passphrase is not None else None
+        key: paramiko.PKey = paramiko.PKey.from_path(path, secret)  # type: ignore[arg-type]  # bytes, as cryptography takes it
+    except FileNotFoundError:
+        raise SecretMissing(f"{host_id}: the key file {credential.path} does not exist") from None
+    except OSError as exc:
+        raise SecretMissing(f"{host_id}: the key file {credential.path} cannot be read: {exc.strerror}") from None
+    except TypeError as exc:  # cryptography: "Password was not given but private key is encrypted"
+        if passphrase is not None:
+            raise SecretMissing(f"{host_id}: the key file {credential.path} cannot be used ({_clean(exc)})") from None
+        raise SecretMissing(f"{host_id}: the key {credential.path} is protected by a passphrase; name the "
+                            "environment variable that holds it (credential passphrase_env)") from None
+    except (paramiko.SSHException, paramiko.pkey.UnknownKeyType, ValueError) as exc:
+        raise SecretMissing(f"{host_id}: the key file {credential.path} cannot be used ({_clean(exc)}); "
+                            "a wrong passphrase reads the same") from None
+    return key
 
 
 def _wait(channel: paramiko.Channel, seconds: float) -> None:

@@ -210,6 +210,18 @@ INPUT_PATTERNS: tuple[tuple[str, str], ...] = (
      r"(?P<limit>\d+); Windows will refuse it \('The command line is too long'\): split it into several steps",
      N_("step {step}: the command line has about {length} characters, more than cmd.exe's {limit}; Windows will "
         "refuse it ('The command line is too long'): split it into several steps")),
+    # SSH key files, loaded before the run's first record (connectors/ssh.py load_private_key)
+    (r"(?P<host>\S+): the key file (?P<path>.+?) does not exist", N_("{host}: the key file {path} does not exist")),
+    (r"(?P<host>\S+): the key file (?P<path>.+?) cannot be read: (?P<why>.+)",
+     N_("{host}: the key file {path} cannot be read: {why}")),
+    (r"(?P<host>\S+): the key (?P<path>.+?) is protected by a passphrase; name the environment variable that holds "
+     r"it \(credential passphrase_env\)",
+     N_("{host}: the key {path} is protected by a passphrase; name the environment variable that holds it "
+        "(credential passphrase_env)")),
+    (r"(?P<host>\S+): the key file (?P<path>.+?) cannot be used \((?P<detail>.+)\); a wrong passphrase reads the same",
+     N_("{host}: the key file {path} cannot be used ({detail}); a wrong passphrase reads the same")),
+    (r"(?P<host>\S+): the key file (?P<path>.+?) cannot be used \((?P<detail>.+)\)",
+     N_("{host}: the key file {path} cannot be used ({detail})")),
     # known_hosts (connectors/known_hosts.py, run/preflight.py)
     (r"the key is not valid base64 \((?P<detail>.+)\)", N_("the key is not valid base64 ({detail})")),
     (r"the key cannot be read \((?P<detail>.+)\)", N_("the key cannot be read ({detail})")),
