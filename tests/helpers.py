@@ -95,3 +95,11 @@ def sleep_marker(seconds: int) -> str:
     same moment: a random fraction keeps their sleep from passing for this one's.
     """
     return f"sleep {seconds}.{secrets.randbelow(10**9):09d}"
+
+
+def host_public_key() -> str:
+    """A fresh ``ssh-ed25519 AAAA...`` public key, as a known_hosts line carries it (no host behind it)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()

@@ -10,13 +10,7 @@ import pytest
 
 from otcctl.connectors.known_hosts import known_host_keys, lookup_name, read_known_hosts
 from otcctl.errors import InputError
-
-
-def _key() -> str:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+from tests.helpers import host_public_key
 
 
 def _refusal(tmp_path: Path, text: str | bytes) -> InputError:
@@ -28,7 +22,7 @@ def _refusal(tmp_path: Path, text: str | bytes) -> InputError:
 
 
 def test_plain_and_hashed_entries_are_found_under_the_name_paramiko_looks_up(tmp_path: Path) -> None:
-    m3, m4 = _key(), _key()
+    m3, m4 = host_public_key(), host_public_key()
     path = tmp_path / "known_hosts"
     path.write_text(f"# the estate\n\n{lookup_name('10.0.0.3', 22)} {m3}\n{lookup_name('10.0.0.4', 2222)} {m4}\n",
                     encoding="utf-8")
@@ -56,18 +50,18 @@ def test_plain_and_hashed_entries_are_found_under_the_name_paramiko_looks_up(tmp
 def test_a_line_paramiko_would_skip_or_misread_is_refused_by_its_line(
     tmp_path: Path, text: str, line: int, words: str
 ) -> None:
-    refusal = _refusal(tmp_path, text.format(key=_key(), other=_key()))
+    refusal = _refusal(tmp_path, text.format(key=host_public_key(), other=host_public_key()))
     (problem,) = refusal.problems
     assert problem.line == line and words in problem.message
 
 
 def test_bytes_that_are_not_utf8_are_refused_with_their_line(tmp_path: Path) -> None:
-    (problem,) = _refusal(tmp_path, f"10.0.0.3 {_key()}\n".encode() + b"10.0.0.4 \xff\xfe\n").problems
+    (problem,) = _refusal(tmp_path, f"10.0.0.3 {host_public_key()}\n".encode() + b"10.0.0.4 \xff\xfe\n").problems
     assert problem.line == 2 and "not UTF-8" in problem.message
 
 
 def test_the_same_key_twice_is_no_conflict(tmp_path: Path) -> None:
-    key = _key()
+    key = host_public_key()
     path = tmp_path / "known_hosts"
     path.write_text(f"10.0.0.3 {key}\n10.0.0.3,10.0.0.5 {key}\n", encoding="utf-8")
     assert read_known_hosts(path).lookup("10.0.0.5") is not None
@@ -75,10 +69,10 @@ def test_the_same_key_twice_is_no_conflict(tmp_path: Path) -> None:
 
 def test_parsed_once_per_version_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "known_hosts"
-    path.write_text(f"10.0.0.3 {_key()}\n", encoding="utf-8")
+    path.write_text(f"10.0.0.3 {host_public_key()}\n", encoding="utf-8")
     first = known_host_keys(path)
     assert known_host_keys(path) is first
-    path.write_text(f"10.0.0.3 {_key()}\n10.0.0.4 {_key()}\n", encoding="utf-8")
+    path.write_text(f"10.0.0.3 {host_public_key()}\n10.0.0.4 {host_public_key()}\n", encoding="utf-8")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
     again = known_host_keys(path)
     assert again is not first and again.lookup("10.0.0.4") is not None
@@ -92,7 +86,7 @@ def test_reading_it_loads_paramiko_as_a_run_does_without_invoke(tmp_path: Path) 
     import sys
 
     path = tmp_path / "known_hosts"
-    path.write_text(f"10.0.0.3 {_key()}\n", encoding="utf-8")
+    path.write_text(f"10.0.0.3 {host_public_key()}\n", encoding="utf-8")
     code = ("import sys\nfrom pathlib import Path\nfrom otcctl.connectors.known_hosts import read_known_hosts\n"
             f"read_known_hosts(Path({str(path)!r}))\nprint(sys.modules.get('invoke') is not None)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)

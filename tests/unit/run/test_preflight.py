@@ -12,6 +12,7 @@ from otcctl.connectors.known_hosts import lookup_name
 from otcctl.plan.build import Plan
 from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.preflight import Refused, Situation, log_refusal, preflight
+from tests.helpers import host_public_key
 
 FRIDAY = date(2026, 11, 27)  # a trading day
 SATURDAY = date(2026, 11, 28)
@@ -75,14 +76,8 @@ def _ssh_hosts(plan: Plan) -> dict[str, str]:
 
 def _write_known_hosts(path: Path, names: list[str]) -> None:
     """A known_hosts file with a fresh key for each name (only the file: nothing is connected to)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    def key() -> str:
-        return Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{name} {key()}\n" for name in names), encoding="utf-8")
+    path.write_text("".join(f"{name} {host_public_key()}\n" for name in names), encoding="utf-8")
 
 
 def test_a_clean_saturday_restart_at_a_terminal_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
