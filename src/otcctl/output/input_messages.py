@@ -222,6 +222,11 @@ INPUT_PATTERNS: tuple[tuple[str, str], ...] = (
      N_("{host}: the key file {path} cannot be used ({detail}); a wrong passphrase reads the same")),
     (r"(?P<host>\S+): the key file (?P<path>.+?) cannot be used \((?P<detail>.+)\)",
      N_("{host}: the key file {path} cannot be used ({detail})")),
+    # the CA file of a WinRM host (run/preflight.py)
+    (r"(?P<path>.+?) does not exist; (?P<host>\S+)'s certificate is checked against it",
+     N_("{path} does not exist; {host}'s certificate is checked against it")),
+    (r"(?P<path>.+?) holds no certificate otcctl can read \((?P<detail>.+)\)",
+     N_("{path} holds no certificate otcctl can read ({detail})")),
     # known_hosts (connectors/known_hosts.py, run/preflight.py)
     (r"the key is not valid base64 \((?P<detail>.+)\)", N_("the key is not valid base64 ({detail})")),
     (r"the key cannot be read \((?P<detail>.+)\)", N_("the key cannot be read ({detail})")),

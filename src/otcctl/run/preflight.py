@@ -5,7 +5,8 @@ anyway: the trading day (and procedures that must not run on one), time gates th
 ``--no-wait`` or a refusing gate would stop at, confirmations that need a terminal when
 there is none, disruptive steps against production without a terminal to confirm them
 live, parameters that may only be overridden in the lab, a state directory that can
-take the journal, and a known_hosts file that holds a usable key for every SSH host.
+take the journal, a known_hosts file that holds a usable key for every SSH host, and a
+CA file with certificates for every WinRM host checked over HTTPS.
 A refused run starts no journal; the refusal is appended to ``refusals.jsonl`` in the
 state directory, so compliance can see what was attempted.
 """
@@ -59,6 +60,7 @@ def preflight(plan: Plan, situation: Situation, state: Path, now: Callable[[], d
         *_lab_only_parameters(plan, situation),
         *_state_directory(state),
         *_known_hosts(plan),
+        *_winrm_certificates(plan),
     ]
     if problems:
         raise Refused(problems)
@@ -195,6 +197,37 @@ def _known_hosts(plan: Plan) -> list[Problem]:
         for host_id, address, port in sorted(hosts)
         if not keys.lookup(lookup_name(address, port))
     ]
+
+
+def _winrm_certificates(plan: Plan) -> list[Problem]:
+    """The CA file each WinRM host's certificate is checked against: present and holding certificates.
+
+    Loaded the way the connection loads it (an SSL context from the file as the inventory names
+    it); found here, a missing or empty file refuses the run instead of failing the first Windows
+    step after steps on other hosts have acted.
+    """
+    import ssl
+
+    from otcctl.model.inventory import WinrmSettings
+
+    inventory = plan.inventory.inventory
+    hosts = sorted({t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
+                    if t.transport == "winrm"})
+    problems = []
+    for host_id in hosts:
+        settings = inventory.hosts[host_id].winrm or WinrmSettings()
+        if settings.scheme != "https" or not settings.cert_validation or not settings.ca_bundle:
+            continue
+        field = f"hosts.{host_id}.winrm.ca_bundle"
+        try:
+            ssl.create_default_context(cafile=settings.ca_bundle)
+        except FileNotFoundError:
+            problems.append(Problem(str(plan.inventory.path), None, field, f"{settings.ca_bundle} does not exist; "
+                                    f"{host_id}'s certificate is checked against it"))
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            problems.append(Problem(str(plan.inventory.path), None, field,
+                                    f"{settings.ca_bundle} holds no certificate otcctl can read ({exc})"))
+    return problems
 
 
 def _state_directory(state: Path) -> list[Problem]:

@@ -14,6 +14,7 @@ from otcctl.plan.prepare import PlanRequest, prepare_plan
 from otcctl.run.preflight import Refused, Situation, log_refusal, preflight
 from tests.helpers import host_public_key
 
+REPO = Path(__file__).resolve().parents[3]
 FRIDAY = date(2026, 11, 27)  # a trading day
 SATURDAY = date(2026, 11, 28)
 TEN_AM_SHANGHAI = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -121,3 +122,23 @@ def test_a_nearly_full_disk_refuses(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**9, 10**9 - 1000, 1000))
     said = _refusal("market-open", _situation(), tmp_path)
     assert "MiB free" in said
+
+
+def test_a_windows_host_whose_ca_file_is_missing_or_empty_refuses_the_run(tmp_path: Path) -> None:
+    """Checked as the connection loads it, before the first step on any host."""
+    import yaml
+
+    estate = yaml.safe_load((REPO / "inventory.yaml").read_text(encoding="utf-8"))
+    estate["environment"] = "lab"
+    estate["hosts"]["M5"]["winrm"] = {"ca_bundle": str(tmp_path / "absent-ca.pem"), "server_name": "OTC-M5"}
+    estate["hosts"]["M6"]["winrm"] = {"ca_bundle": str(tmp_path / "empty-ca.pem"), "server_name": "OTC-M6"}
+    (tmp_path / "empty-ca.pem").write_text("no certificate here\n", encoding="utf-8")
+    inventory = tmp_path / "inventory.yaml"
+    inventory.write_text(yaml.safe_dump(estate, allow_unicode=True).replace("192.168.", "127.0."), encoding="utf-8")
+    assert "192.168." not in inventory.read_text(encoding="utf-8")
+    plan = prepare_plan(PlanRequest("monthly-restart", {}, run_date=SATURDAY, inventory=inventory))
+    with pytest.raises(Refused) as caught:
+        preflight(plan, _situation(run_date=SATURDAY), tmp_path / "state", now=lambda: TEN_AM_SHANGHAI)
+    fields = {problem.field: problem.message for problem in caught.value.problems}
+    assert "does not exist; M5's certificate is checked against it" in fields["hosts.M5.winrm.ca_bundle"]
+    assert "holds no certificate otcctl can read" in fields["hosts.M6.winrm.ca_bundle"]
