@@ -42,12 +42,16 @@ class Connections:
         for host_id in sorted(host_ids):
             self._secret(("host", host_id), self.inventory.hosts[host_id].credential)
         _load_transports({self.inventory.hosts[host_id].transport for host_id in host_ids})
+        loaded: dict[tuple[str, str | None], Any] = {}  # hosts sharing a key file share the loaded key
         for host_id in sorted(host_ids):
             credential = self.inventory.hosts[host_id].credential
             if self.inventory.hosts[host_id].transport == "ssh" and isinstance(credential, KeyFileCredential):
                 from otcctl.connectors.ssh import load_private_key
 
-                self._keys[host_id] = load_private_key(host_id, credential, self._secret(("host", host_id), credential))
+                same = (credential.path, credential.passphrase_env)
+                if same not in loaded:
+                    loaded[same] = load_private_key(host_id, credential, self._secret(("host", host_id), credential))
+                self._keys[host_id] = loaded[same]
         for database_id in sorted(database_ids):
             self._secret(("db", database_id), self.inventory.databases[database_id].credential)
 

@@ -206,13 +206,15 @@ def _winrm_certificates(plan: Plan) -> list[Problem]:
     it); found here, a missing or empty file refuses the run instead of failing the first Windows
     step after steps on other hosts have acted.
     """
+    inventory = plan.inventory.inventory
+    hosts = sorted({t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
+                    if t.transport == "winrm"})
+    if not hosts:
+        return []  # and no ssl module loaded for a run that never speaks TLS (about 1 MiB)
     import ssl
 
     from otcctl.model.inventory import WinrmSettings
 
-    inventory = plan.inventory.inventory
-    hosts = sorted({t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
-                    if t.transport == "winrm"})
     problems = []
     for host_id in hosts:
         settings = inventory.hosts[host_id].winrm or WinrmSettings()
