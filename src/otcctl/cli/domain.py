@@ -171,7 +171,8 @@ def calendar_create(
             preview = TradingCalendar(Path(scratch))
             write_year(derived, preview.year_path(year))
             calendar_view.print_year(console, preview, year,
-                                     heading=f"{year} 年交易日历 preview from {ranges_file} (dry run)")
+                                     heading=_("{year} trading calendar preview from {file} (dry run)").format(
+                                         year=year, file=ranges_file))
         console.print(_("dry run: nothing written; without --dry-run this writes {target}").format(target=target),
                       markup=False)
         return
@@ -180,7 +181,8 @@ def calendar_create(
     except OSError as exc:
         raise InputError.at(target, _("cannot write the file: {reason}").format(reason=exc.strerror or exc)) from None
     written = TradingCalendar(target.parent)
-    calendar_view.print_year(console, written, year, heading=f"{year} 年交易日历 written to {target}")
+    calendar_view.print_year(console, written, year, heading=_("{year} trading calendar written to {target}").format(
+        year=year, target=target))
     console.print(_("wrote {target}: {trading} trading days, {closed} closed weekdays. Have it reviewed against "
                     "both notices, then commit it.").format(target=target, trading=len(written.trading_days(year)),
                                                             closed=len(derived.closed)), markup=False)
@@ -238,12 +240,14 @@ def _show_year(year: int | None, as_json: bool, data_dir: Path | None) -> None:
 
 
 def _unknown_year(exc: "CalendarUnknownYear", data_dir: Path | None) -> typer.Exit:
+    from otcctl.output.messages import translate
+
     where = "" if data_dir is None else f" --data-dir {data_dir}"
     _error(_(
         "{problem}. To create it, write the year's closure ranges into a file ({format}), preview with "
         "`otcctl calendar create {year} --from FILE{where} --dry-run`, then run it again without --dry-run "
         "(runbook yearly-trading-calendar). Until then otcctl does not guess which days of {year} trade."
-    ).format(problem=exc, format=RANGES_FORMAT, year=exc.year, where=where))
+    ).format(problem=translate(str(exc)), format=_(RANGES_FORMAT), year=exc.year, where=where))
     return typer.Exit(int(ExitCode.BAD_INPUT))
 
 
@@ -272,6 +276,8 @@ def _ofd_to_json(path: Path, report: "OfdReport") -> dict[str, Any]:
 def _print_ofd(reports: "list[tuple[Path, OfdReport]]") -> None:
     from rich.text import Text
 
+    from otcctl.output.messages import describe_ofd_problem
+
     console = _console()
     for path, report in reports:
         if report.ok and report.header is not None:
@@ -282,7 +288,7 @@ def _print_ofd(reports: "list[tuple[Path, OfdReport]]") -> None:
             continue
         console.print(Text.assemble((_("BAD"), "bold red"), f" {path}"))
         for problem in report.problems:
-            console.print(Text(f"    {problem}"))
+            console.print(Text(f"    {describe_ofd_problem(problem)}"))
     if len(reports) > 1:
         bad = sum(1 for _, report in reports if not report.ok)
         console.print(_("{count} files: {good} ok, {bad} bad").format(count=len(reports), good=len(reports) - bad,

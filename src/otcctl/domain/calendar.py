@@ -24,6 +24,7 @@ from pathlib import Path
 import yaml
 
 from otcctl.errors import InputError, OtcctlError, Problem
+from otcctl.i18n import N_
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data" / "calendar"
 
@@ -95,14 +96,14 @@ class YearCalendar:
 
     def __post_init__(self) -> None:
         if not self.source.strip():
-            raise CalendarDataError("source is empty: say which notice or library the dates come from")
+            raise CalendarDataError(N_("source is empty: say which notice or library the dates come from"))
         if not self.closed:
             raise CalendarDataError(f"{self.year} has no closed weekdays; every year has public holidays")
         previous: date | None = None
         for closure in self.closed:
             problem = _closure_problem(self.year, closure.day, closure.reason)
             if problem is None and previous is not None and closure.day <= previous:
-                problem = "closures must be sorted and unique"
+                problem = N_("closures must be sorted and unique")
             if problem is not None:
                 raise CalendarDataError(problem, entry=f"closed.{closure.day.isoformat()}")
             previous = closure.day
@@ -241,7 +242,7 @@ def read_year(path: Path) -> YearCalendar:
     """Load and check one year file; any problem raises CalendarDataError naming file, line and entry."""
     match = _YEAR_FILE.fullmatch(path.name)
     if match is None:
-        raise CalendarDataError("a calendar file must be named <YEAR>.yaml", path=path)
+        raise CalendarDataError(N_("a calendar file must be named <YEAR>.yaml"), path=path)
     year = int(match.group(1))
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
@@ -261,7 +262,7 @@ def read_year(path: Path) -> YearCalendar:
                                     line=_line(key_node), entry=key)
     for key in _TOP_KEYS:
         if key not in fields:
-            raise CalendarDataError("missing", path=path, line=1, entry=key)
+            raise CalendarDataError(N_("missing"), path=path, line=1, entry=key)
     year_node = fields["year"][1]
     if _text(year_node) != str(year):
         raise CalendarDataError(f"is {_text(year_node)!r} but the file name says {year}", path=path,
@@ -269,17 +270,17 @@ def read_year(path: Path) -> YearCalendar:
     source_node = fields["source"][1]
     source = _text(source_node)
     if source is None or not source.strip():
-        raise CalendarDataError("say which notice or library the dates come from", path=path,
+        raise CalendarDataError(N_("say which notice or library the dates come from"), path=path,
                                 line=_line(source_node), entry="source")
     closed_node = fields["closed"][1]
     if not isinstance(closed_node, yaml.MappingNode) or not closed_node.value:
-        raise CalendarDataError("expected a mapping of YYYY-MM-DD: reason, one per closed weekday",
+        raise CalendarDataError(N_("expected a mapping of YYYY-MM-DD: reason, one per closed weekday"),
                                 path=path, line=_line(closed_node), entry="closed")
     closures: list[Closure] = []
     for key, (key_node, value_node) in _mapping(closed_node, path, "closed").items():
         entry = f"closed.{key}"
         if not _ISO_DATE.fullmatch(key):
-            raise CalendarDataError("not a YYYY-MM-DD date", path=path, line=_line(key_node), entry=entry)
+            raise CalendarDataError(N_("not a YYYY-MM-DD date"), path=path, line=_line(key_node), entry=entry)
         try:
             day = date.fromisoformat(key)
         except ValueError as exc:
@@ -312,11 +313,11 @@ def derive_year(
         entry = f"holiday range {index} ({start} .. {end} {reason})"
         for day in (start, end):
             if isinstance(day, datetime) or not isinstance(day, date):
-                raise CalendarDataError("start and end must be dates", entry=entry)
+                raise CalendarDataError(N_("start and end must be dates"), entry=entry)
         if end < start:
-            raise CalendarDataError("ends before it starts", entry=entry)
+            raise CalendarDataError(N_("ends before it starts"), entry=entry)
         if not reason.strip():
-            raise CalendarDataError("reason is empty", entry=entry)
+            raise CalendarDataError(N_("reason is empty"), entry=entry)
         day = start
         while day <= end:
             if day.weekday() < 5:
@@ -340,7 +341,7 @@ def write_year(year_calendar: YearCalendar, path: Path, *, overwrite: bool = Fal
     if path.name != f"{year_calendar.year}.yaml":
         raise CalendarDataError(f"must be named {year_calendar.year}.yaml to be found", path=path)
     if path.exists() and not overwrite:
-        raise CalendarDataError("already exists; remove it or pass overwrite=True to replace it", path=path)
+        raise CalendarDataError(N_("already exists; remove it or pass overwrite=True to replace it"), path=path)
     document = {
         "year": year_calendar.year,
         "source": year_calendar.source,
@@ -366,9 +367,9 @@ def _closure_problem(year: int, day: date, reason: str) -> str | None:
     if day.year != year:
         return f"date is in {day.year}, not {year}"
     if day.weekday() >= 5:
-        return "a weekend day; weekends never trade, so list only weekdays"
+        return N_("a weekend day; weekends never trade, so list only weekdays")
     if not reason.strip():
-        return "reason missing (e.g. 春节 Spring Festival)"
+        return N_("reason missing (e.g. 春节 Spring Festival)")
     return None
 
 
@@ -383,9 +384,9 @@ def _mapping(node: yaml.MappingNode, path: Path, entry: str) -> dict[str, tuple[
     for key_node, value_node in node.value:
         key = _text(key_node)
         if key is None:
-            raise CalendarDataError("keys must be plain values", path=path, line=_line(key_node), entry=entry)
+            raise CalendarDataError(N_("keys must be plain values"), path=path, line=_line(key_node), entry=entry)
         if key in result:
-            raise CalendarDataError("listed twice", path=path, line=_line(key_node), entry=f"{entry}.{key}")
+            raise CalendarDataError(N_("listed twice"), path=path, line=_line(key_node), entry=f"{entry}.{key}")
         result[key] = (key_node, value_node)
     return result
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from otcctl.errors import InputError, Problem
-from otcctl.i18n import _
+from otcctl.i18n import N_
 
 if TYPE_CHECKING:
     from otcctl.domain.calendar import CalendarDataError
 
-RANGES_FORMAT = "a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"
+RANGES_FORMAT = N_("a YAML list of {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}")
 _RANGE_KEYS = ("from", "to", "name")
 
 
@@ -39,8 +39,7 @@ def read_ranges(path: Path) -> list[HolidayRange]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError.at(path, _("no such file; write the closure ranges there first ({format})").format(
-            format=RANGES_FORMAT)) from None
+        raise InputError.at(path, f"no such file; write the closure ranges there first ({RANGES_FORMAT})") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError.at(path, f"cannot read: {exc}") from None
     content = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
@@ -70,7 +69,8 @@ def _yaml_ranges(path: Path, text: str) -> list[HolidayRange]:
     for item in root.value:
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(str(path), line, None, "expected {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}"))
+            expected = N_("expected {from: YYYY-MM-DD, to: YYYY-MM-DD, name: 春节}")
+            problems.append(Problem(str(path), line, None, expected))
             continue
         values: dict[str, tuple[str, int]] = {}
         seen: set[str] = set()
@@ -80,13 +80,13 @@ def _yaml_ranges(path: Path, text: str) -> list[HolidayRange]:
             if key not in _RANGE_KEYS:
                 problems.append(Problem(str(path), at, key, f"unknown key; expected {', '.join(_RANGE_KEYS)}"))
             elif key in seen:
-                problems.append(Problem(str(path), at, key, "listed twice"))
+                problems.append(Problem(str(path), at, key, N_("listed twice")))
             elif not isinstance(value_node, yaml.ScalarNode) or not str(value_node.value).strip():
-                problems.append(Problem(str(path), at, key, "needs a value"))
+                problems.append(Problem(str(path), at, key, N_("needs a value")))
             else:
                 values[key] = (str(value_node.value).strip(), at)
             seen.add(key)
-        problems.extend(Problem(str(path), line, key, "missing") for key in _RANGE_KEYS if key not in seen)
+        problems.extend(Problem(str(path), line, key, N_("missing")) for key in _RANGE_KEYS if key not in seen)
         if all(key in values for key in _RANGE_KEYS):
             parsed = _range_from(path, values, line, problems)
             if parsed is not None:

@@ -24,6 +24,7 @@ from otcctl.domain.ofd_dictionary import (
     load_dictionary,
 )
 from otcctl.domain.ofd_records import check_records
+from otcctl.i18n import N_
 
 MAX_PROBLEMS = 100
 _HEADER_LINES = 10
@@ -160,11 +161,13 @@ def _split_lines(data: bytes, problems: _Problems) -> list[bytes]:
             lf_only.append(number)
         cr = segment.find(b"\r")
         if cr >= 0:
-            problems.add(number, None, cr + 1, "carriage return (CR) inside the line; lines end with CR LF")
+            problems.add(number, None, cr + 1, N_("carriage return (CR) inside the line; lines end with CR LF"))
         lines.append(segment)
     if lf_only:
-        others = f" ({len(lf_only)} lines like this)" if len(lf_only) > 1 else ""
-        problems.add(lf_only[0], None, None, f"line ends with LF only; OFD lines end with CR LF{others}")
+        message = N_("line ends with LF only; OFD lines end with CR LF")
+        if len(lf_only) > 1:
+            message += f" ({len(lf_only)} lines like this)"
+        problems.add(lf_only[0], None, None, message)
     return lines
 
 
@@ -180,9 +183,9 @@ def _check_header_parties(lines: list[bytes], name: OfdName | None, expected: st
                           problems: _Problems) -> None:
     creator, receiver, day, file_type = (_text(lines[i]) for i in (2, 3, 4, 6))
     if name is not None:
-        for number, what, found, promised in ((3, "creator", creator, name.creator),
-                                              (4, "receiver", receiver, name.receiver),
-                                              (7, "file type", file_type, name.file_type)):
+        for number, what, found, promised in ((3, N_("creator"), creator, name.creator),
+                                              (4, N_("receiver"), receiver, name.receiver),
+                                              (7, N_("file type"), file_type, name.file_type)):
             if found.casefold() != promised.casefold():
                 problems.add(number, None, None,
                              f"header {what} {found!r} differs from the file name's {promised!r}")
@@ -227,13 +230,13 @@ def _read_field_names(lines: list[bytes], file_type: str, declared: int | None,
     for item in found:
         if item.spec is None:
             problems.add(item.number, item.written, None,
-                         "unknown field name: not in the JR/T 0017 field dictionary, so its width is unknown")
+                         N_("unknown field name: not in the JR/T 0017 field dictionary, so its width is unknown"))
             continue
         if spec_type is not None and not spec_type.lists(item.spec.name):
             problems.add(item.number, item.spec.name, None,
                          f"not a field of file type {spec_type.code} ({spec_type.title}) in the dictionary")
         if item.spec.name in seen:
-            problems.add(item.number, item.spec.name, None, "field listed twice")
+            problems.add(item.number, item.spec.name, None, N_("field listed twice"))
         seen.add(item.spec.name)
     if spec_type is not None:
         for required in spec_type.required:
@@ -280,7 +283,7 @@ def _read_record_count(lines: list[bytes], index: int, layout: HeaderLayout,
         problems.add(index + 1, None, layout.record_count_width + 1,
                      f"record count line is {len(raw)} bytes; "
                      f"version {layout.version} allows {layout.record_count_width}")
-    return _read_count(raw, index + 1, "record count", problems)
+    return _read_count(raw, index + 1, N_("record count"), problems)
 
 
 def _check_body(lines: list[bytes], count_index: int, declared: int | None, fields: list[_FieldLine],
@@ -295,7 +298,7 @@ def _check_body(lines: list[bytes], count_index: int, declared: int | None, fiel
                      f"header says {declared} records but {len(records)} follow{span}")
     specs = [item.spec for item in fields if item.spec is not None]
     if records and len(specs) < len(fields):
-        problems.add(first + 1, None, None, "records not checked field by field: a field's width is unknown")
+        problems.add(first + 1, None, None, N_("records not checked field by field: a field's width is unknown"))
     elif records:
         for fault in check_records(records, first + 1, specs):
             problems.add(*fault)
@@ -314,7 +317,7 @@ def check_ofd_bytes(data: bytes, *, filename: str, expected_date: str | date | N
         problems.add(0, None, None,
                      f"{base!r} is not an OFD data file name (OFD_creator_receiver_YYYYMMDD_type.TXT)")
     if not data:
-        problems.add(1, None, None, "file is empty")
+        problems.add(1, None, None, N_("file is empty"))
         return OfdReport(base, None, problems.result())
     lines = _split_lines(data, problems)
     if lines[0].rstrip(b" ") != DATA_START.encode():
@@ -326,11 +329,11 @@ def check_ofd_bytes(data: bytes, *, filename: str, expected_date: str | date | N
         return OfdReport(base, None, problems.result())
     layout = _read_layout(lines, problems)
     _check_header_parties(lines, name, expected, problems)
-    declared_fields = _read_count(lines[9], _HEADER_LINES, "field count", problems)
+    declared_fields = _read_count(lines[9], _HEADER_LINES, N_("field count"), problems)
     fields = _read_field_names(lines, _text(lines[6]).upper(), declared_fields, dictionary, problems)
     count_index = _HEADER_LINES + len(fields)
     if count_index >= len(lines):
-        problems.add(count_index + 1, None, None, "file ends before the record count line")
+        problems.add(count_index + 1, None, None, N_("file ends before the record count line"))
         return OfdReport(base, _header(lines, fields, None), problems.result())
     declared_records = _read_record_count(lines, count_index, layout, problems)
     found = _check_body(lines, count_index, declared_records, fields, problems)

@@ -13,6 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
+from otcctl.i18n import N_
+
 FieldKind = Literal["A", "C", "N"]
 
 DATA_START = "OFDCFDAT"
@@ -73,16 +75,16 @@ class HeaderLayout:
     def line_widths(self) -> tuple[tuple[str, int], ...]:
         """(name, width) of header lines 1-10, in file order."""
         return (
-            ("file mark", len(DATA_START)),
-            ("version", self.version_width),
-            ("creator", self.party_width),
-            ("receiver", self.party_width),
-            ("date", self.date_width),
-            ("summary table no.", self.summary_width),
-            ("file type", self.file_type_width),
-            ("sender person", self.person_width),
-            ("recipient person", self.person_width),
-            ("field count", self.field_count_width),
+            (N_("file mark"), len(DATA_START)),
+            (N_("version"), self.version_width),
+            (N_("creator"), self.party_width),
+            (N_("receiver"), self.party_width),
+            (N_("date"), self.date_width),
+            (N_("summary table no."), self.summary_width),
+            (N_("file type"), self.file_type_width),
+            (N_("sender person"), self.person_width),
+            (N_("recipient person"), self.person_width),
+            (N_("field count"), self.field_count_width),
         )
 
 

@@ -11,11 +11,12 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from otcctl.domain.ofd_dictionary import FieldSpec
+from otcctl.i18n import N_
 
 _A_VALUE = re.compile(rb"[0-9]* *")
 _N_VALUE = re.compile(rb"[0-9]+| +")
 _NOT_DIGIT = re.compile(rb"[^0-9]")
-CUT_AT_END = "a Chinese character is cut in half at the end of the field"
+CUT_AT_END = N_("a Chinese character is cut in half at the end of the field")
 
 
 class RecordFault(NamedTuple):
@@ -39,7 +40,7 @@ def _encoding_fault(chunk: bytes, after_cut: bool) -> tuple[int, str] | None:
         if error.end >= len(chunk) and "incomplete" in error.reason:
             return error.start, CUT_AT_END
         if error.start == 0 and after_cut:
-            return 0, "the field starts with the second half of the Chinese character cut before it"
+            return 0, N_("the field starts with the second half of the Chinese character cut before it")
         return error.start, f"bytes are not GB18030 text ({chunk[error.start:error.end].hex(' ')})"
     return None
 

@@ -9,9 +9,11 @@ values (names, paths, dates) stay exactly as typed. A message that matches nothi
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from otcctl.errors import Problem
 from otcctl.i18n import N_, _, is_chinese
+from otcctl.output.domain_messages import DOMAIN_PATTERNS
 from otcctl.output.input_messages import (
     HISTORY_PATTERNS,
     INPUT_PATTERNS,
@@ -19,6 +21,9 @@ from otcctl.output.input_messages import (
     RUN_PATTERNS,
     YAML_PATTERNS,
 )
+
+if TYPE_CHECKING:
+    from otcctl.domain.ofd import OfdProblem
 
 # (pattern of the English message, the template with the same named fields)
 # Compiled on first use (re keeps them): only a Chinese session ever matches them.
@@ -82,10 +87,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     *INPUT_PATTERNS,
     *HISTORY_PATTERNS,
     *RUN_PATTERNS,
+    *DOMAIN_PATTERNS,
     *PYDANTIC_PATTERNS,  # last: its "(got ...)" and its frame would swallow the messages above
 )
-# groups holding a message of their own, translated in turn (a frame's inside, a reason's why)
-_NESTED = frozenset({"why", "detail", "problem", "context"})
+# groups holding a message of their own, translated in turn (a frame's inside, a reason's why, a named part)
+_NESTED = frozenset({"why", "detail", "problem", "context", "part"})
 _SENTENCES = (  # fixed sentences the core writes into events, errors and the journal
     N_("no runbook folder found (give --runbooks DIR or OTCCTL_RUNBOOKS)"),
     N_("no inventory found (give --inventory FILE or OTCCTL_INVENTORY)"),
@@ -150,4 +156,16 @@ def describe_problem(problem: Problem) -> str:
         where += _(", line {line}").format(line=problem.line)
     if problem.field:
         where += _(", field '{field}'").format(field=problem.field)
+    return f"{where}: {translate(problem.message)}"
+
+
+def describe_ofd_problem(problem: OfdProblem) -> str:
+    """``line N, field X, byte B: message`` of ``otcctl ofd check``, every part in the chosen language."""
+    if not is_chinese():
+        return str(problem)
+    where = _("file name") if problem.line == 0 else _("line {line}").format(line=problem.line)
+    if problem.field is not None:
+        where += _(", field {field}").format(field=problem.field)
+    if problem.offset is not None:
+        where += _(", byte {offset}").format(offset=problem.offset)
     return f"{where}: {translate(problem.message)}"
