@@ -70,7 +70,7 @@ def build_report(
     state = "完整 (chain holds)" if chain.problem is None else f"已被改动 (BROKEN): {chain.problem}"
     numbers = {p.id: p.no for p in plan.rollback_steps} if plan else {}
     with speaking("zh_CN"):  # the sheet is the manual's paper: Chinese whatever the terminal speaks
-        planned = {p.id: plan_row(p, numbers) for p in (*plan.steps, *plan.rollback_steps)} if plan else {}
+        planned = {p.id: plan_row(p, numbers) for p in plan.every_step} if plan else {}
     ids = [p.id for p in plan.steps] if plan else [s.id for s in header.steps]
     rows = [_row(planned.get(i) or _bare(story, i), story.stories.get(i)) for i in ids]
     rollback = [_row(planned.get(i) or _bare(story, i), s) for i, s in story.stories.items() if s.rollback]

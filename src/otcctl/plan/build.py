@@ -57,6 +57,11 @@ class Plan:
     rollback_steps: tuple[PlannedStep, ...]
     skipped: tuple[str, ...] = ()
 
+    @property
+    def every_step(self) -> tuple[PlannedStep, ...]:
+        """The steps in order, then the rollback steps: everything a run may execute (and must be ready for)."""
+        return (*self.steps, *self.rollback_steps)
+
     def rollback_step(self, step_id: str) -> PlannedStep:
         """The planned rollback step of that id."""
         return next(p for p in self.rollback_steps if p.id == step_id)

@@ -180,8 +180,7 @@ def _known_hosts(plan: Plan) -> list[Problem]:
     first connection, it would stop the run after its first records and perhaps after other hosts
     had acted. Read once: the run's connections use the keys parsed here.
     """
-    hosts = {(t.host_id, t.address, t.port) for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
-             if t.transport == "ssh"}
+    hosts = {(t.host_id, t.address, t.port) for p in plan.every_step for t in p.targets if t.transport == "ssh"}
     if not hosts:
         return []
     from otcctl.connectors.known_hosts import known_host_keys, lookup_name
@@ -207,8 +206,7 @@ def _winrm_certificates(plan: Plan) -> list[Problem]:
     step after steps on other hosts have acted.
     """
     inventory = plan.inventory.inventory
-    hosts = sorted({t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets
-                    if t.transport == "winrm"})
+    hosts = sorted({t.host_id for p in plan.every_step for t in p.targets if t.transport == "winrm"})
     if not hosts:
         return []  # and no ssl module loaded for a run that never speaks TLS (about 1 MiB)
     import ssl

@@ -102,10 +102,10 @@ def _situation(plan: Plan, request: RunRequest, confirmer: Confirmer, overrides:
 def _connections(plan: Plan) -> Connections:
     """Every credential of the plan looked up (and known to the masker) before the first record."""
     connections = Connections(plan.inventory.inventory, Masker())
-    hosts = {t.host_id for p in (*plan.steps, *plan.rollback_steps) for t in p.targets if t.transport != "local"}
-    databases = {p.database for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedSql)}
+    hosts = {t.host_id for p in plan.every_step for t in p.targets if t.transport != "local"}
+    databases = {p.database for p in plan.every_step if isinstance(p, PlannedSql)}
     connections.prepare(hosts, databases)
-    channels = {c for p in (*plan.steps, *plan.rollback_steps) if isinstance(p, PlannedNotify) for c in p.channels}
+    channels = {c for p in plan.every_step if isinstance(p, PlannedNotify) for c in p.channels}
     connections.prepare_notification(channels)
     return connections
 

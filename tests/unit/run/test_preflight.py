@@ -71,7 +71,7 @@ def test_a_state_directory_that_cannot_take_the_journal_refuses(tmp_path: Path) 
 
 def _ssh_hosts(plan: Plan) -> dict[str, str]:
     """host id -> the name paramiko looks its key up by, for every SSH host the plan acts on."""
-    return {t.host_id: lookup_name(t.address, t.port) for p in (*plan.steps, *plan.rollback_steps)
+    return {t.host_id: lookup_name(t.address, t.port) for p in plan.every_step
             for t in p.targets if t.transport == "ssh"}
 
 
